@@ -1,0 +1,93 @@
+# cnif -- build the library, its Erlang support modules, tests, demo, bench.
+#
+#   make              libcnif.a, cnif.pc and the Erlang modules in build/
+#   make demo         build and run the example NIF in a real erl
+#   make test         EUnit and ExUnit suites against real NIFs
+#   make test-asan    the same suites with the NIFs built under ASan/UBSan
+#   make bench        benchmarks against hand-written erl_nif code
+#   make install PREFIX=/usr/local
+#
+# demo, test, test-asan and bench install missing Debian packages first
+# (as root) or print the apt-get line to run.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BUILD      ?= build
+CC         ?= cc
+SANITIZE   ?=
+DEPS       := erlang-nox erlang-dev erlang-eunit elixir gcc make
+
+ERL_ROOT    = $(shell erl -noshell -eval 'io:format("~s", [code:root_dir()]), halt().')
+ERL_INCLUDE = $(ERL_ROOT)/usr/include
+
+WARN       := -Wall -Wextra -Werror
+CFLAGS     ?= -O2 -g
+ALL_CFLAGS  = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) $(SANITIZE) \
+              -Iinclude -I$(ERL_INCLUDE)
+NIF_LDFLAGS = -shared $(SANITIZE)
+
+LIB_SRC    := $(wildcard src/*.c)
+LIB_OBJ     = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+LIB         = $(BUILD)/libcnif.a
+ERL_APP     = $(BUILD)/cnif
+ERL_SRC    := $(wildcard erlang/*.erl)
+ERL_BEAMS   = $(ERL_SRC:erlang/%.erl=$(ERL_APP)/ebin/%.beam)
+
+.PHONY: all deps demo test test-asan bench install clean
+all: $(LIB) $(BUILD)/cnif.pc erlang
+
+deps:
+	@sh scripts/ensure-deps.sh $(DEPS)
+
+$(BUILD)/obj/%.o: src/%.c include/cnif.h src/internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/cnif.pc: cnif.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@ERL_INCLUDE@|$(ERL_INCLUDE)|' $< > $@
+
+.PHONY: erlang
+erlang: $(ERL_BEAMS) $(ERL_APP)/ebin/cnif.app $(ERL_APP)/include/cnif.hrl
+
+$(ERL_APP)/ebin/%.beam: erlang/%.erl
+	@mkdir -p $(dir $@)
+	erlc -o $(dir $@) $<
+
+$(ERL_APP)/ebin/cnif.app: Makefile
+	@mkdir -p $(dir $@)
+	printf '{application,cnif,[{description,"cnif support modules"},{vsn,"%s"},{modules,[cnif,cnif_error,cnif_transform]},{registered,[]},{applications,[kernel,stdlib]}]}.\n' $(VERSION) > $@
+
+$(ERL_APP)/include/cnif.hrl: erlang/include/cnif.hrl
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# A NIF shared object from one C file, linked against libcnif.a.
+# Used by the tests, the demo and the bench: $(call nif,OUT,SRC)
+define nif_rule
+$(1): $(2) $(LIB) include/cnif.h
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) $(3) $(2) $(LIB) $$(NIF_LDFLAGS) -o $$@
+endef
+
+include test/test.mk
+include examples/examples.mk
+include bench/bench.mk
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/ebin \
+	    $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/include
+	install -m 644 include/cnif.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(BUILD)/cnif.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 $(ERL_APP)/ebin/* $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/ebin/
+	install -m 644 $(ERL_APP)/include/cnif.hrl $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/include/
+
+clean:
+	rm -rf $(BUILD) build-asan

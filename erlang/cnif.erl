@@ -1,0 +1,25 @@
+%% cnif -- finding a cnif NIF library. The loading itself happens in the
+%% on_load function cnif_transform generates, since erlang:load_nif/2 must
+%% be called from the module the library belongs to.
+-module(cnif).
+-export([priv_path/2]).
+
+%% The path (without extension, as erlang:load_nif/2 wants it) of the
+%% library Lib for Module: in the priv/ directory next to the module's
+%% ebin/ directory, else beside the .beam file itself.
+-spec priv_path(module(), string() | atom()) -> {ok, string()} | {error, term()}.
+priv_path(Module, Lib) when is_atom(Lib) ->
+    priv_path(Module, atom_to_list(Lib));
+priv_path(Module, Lib) ->
+    case code:which(Module) of
+        Beam when is_list(Beam) ->
+            Ebin = filename:dirname(Beam),
+            Candidates = [filename:join([Ebin, "..", "priv", Lib]),
+                          filename:join(Ebin, Lib)],
+            case [C || C <- Candidates, filelib:is_regular(C ++ ".so")] of
+                [Path | _] -> {ok, Path};
+                [] -> {error, {cnif_library_not_found, Lib, Candidates}}
+            end;
+        Other ->
+            {error, {cnif_module_not_found, Module, Other}}
+    end.

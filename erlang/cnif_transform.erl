@@ -1,0 +1,97 @@
+%% cnif_transform -- the parse transform that turns
+%%
+%%     -module(demo).
+%%     -include_lib("cnif/include/cnif.hrl").
+%%     -cnif_nifs([add/2]).
+%%     -cnif_lib("demo_nif").        % optional; default: the module name
+%%
+%% into a module that loads its NIF library on load and exports, for each
+%% listed F/A:
+%%   F_nif/A  the NIF itself (a stub until the library is loaded);
+%%   F/A      a wrapper that turns cnif's bad-argument report into
+%%            error:badarg with EEP-54 error_info (see cnif_error).
+-module(cnif_transform).
+-export([parse_transform/2]).
+
+parse_transform(Forms, _Options) ->
+    case [{L, Nifs} || {attribute, L, cnif_nifs, Nifs} <- Forms] of
+        [] ->
+            Forms;
+        [{Line, Nifs}] ->
+            Module = hd([M || {attribute, _, module, M} <- Forms]),
+            Lib = case [Lb || {attribute, _, cnif_lib, Lb} <- Forms] of
+                      [Lb] -> Lb;
+                      [] -> atom_to_list(Module)
+                  end,
+            check(Forms, Nifs, Line),
+            insert(Forms, attributes(Nifs, Line), functions(Module, Nifs, Lib, Line))
+    end.
+
+%% A listed function the module also defines, or a second on_load, would
+%% silently lose one of the two definitions: refuse both.
+check(Forms, Nifs, Line) ->
+    Defined = [{F, A} || {function, _, F, A, _} <- Forms],
+    case [FA || FA <- expand(Nifs), lists:member(FA, Defined)] of
+        [] -> ok;
+        Clash -> error({cnif_nifs_already_defined, Line, Clash})
+    end,
+    case [x || {attribute, _, on_load, _} <- Forms] of
+        [] -> ok;
+        _ -> error({cnif_nifs_with_on_load, Line})
+    end.
+
+expand(Nifs) ->
+    lists:append([[{F, A}, {nif_name(F), A}] || {F, A} <- Nifs]).
+
+nif_name(F) -> list_to_atom(atom_to_list(F) ++ "_nif").
+
+attributes(Nifs, Line) ->
+    [{attribute, Line, export, expand(Nifs)},
+     {attribute, Line, nifs, [{nif_name(F), A} || {F, A} <- Nifs]},
+     {attribute, Line, on_load, {'$cnif_on_load', 0}}].
+
+functions(Module, Nifs, Lib, Line) ->
+    %% erlang:load_nif/2 must be called from the module itself.
+    Source = [io_lib:format("'$cnif_on_load'() ->~n"
+                            "    case cnif:priv_path(~tw, ~tp) of~n"
+                            "        {ok, Path} -> erlang:load_nif(Path, []);~n"
+                            "        Error -> Error~n"
+                            "    end.~n", [Module, Lib])
+              | [wrapper(Module, F, A) || {F, A} <- Nifs]],
+    parse(lists:flatten(Source), Line).
+
+wrapper(Module, F, A) ->
+    Args = string:join(["A" ++ integer_to_list(I) || I <- lists:seq(1, A)], ", "),
+    Blanks = string:join(lists:duplicate(A, "_"), ", "),
+    Nif = atom_to_list(nif_name(F)),
+    io_lib:format(
+      "~tw(~s) ->~n"
+      "    try ~tw(~s)~n"
+      "    catch error:{'$cnif_badarg', ArgNo, Path, Reason} ->~n"
+      "        erlang:error(badarg, [~s],~n"
+      "                     [{error_info, #{module => cnif_error,~n"
+      "                                     cause => {ArgNo, Path, Reason}}}])~n"
+      "    end.~n"
+      "~tw(~s) -> erlang:nif_error({not_loaded, ~tw}).~n",
+      [F, Args, list_to_atom(Nif), Args, Args, list_to_atom(Nif), Blanks, Module]).
+
+%% Generated source is parsed form by form (the preprocessor has already
+%% run, so it names the module literally).
+parse(Source, Line) ->
+    {ok, Tokens, _} = erl_scan:string(Source, Line),
+    split(Tokens, []).
+
+split([], []) ->
+    [];
+split([{dot, _} = Dot | Rest], Acc) ->
+    {ok, Form} = erl_parse:parse_form(lists:reverse([Dot | Acc])),
+    [Form | split(Rest, [])];
+split([T | Rest], Acc) ->
+    split(Rest, [T | Acc]).
+
+insert(Forms, Attributes, Functions) ->
+    {Before, [Module | After]} =
+        lists:splitwith(fun({attribute, _, module, _}) -> false;
+                           (_) -> true end, Forms),
+    {Body, Eof} = lists:splitwith(fun({eof, _}) -> false; (_) -> true end, After),
+    Before ++ [Module | Attributes] ++ Body ++ Functions ++ Eof.

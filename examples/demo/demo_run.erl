@@ -1,0 +1,47 @@
+%% demo_run -- what `make demo` shows, in order: normal calls, a bad
+%% argument explained, three panics contained, and a VM still alive.
+-module(demo_run).
+-export([main/0]).
+
+main() ->
+    section("1. Normal calls"),
+    show("demo:add(2, 40)", fun() -> demo:add(2, 40) end),
+    show("demo:greet(<<\"BEAM\">>)", fun() -> demo:greet(<<"BEAM">>) end),
+    show("demo:mean([1, 2.5, 4])", fun() -> demo:mean([1, 2.5, 4]) end),
+    show("demo:factorial(20)", fun() -> demo:factorial(20) end),
+
+    section("2. A bad argument, explained the way OTP's own BIFs do"),
+    show("demo:add(1, foo)", fun() -> demo:add(1, foo) end),
+    show("demo:mean([1.0, 2.0, <<\"x\">>])", fun() -> demo:mean([1.0, 2.0, <<"x">>]) end),
+    show("demo:factorial(21)", fun() -> demo:factorial(21) end),
+
+    section("3. Panics, each caught as the exception term the caller gets"),
+    show("in the body:            demo:factorial(-3)", fun() -> demo:factorial(-3) end),
+    show("in an argument decoder: demo:ratio_negate({1, 0})", fun() -> demo:ratio_negate({1, 0}) end),
+    show("in a return encoder:    demo:ratio_negate({1, 2})", fun() -> demo:ratio_negate({1, 2}) end),
+
+    section("4. The VM is still alive"),
+    show("demo:add(1, 1)", fun() -> demo:add(1, 1) end),
+    io:format("processes: ~p, uptime: ~p ms~n",
+              [erlang:system_info(process_count),
+               element(1, erlang:statistics(wall_clock))]),
+    ok.
+
+section(Title) ->
+    io:format("~n== ~ts ==~n", [Title]).
+
+show(Call, Fun) ->
+    try Fun() of
+        Value -> io:format("~ts~n    -> ~0tp~n", [Call, Value])
+    catch
+        error:badarg:Stack ->
+            io:format("~ts~n    -> error:badarg~n~ts", [Call, indent(Stack)]);
+        Class:Reason ->
+            io:format("~ts~n    -> ~p:~0tp~n", [Call, Class, Reason])
+    end.
+
+%% The text the Erlang shell prints for the exception, error_info included.
+indent(Stack) ->
+    Text = erl_error:format_exception(error, badarg, [hd(Stack)]),
+    [["       ", Line, "\n"] || Line <- string:split(lists:flatten(Text), "\n", all),
+                               Line =/= ""].

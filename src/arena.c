@@ -1,0 +1,99 @@
+/* arena.c -- call-scoped memory and deferred cleanups, released when the
+** guarded call ends however it ends. */
+#include "internal.h"
+#include <stdalign.h>
+#include <string.h>
+
+/* Chunks grow geometrically so a call making many small allocations costs
+** O(log n) enif_alloc calls, and are never smaller than this. */
+#define CNIF__CHUNK_MIN 4096
+
+typedef struct cnif__chunk {
+    struct cnif__chunk *next;
+    alignas(max_align_t) char data[];
+} cnif__chunk;
+
+typedef struct cnif__defer {
+    struct cnif__defer *next;
+    void (*fn)(void *arg);
+    void *arg;
+} cnif__defer;
+
+static size_t cnif__round_up(size_t size)
+{
+    const size_t align = alignof(max_align_t);
+    return (size + align - 1) & ~(align - 1);
+}
+
+static void *cnif__alloc_chunk(cnif_env *env, size_t size)
+{
+    size_t capacity = CNIF__CHUNK_MIN;
+    cnif__chunk *chunk;
+
+    if (env->chunks) {
+        size_t last = (size_t)(env->bump_end - env->chunks->data);
+        if (last <= SIZE_MAX / 2)
+            capacity = last * 2;
+    }
+    if (capacity < size)
+        capacity = size;
+    if (capacity > SIZE_MAX - sizeof *chunk)
+        cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
+    chunk = enif_alloc(sizeof *chunk + capacity);
+    if (!chunk)
+        cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
+    chunk->next = env->chunks;
+    env->chunks = chunk;
+    env->bump = chunk->data + size;
+    env->bump_end = chunk->data + capacity;
+    return chunk->data;
+}
+
+void *cnif_alloc(cnif_env *env, size_t size)
+{
+    void *p;
+
+    if (size > SIZE_MAX - alignof(max_align_t))
+        cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
+    size = cnif__round_up(size ? size : 1);
+    if (size > (size_t)(env->bump_end - env->bump))
+        return cnif__alloc_chunk(env, size);
+    p = env->bump;
+    env->bump += size;
+    return p;
+}
+
+void cnif_defer(cnif_env *env, void (*fn)(void *arg), void *arg)
+{
+    cnif__defer *d = cnif_alloc(env, sizeof *d);
+    d->fn = fn;
+    d->arg = arg;
+    d->next = env->defers;
+    env->defers = d;
+}
+
+/* Each cleanup runs under the call's own guard re-armed here, so a panic in
+** one lands back in this loop and the rest still run. The entry is
+** unlinked before it runs: a cleanup never runs twice. */
+void cnif__arena_cleanup(cnif_env *env)
+{
+    env->head.phase = CNIF_PHASE_CLEANUP;
+    while (env->defers) {
+        cnif__defer *volatile d = env->defers;
+        env->defers = d->next;
+        if (CNIF__SETJMP(env->jump) == 0)
+            d->fn(d->arg);
+    }
+}
+
+void cnif__arena_free(cnif_env *env)
+{
+    cnif__chunk *chunk = env->chunks;
+    while (chunk) {
+        cnif__chunk *next = chunk->next;
+        enif_free(chunk);
+        chunk = next;
+    }
+    env->chunks = NULL;
+    env->bump = env->bump_end = NULL;
+}

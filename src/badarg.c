@@ -1,0 +1,119 @@
+/* badarg.c -- recording why a decoder rejected a term, where in the argument
+** it happened, and the report term the Erlang wrapper turns into
+** error:badarg with error_info. */
+#include "internal.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+bool cnif_decode_fail(cnif_env *env, ERL_NIF_TERM term, const char *expected)
+{
+    env->expected = expected;
+    env->got = term;
+    env->has_reason = false;
+    env->path_len = 0;
+    env->path_truncated = false;
+    return false;
+}
+
+bool cnif_decode_fail_reason(cnif_env *env, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(env->message, sizeof env->message, fmt, ap);
+    va_end(ap);
+    env->has_reason = true;
+    env->path_len = 0;
+    env->path_truncated = false;
+    return false;
+}
+
+/* Segments arrive innermost first. Past CNIF_PATH_MAX the outer ones are
+** dropped: the innermost steps are the ones that locate the fault. */
+static bool cnif__path_push(cnif_env *env, const char *key, size_t index)
+{
+    if (env->path_len == CNIF_PATH_MAX) {
+        env->path_truncated = true;
+        return false;
+    }
+    env->path[env->path_len].key = key;
+    env->path[env->path_len].index = index;
+    env->path_len++;
+    return false;
+}
+
+bool cnif_path_index(cnif_env *env, size_t index)
+{
+    return cnif__path_push(env, NULL, index);
+}
+
+bool cnif_path_key(cnif_env *env, const char *key)
+{
+    return cnif__path_push(env, key, 0);
+}
+
+bool cnif_depth_enter(cnif_env *env)
+{
+    if (env->depth == CNIF_MAX_DEPTH)
+        return cnif_decode_fail_reason(env, "nested deeper than %d levels",
+                                       CNIF_MAX_DEPTH);
+    env->depth++;
+    return true;
+}
+
+void cnif_depth_leave(cnif_env *env)
+{
+    env->depth--;
+}
+
+static ERL_NIF_TERM cnif__binary(ErlNifEnv *nif, const char *text, size_t size)
+{
+    ERL_NIF_TERM term;
+    unsigned char *data = enif_make_new_binary(nif, size, &term);
+    if (!data)
+        return 0;
+    memcpy(data, text, size);
+    return term;
+}
+
+/* ".points[3].x", outermost step first. */
+static size_t cnif__path_format(cnif_env *env, char *buf, size_t cap)
+{
+    size_t n = 0;
+    if (env->path_truncated)
+        n += (size_t)snprintf(buf, cap, "...");
+    for (unsigned i = env->path_len; i > 0 && n < cap; i--) {
+        const cnif__segment *s = &env->path[i - 1];
+        n += (size_t)(s->key ? snprintf(buf + n, cap - n, ".%s", s->key)
+                             : snprintf(buf + n, cap - n, "[%zu]", s->index));
+    }
+    return n < cap ? n : cap - 1;
+}
+
+/* {'$cnif_badarg', ArgNo, Path, {expected, Expected, Got} | Reason}; the
+** wrapper and cnif_error format it lazily, only if someone prints it. */
+ERL_NIF_TERM cnif__badarg_term(cnif_env *env)
+{
+    ErlNifEnv *nif = env->head.nif;
+    char path[CNIF_MESSAGE_MAX];
+    size_t path_size = cnif__path_format(env, path, sizeof path);
+    ERL_NIF_TERM path_term = cnif__binary(nif, path, path_size);
+    ERL_NIF_TERM reason;
+
+    if (env->has_reason) {
+        reason = cnif__binary(nif, env->message, strlen(env->message));
+    } else {
+        const char *expected = env->expected ? env->expected : "a valid value";
+        ERL_NIF_TERM expected_term =
+            cnif__binary(nif, expected, strlen(expected));
+        ERL_NIF_TERM got = env->expected ? env->got : cnif__atoms.undefined;
+        reason = expected_term ? enif_make_tuple3(nif, cnif__atoms.expected,
+                                                  expected_term, got)
+                               : 0;
+    }
+    if (!path_term || !reason)
+        return cnif__atoms.badarg;
+    return enif_make_tuple4(nif, cnif__atoms.cnif_badarg,
+                            enif_make_int(nif, env->badarg_argno), path_term,
+                            reason);
+}

@@ -1,0 +1,214 @@
+/* boundary.c -- the guard around every call: enter, unwind, finish, and the
+** exception a call that did not return raises. */
+#include "internal.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The innermost guard of this thread. initial-exec TLS avoids a
+** __tls_get_addr call on every NIF invocation; it costs one pointer of the
+** static TLS surplus that glibc keeps for dlopen'ed libraries. */
+static _Thread_local cnif_env *cnif__current
+    __attribute__((tls_model("initial-exec")));
+
+void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
+{
+    env->head.nif = nif;
+    env->head.phase = phase;
+    env->outer = cnif__current;
+    env->bump = env->bump_end = NULL;
+    env->chunks = NULL;
+    env->defers = NULL;
+    env->depth = 0;
+    env->outcome = CNIF__RETURNED;
+    env->expected = NULL;
+    env->has_reason = false;
+    env->path_len = 0;
+    env->path_truncated = false;
+    cnif__current = env;
+}
+
+cnif__outcome cnif__guard_finish(cnif_env *env)
+{
+    if (env->defers)
+        cnif__arena_cleanup(env);
+    return env->outcome;
+}
+
+void cnif__guard_release(cnif_env *env)
+{
+    if (env->chunks)
+        cnif__arena_free(env);
+    cnif__current = env->outer;
+}
+
+ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
+                       ERL_NIF_TERM (*invoke)(cnif_env *, int,
+                                              const ERL_NIF_TERM[]))
+{
+    cnif_env env;
+    ERL_NIF_TERM volatile result = 0; /* read after a possible longjmp */
+
+    cnif__guard_begin(&env, nif, CNIF_PHASE_DECODE);
+    if (CNIF__SETJMP(env.jump) == 0)
+        result = invoke(&env, argc, argv);
+    if (cnif__guard_finish(&env) != CNIF__RETURNED)
+        result = enif_raise_exception(nif, cnif__exception(&env));
+    cnif__guard_release(&env);
+    return result;
+}
+
+bool cnif_try(cnif_env *outer, ERL_NIF_TERM (*fn)(cnif_env *, void *),
+              void *arg, ERL_NIF_TERM *result)
+{
+    cnif_env env;
+    ERL_NIF_TERM volatile value = 0;
+    bool returned;
+
+    cnif__guard_begin(&env, outer->head.nif, outer->head.phase);
+    if (CNIF__SETJMP(env.jump) == 0)
+        value = fn(&env, arg);
+    returned = cnif__guard_finish(&env) == CNIF__RETURNED;
+    *result = returned ? value : cnif__exception(&env);
+    cnif__guard_release(&env);
+    return returned;
+}
+
+/* The guard a panic or raise unwinds to is always the innermost one of the
+** calling thread, whatever env the caller passed: jumping to an outer guard
+** would skip the inner one's cleanups. With no guard at all there is
+** nowhere safe to go, which only misuse (calling cnif from a thread that
+** cnif did not start) can cause. */
+static cnif_env *cnif__target(const char *what)
+{
+    cnif_env *env = cnif__current;
+    if (!env) {
+        fprintf(stderr, "cnif: %s outside any guarded call\n", what);
+        abort();
+    }
+    return env;
+}
+
+_Noreturn void cnif__unwind(cnif_env *env)
+{
+    CNIF__LONGJMP(env->jump);
+}
+
+static const char *cnif__basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+_Noreturn void cnif_panic_at(cnif_env *env, const char *file, int line,
+                             const char *fmt, ...)
+{
+    (void)env;
+    env = cnif__target("cnif_panic");
+    if (env->outcome != CNIF__PANICKED) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(env->message, sizeof env->message, fmt, ap);
+        va_end(ap);
+        env->outcome = CNIF__PANICKED;
+        env->panic_phase = env->head.phase;
+        env->panic_file = cnif__basename(file);
+        env->panic_line = line;
+    }
+    cnif__unwind(env);
+}
+
+_Noreturn void cnif_raise(cnif_env *env, ERL_NIF_TERM term)
+{
+    (void)env;
+    env = cnif__target("cnif_raise");
+    if (env->outcome == CNIF__RETURNED) {
+        env->outcome = CNIF__RAISED;
+        env->raised = term;
+    }
+    cnif__unwind(env);
+}
+
+_Noreturn void cnif__arg_fail(cnif_env *env, int index)
+{
+    (void)env;
+    env = cnif__target("a bad argument");
+    if (env->outcome == CNIF__RETURNED) {
+        env->outcome = CNIF__BADARG;
+        env->badarg_argno = index + 1;
+    }
+    cnif__unwind(env);
+}
+
+_Noreturn void cnif_raise_badarg(cnif_env *env, int argno, const char *fmt, ...)
+{
+    va_list ap;
+    (void)env;
+    env = cnif__target("cnif_raise_badarg");
+    va_start(ap, fmt);
+    vsnprintf(env->message, sizeof env->message, fmt, ap);
+    va_end(ap);
+    env->has_reason = true;
+    env->path_len = 0;
+    env->path_truncated = false;
+    cnif__arg_fail(env, argno - 1);
+}
+
+/* A binary copy of text, or 0 if the VM cannot make one. */
+static ERL_NIF_TERM cnif__text(ErlNifEnv *nif, const char *text, size_t size)
+{
+    ERL_NIF_TERM term;
+    unsigned char *data = enif_make_new_binary(nif, size, &term);
+    if (!data)
+        return 0;
+    memcpy(data, text, size);
+    return term;
+}
+
+static ERL_NIF_TERM cnif__panic_term(cnif_env *env)
+{
+    ErlNifEnv *nif = env->head.nif;
+    char location[256];
+    int n = snprintf(location, sizeof location, "%s:%d", env->panic_file,
+                     env->panic_line);
+    ERL_NIF_TERM keys[3] = {cnif__atoms.message, cnif__atoms.phase,
+                            cnif__atoms.location};
+    ERL_NIF_TERM values[3] = {
+        cnif__text(nif, env->message, strlen(env->message)),
+        cnif__atoms.phases[env->panic_phase],
+        cnif__text(nif, location,
+                   n < 0 ? 0 : (size_t)n < sizeof location ? (size_t)n
+                                                            : sizeof location - 1),
+    };
+    ERL_NIF_TERM map;
+
+    if (!values[0] || !values[2]
+        || !enif_make_map_from_arrays(nif, keys, values, 3, &map))
+        return cnif__atoms.badarg;
+    return enif_make_tuple2(nif, cnif__atoms.nif_panicked, map);
+}
+
+ERL_NIF_TERM cnif__exception(cnif_env *env)
+{
+    switch (env->outcome) {
+    case CNIF__RAISED:
+        return env->raised;
+    case CNIF__BADARG:
+        return cnif__badarg_term(env);
+    case CNIF__PANICKED:
+        return cnif__panic_term(env);
+    case CNIF__RETURNED:
+        break;
+    }
+    return cnif__atoms.badarg;
+}
+
+void cnif__report_orphan(cnif_env *env, const char *what)
+{
+    if (env->outcome == CNIF__PANICKED)
+        fprintf(stderr, "cnif: %s panicked at %s:%d: %s\n", what,
+                env->panic_file, env->panic_line, env->message);
+    else if (env->outcome != CNIF__RETURNED)
+        fprintf(stderr, "cnif: %s raised an exception\n", what);
+}

@@ -1,0 +1,127 @@
+/* codec_atom.c -- atoms as C strings and as C enums. Decoding only reads
+** atoms that exist; nothing here turns caller data into a new atom.
+**
+** Before NIF 2.17 (OTP 26) the atom API is Latin-1 only, so names are
+** converted between UTF-8 (cnif's text encoding) and Latin-1 here. */
+#include "internal.h"
+#include <string.h>
+
+/* The longest atom text: 255 characters of up to 4 UTF-8 bytes each. */
+#define CNIF__ATOM_BYTES (255 * 4 + 1)
+
+#if ERL_NIF_MAJOR_VERSION > 2 || ERL_NIF_MINOR_VERSION >= 17
+#define CNIF__ATOM_NATIVE_UTF8 1
+#endif
+
+/* The atom's name as NUL-terminated UTF-8 in buf; false if term is not an
+** atom (or, before OTP 26, not a Latin-1 one). */
+static bool cnif__atom_text(ErlNifEnv *nif, ERL_NIF_TERM term, char *buf)
+{
+#ifdef CNIF__ATOM_NATIVE_UTF8
+    return enif_get_atom(nif, term, buf, CNIF__ATOM_BYTES, ERL_NIF_UTF8) > 0;
+#else
+    unsigned char latin1[256];
+    int n = enif_get_atom(nif, term, (char *)latin1, sizeof latin1,
+                          ERL_NIF_LATIN1);
+    if (n <= 0)
+        return false;
+    for (int i = 0; i < n - 1; i++) {
+        if (latin1[i] < 0x80) {
+            *buf++ = (char)latin1[i];
+        } else {
+            *buf++ = (char)(0xC0 | (latin1[i] >> 6));
+            *buf++ = (char)(0x80 | (latin1[i] & 0x3F));
+        }
+    }
+    *buf = '\0';
+    return true;
+#endif
+}
+
+bool cnif_decode_cnif_atom(cnif_env *env, ERL_NIF_TERM term, cnif_atom *out)
+{
+    char name[CNIF__ATOM_BYTES];
+    size_t size;
+    char *copy;
+
+    if (!cnif__atom_text(env->head.nif, term, name))
+        return cnif_decode_fail(env, term, "an atom");
+    size = strlen(name) + 1;
+    copy = cnif_alloc(env, size);
+    memcpy(copy, name, size);
+    *out = copy;
+    return true;
+}
+
+ERL_NIF_TERM cnif_encode_cnif_atom(cnif_env *env, cnif_atom value)
+{
+    ERL_NIF_TERM atom;
+    size_t size;
+
+    if (!value)
+        cnif_panic(env, "cannot encode a NULL atom name");
+    size = strlen(value);
+    if (!cnif_utf8_valid(value, size))
+        cnif_panic(env, "cannot encode \"%.64s\" as an atom: not UTF-8", value);
+#ifdef CNIF__ATOM_NATIVE_UTF8
+    if (!enif_make_new_atom_len(env->head.nif, value, size, &atom,
+                                ERL_NIF_UTF8))
+        cnif_panic(env, "cannot encode \"%.64s\" as an atom: too long", value);
+#else
+    {
+        char latin1[256];
+        size_t n = 0;
+        for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+            if (n == 255 || *p >= 0xC4)
+                cnif_panic(env, "cannot encode \"%.64s\" as an atom: too long "
+                                "or beyond Latin-1 on this OTP", value);
+            latin1[n++] = *p < 0x80 ? (char)*p
+                                    : (char)(((*p & 0x03) << 6) | (p[1] & 0x3F));
+            p += *p >= 0x80;
+        }
+        atom = enif_make_atom_len(env->head.nif, latin1, n);
+    }
+#endif
+    return atom;
+}
+
+/* "one of red, green, blue", built only when a decode fails. */
+static const char *cnif__enum_expected(cnif_env *env,
+                                       const cnif_enum_entry *table)
+{
+    size_t size = sizeof "one of ";
+    char *text, *p;
+
+    for (const cnif_enum_entry *e = table; e->name; e++)
+        size += strlen(e->name) + 2;
+    text = p = cnif_alloc(env, size);
+    p = stpcpy(p, "one of ");
+    for (const cnif_enum_entry *e = table; e->name; e++)
+        p = stpcpy(stpcpy(p, e->name), e[1].name ? ", " : "");
+    return text;
+}
+
+bool cnif_enum_decode(cnif_env *env, ERL_NIF_TERM term,
+                      const cnif_enum_entry *table, int *out)
+{
+    char name[CNIF__ATOM_BYTES];
+
+    if (cnif__atom_text(env->head.nif, term, name)) {
+        for (const cnif_enum_entry *e = table; e->name; e++) {
+            if (strcmp(e->name, name) == 0) {
+                *out = e->value;
+                return true;
+            }
+        }
+    }
+    return cnif_decode_fail(env, term, cnif__enum_expected(env, table));
+}
+
+ERL_NIF_TERM cnif_enum_encode(cnif_env *env, const cnif_enum_entry *table,
+                              int value)
+{
+    for (const cnif_enum_entry *e = table; e->name; e++)
+        if (e->value == value)
+            return cnif_encode_cnif_atom(env, e->name);
+    cnif_panic(env, "cannot encode %d: not a value of this enum", value);
+}

@@ -1,0 +1,57 @@
+/* codec_string.c -- validated UTF-8 text, as a view and NUL-terminated. */
+#include "internal.h"
+#include <string.h>
+
+bool cnif_decode_cnif_str(cnif_env *env, ERL_NIF_TERM term, cnif_str *out)
+{
+    cnif_bin bin;
+
+    if (!cnif_decode_cnif_bin(env, term, &bin)
+        || !cnif_utf8_valid(bin.data, bin.size))
+        return cnif_decode_fail(env, term, "a UTF-8 string");
+    out->data = (const char *)bin.data;
+    out->size = bin.size;
+    out->term = bin.term;
+    return true;
+}
+
+ERL_NIF_TERM cnif_encode_cnif_str(cnif_env *env, cnif_str value)
+{
+    cnif_bin bin = {(const unsigned char *)value.data, value.size, value.term};
+
+    if (value.size && !value.data)
+        cnif_panic(env, "cannot encode a string of %zu bytes at NULL",
+                   value.size);
+    if (!value.term && !cnif_utf8_valid(value.data, value.size))
+        cnif_panic(env, "cannot encode a string that is not valid UTF-8");
+    return cnif_encode_cnif_bin(env, bin);
+}
+
+bool cnif_decode_cnif_cstr(cnif_env *env, ERL_NIF_TERM term, cnif_cstr *out)
+{
+    cnif_str str;
+    char *copy;
+
+    if (!cnif_decode_cnif_str(env, term, &str))
+        return false;
+    if (memchr(str.data, '\0', str.size))
+        return cnif_decode_fail(env, term, "a UTF-8 string without NUL bytes");
+    copy = cnif_alloc(env, str.size + 1);
+    memcpy(copy, str.data, str.size);
+    copy[str.size] = '\0';
+    *out = copy;
+    return true;
+}
+
+ERL_NIF_TERM cnif_encode_cnif_cstr(cnif_env *env, cnif_cstr value)
+{
+    if (!value)
+        cnif_panic(env, "cannot encode a NULL string");
+    return cnif_encode_cnif_str(env, cnif_str_from(value));
+}
+
+cnif_str cnif_str_from(const char *text)
+{
+    cnif_str str = {text, strlen(text), 0};
+    return str;
+}

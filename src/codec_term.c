@@ -1,0 +1,167 @@
+/* codec_term.c -- tuples, maps, pids and references. */
+#include "internal.h"
+#include <stdio.h>
+#include <string.h>
+
+bool cnif_decode_cnif_tuple(cnif_env *env, ERL_NIF_TERM term, cnif_tuple *out)
+{
+    if (!enif_get_tuple(env->head.nif, term, &out->arity, &out->items))
+        return cnif_decode_fail(env, term, "a tuple");
+    out->term = term;
+    return true;
+}
+
+ERL_NIF_TERM cnif_encode_cnif_tuple(cnif_env *env, cnif_tuple value)
+{
+    return value.term ? value.term
+                      : cnif_tuple_make(env, value.arity, value.items);
+}
+
+bool cnif__tuple_has(cnif_env *env, cnif_tuple tuple, int index)
+{
+    char *expected;
+
+    if (index >= 0 && index < tuple.arity)
+        return true;
+    expected = cnif_alloc(env, 64);
+    snprintf(expected, 64, "a tuple of at least %d elements", index + 1);
+    return cnif_decode_fail(env, tuple.term, expected);
+}
+
+ERL_NIF_TERM cnif_tuple_make(cnif_env *env, int n, const ERL_NIF_TERM *items)
+{
+    return enif_make_tuple_from_array(env->head.nif, items, (unsigned)n);
+}
+
+bool cnif_decode_cnif_map(cnif_env *env, ERL_NIF_TERM term, cnif_map *out)
+{
+    if (!enif_is_map(env->head.nif, term))
+        return cnif_decode_fail(env, term, "a map");
+    out->term = term;
+    return true;
+}
+
+ERL_NIF_TERM cnif_encode_cnif_map(cnif_env *env, cnif_map value)
+{
+    (void)env;
+    return value.term;
+}
+
+size_t cnif_map_size(cnif_env *env, cnif_map map)
+{
+    size_t size = 0;
+    enif_get_map_size(env->head.nif, map.term, &size);
+    return size;
+}
+
+bool cnif_map_find(cnif_env *env, cnif_map map, ERL_NIF_TERM key,
+                   ERL_NIF_TERM *value)
+{
+    return enif_get_map_value(env->head.nif, map.term, key, value);
+}
+
+bool cnif__map_get_key(cnif_env *env, cnif_map map, const char *key,
+                       ERL_NIF_TERM *value)
+{
+    ERL_NIF_TERM atom;
+    char *expected;
+
+    /* An atom that does not exist cannot be a key of any map. */
+    if (enif_make_existing_atom(env->head.nif, key, &atom, ERL_NIF_LATIN1)
+        && enif_get_map_value(env->head.nif, map.term, atom, value))
+        return true;
+    expected = cnif_alloc(env, strlen(key) + sizeof "a map with key ");
+    strcpy(stpcpy(expected, "a map with key "), key);
+    return cnif_decode_fail(env, map.term, expected);
+}
+
+cnif_map cnif_map_new(cnif_env *env)
+{
+    cnif_map map = {enif_make_new_map(env->head.nif)};
+    return map;
+}
+
+cnif_map cnif_map_put(cnif_env *env, cnif_map map, ERL_NIF_TERM key,
+                      ERL_NIF_TERM value)
+{
+    cnif_map out;
+    if (!enif_make_map_put(env->head.nif, map.term, key, value, &out.term))
+        cnif_panic(env, "cnif_map_put on a term that is not a map");
+    return out;
+}
+
+cnif_map cnif_map_from_arrays(cnif_env *env, const ERL_NIF_TERM *keys,
+                              const ERL_NIF_TERM *values, size_t n)
+{
+    cnif_map out;
+    if (!enif_make_map_from_arrays(env->head.nif, (ERL_NIF_TERM *)keys,
+                                   (ERL_NIF_TERM *)values, n, &out.term))
+        cnif_panic(env, "cnif_map_from_arrays: duplicate keys");
+    return out;
+}
+
+struct cnif_map_iter_state {
+    ErlNifMapIterator it;
+    ErlNifEnv *nif;
+    bool live; /* created and not yet destroyed */
+};
+
+static void cnif__map_iter_release(void *arg)
+{
+    struct cnif_map_iter_state *s = arg;
+    if (s->live)
+        enif_map_iterator_destroy(s->nif, &s->it);
+    s->live = false;
+}
+
+cnif_map_iter cnif_map_iter_start(cnif_env *env, cnif_map map)
+{
+    struct cnif_map_iter_state *s = cnif_alloc(env, sizeof *s);
+    s->nif = env->head.nif;
+    s->live = enif_map_iterator_create(env->head.nif, map.term, &s->it,
+                                       ERL_NIF_MAP_ITERATOR_FIRST);
+    if (!s->live)
+        cnif_panic(env, "cnif_map_iter_start on a term that is not a map");
+    cnif_defer(env, cnif__map_iter_release, s);
+    return s;
+}
+
+bool cnif_map_iter_next(cnif_env *env, cnif_map_iter s, ERL_NIF_TERM *key,
+                        ERL_NIF_TERM *value)
+{
+    (void)env;
+    if (!s->live)
+        return false;
+    if (!enif_map_iterator_get_pair(s->nif, &s->it, key, value)) {
+        cnif__map_iter_release(s);
+        return false;
+    }
+    enif_map_iterator_next(s->nif, &s->it);
+    return true;
+}
+
+bool cnif_decode_cnif_pid(cnif_env *env, ERL_NIF_TERM term, cnif_pid *out)
+{
+    if (!enif_get_local_pid(env->head.nif, term, out))
+        return cnif_decode_fail(env, term, "a local pid");
+    return true;
+}
+
+ERL_NIF_TERM cnif_encode_cnif_pid(cnif_env *env, cnif_pid value)
+{
+    return enif_make_pid(env->head.nif, &value);
+}
+
+bool cnif_decode_cnif_ref(cnif_env *env, ERL_NIF_TERM term, cnif_ref *out)
+{
+    if (!enif_is_ref(env->head.nif, term))
+        return cnif_decode_fail(env, term, "a reference");
+    out->term = term;
+    return true;
+}
+
+ERL_NIF_TERM cnif_encode_cnif_ref(cnif_env *env, cnif_ref value)
+{
+    (void)env;
+    return value.term;
+}

@@ -1,0 +1,105 @@
+/* internal.h -- the private side of cnif_env, shared by the library's
+** source files. Not installed. */
+#ifndef CNIF_INTERNAL_H
+#define CNIF_INTERNAL_H
+
+#include "cnif.h"
+#include <setjmp.h>
+
+#ifndef CNIF_MAX_DEPTH
+#define CNIF_MAX_DEPTH 512
+#endif
+#ifndef CNIF_MESSAGE_MAX
+#define CNIF_MESSAGE_MAX 512
+#endif
+#ifndef CNIF_PATH_MAX
+#define CNIF_PATH_MAX 32
+#endif
+
+/* _setjmp/_longjmp skip saving the signal mask (a system call with
+** sigsetjmp); __builtin_setjmp saves only three registers. bench/ compares
+** them. */
+#ifdef CNIF_USE_BUILTIN_SETJMP
+typedef void *cnif__jmp_buf[5];
+#define CNIF__SETJMP(buf) __builtin_setjmp(buf)
+#define CNIF__LONGJMP(buf) __builtin_longjmp(buf, 1)
+#else
+typedef jmp_buf cnif__jmp_buf;
+#define CNIF__SETJMP(buf) _setjmp(buf)
+#define CNIF__LONGJMP(buf) _longjmp(buf, 1)
+#endif
+
+/* How a guarded call ended. A panic outranks every other outcome; among the
+** others the first one stands. */
+typedef enum cnif__outcome {
+    CNIF__RETURNED,
+    CNIF__RAISED,
+    CNIF__BADARG,
+    CNIF__PANICKED
+} cnif__outcome;
+
+struct cnif__chunk;
+struct cnif__defer;
+
+/* One step of a bad-argument path: "[index]" or ".key". */
+typedef struct cnif__segment {
+    const char *key; /* NULL for an index */
+    size_t index;
+} cnif__segment;
+
+struct cnif_env {
+    struct cnif__env_head head; /* must stay first: see cnif_nif_env */
+    cnif_env *outer;            /* the enclosing guard on this thread */
+    cnif__jmp_buf jump;         /* where a panic or raise unwinds to */
+
+    /* Call-scoped memory: a bump pointer into the newest chunk. */
+    char *bump, *bump_end;
+    struct cnif__chunk *chunks;
+    struct cnif__defer *defers;
+    unsigned depth;
+
+    /* The outcome, and what the exception is built from. */
+    cnif__outcome outcome;
+    ERL_NIF_TERM raised;
+    cnif_phase panic_phase;
+    const char *panic_file;
+    int panic_line;
+    int badarg_argno; /* 1-based */
+
+    /* The latest decode failure: expected/got, or a free-form reason. */
+    const char *expected;
+    ERL_NIF_TERM got;
+    bool has_reason;
+    unsigned path_len;
+    bool path_truncated;
+    cnif__segment path[CNIF_PATH_MAX];
+
+    char message[CNIF_MESSAGE_MAX]; /* panic message or decode reason */
+};
+
+/* Enter and leave a guard (boundary.c). cnif__guard_finish runs the
+** cleanups and releases the call's memory; cnif__exception builds the term
+** for a call that did not return (never fails: badarg at worst). */
+void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase);
+cnif__outcome cnif__guard_finish(cnif_env *env);
+ERL_NIF_TERM cnif__exception(cnif_env *env);
+void cnif__guard_release(cnif_env *env);
+
+/* Unwind to env's guard (boundary.c). */
+_Noreturn void cnif__unwind(cnif_env *env);
+
+/* Run the deferred cleanups, each under its own guard, and free the
+** call-scoped memory (arena.c). */
+void cnif__arena_cleanup(cnif_env *env);
+void cnif__arena_free(cnif_env *env);
+
+/* The bad-argument report term (badarg.c). */
+ERL_NIF_TERM cnif__badarg_term(cnif_env *env);
+
+/* Make the atoms in cnif__atoms (module.c). */
+void cnif__atoms_init(ErlNifEnv *nif);
+
+/* Report a failure that has no caller (a panicking unload hook). */
+void cnif__report_orphan(cnif_env *env, const char *what);
+
+#endif
