@@ -1,0 +1,38 @@
+# The test suites: every test/nifs/NAME.c becomes the NIF library NAME.so
+# for the Erlang module NAME; every test/*.erl is compiled; the modules
+# named *_tests run under EUnit, then test/elixir/*_test.exs under ExUnit.
+TEST_DIR      := $(BUILD)/test
+TEST_NIF_SRC  := $(wildcard test/nifs/*.c)
+TEST_NIFS      = $(TEST_NIF_SRC:test/nifs/%.c=$(TEST_DIR)/priv/%.so)
+TEST_ERL_SRC  := $(wildcard test/*.erl)
+TEST_BEAMS     = $(TEST_ERL_SRC:test/%.erl=$(TEST_DIR)/ebin/%.beam)
+EUNIT_MODULES := $(shell for f in test/*_tests.erl; do basename $$f .erl; done | paste -sd, -)
+EXUNIT_FILES  := $(wildcard test/elixir/*_test.exs)
+
+# Set by test-asan: how to start a BEAM that can load sanitized NIFs.
+ERL_RUN_ENV   ?=
+
+$(foreach s,$(TEST_NIF_SRC),$(eval $(call nif_rule,$(TEST_DIR)/priv/$(notdir $(s:.c=.so)),$(s))))
+
+$(TEST_DIR)/ebin/%.beam: test/%.erl $(ERL_BEAMS) $(ERL_APP)/include/cnif.hrl
+	@mkdir -p $(dir $@)
+	erlc -pa $(ERL_APP)/ebin -I $(BUILD) -o $(dir $@) $<
+
+test-build: all $(TEST_NIFS) $(TEST_BEAMS)
+
+test: deps
+	@$(MAKE) --no-print-directory test-build
+	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv erl -noshell -pa $(TEST_DIR)/ebin \
+	    -eval 'case eunit:test([$(EUNIT_MODULES)], []) of ok -> halt(0); _ -> halt(1) end.'
+	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv elixir -pa $(TEST_DIR)/ebin \
+	    -r test/elixir/test_helper.exs $(addprefix -r ,$(EXUNIT_FILES)) -e ''
+
+# The same suites with the library and test NIFs under ASan and UBSan.
+# The BEAM is not built with ASan, so libasan is preloaded; its own
+# allocations at exit are not ours, so leak detection is left off.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+test-asan: deps
+	@$(MAKE) --no-print-directory test BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" CFLAGS="-O1 -g" \
+	    ERL_RUN_ENV="LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1"
+
+.PHONY: test-build
