@@ -15,7 +15,7 @@ PREFIX     ?= /usr/local
 BUILD      ?= build
 CC         ?= cc
 SANITIZE   ?=
-DEPS       := erlang-nox erlang-dev erlang-eunit elixir gcc make
+DEPS       := erlang-nox erlang-dev erlang-eunit elixir gcc make binutils
 
 ERL_ROOT    = $(shell erl -noshell -eval 'io:format("~s", [code:root_dir()]), halt().')
 ERL_INCLUDE = $(ERL_ROOT)/usr/include
@@ -24,7 +24,7 @@ WARN       := -Wall -Wextra -Werror
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS  = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) $(SANITIZE) \
               -Iinclude -I$(ERL_INCLUDE)
-NIF_LDFLAGS = -shared $(SANITIZE)
+NIF_LDFLAGS = -shared -Wl,--version-script=cnif.map $(SANITIZE)
 
 LIB_SRC    := $(wildcard src/*.c)
 LIB_OBJ     = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -33,7 +33,7 @@ ERL_APP     = $(BUILD)/cnif
 ERL_SRC    := $(wildcard erlang/*.erl)
 ERL_BEAMS   = $(ERL_SRC:erlang/%.erl=$(ERL_APP)/ebin/%.beam)
 
-.PHONY: all deps demo test test-asan bench install clean
+.PHONY: all deps demo test test-asan bench install clean FORCE
 all: $(LIB) $(BUILD)/cnif.pc erlang
 
 deps:
@@ -47,7 +47,8 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/cnif.pc: cnif.pc.in Makefile
+# Regenerated every time: it records PREFIX, which can change between runs.
+$(BUILD)/cnif.pc: cnif.pc.in FORCE
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@ERL_INCLUDE@|$(ERL_INCLUDE)|' $< > $@
@@ -70,7 +71,7 @@ $(ERL_APP)/include/cnif.hrl: erlang/include/cnif.hrl
 # A NIF shared object from one C file, linked against libcnif.a.
 # Used by the tests, the demo and the bench: $(call nif,OUT,SRC)
 define nif_rule
-$(1): $(2) $(LIB) include/cnif.h
+$(1): $(2) $(LIB) include/cnif.h cnif.map
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) $(3) $(2) $(LIB) $$(NIF_LDFLAGS) -o $$@
 endef
@@ -84,7 +85,7 @@ install: all
 	    $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/ebin \
 	    $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/include
 	install -m 644 include/cnif.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(LIB) cnif.map $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(BUILD)/cnif.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 644 $(ERL_APP)/ebin/* $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/ebin/
 	install -m 644 $(ERL_APP)/include/cnif.hrl $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/include/

@@ -153,8 +153,10 @@ static inline void cnif_phase_set(cnif_env *env, cnif_phase phase)
 **   the load fail; a panic in unload is reported on stderr.
 **
 ** Exported functions are collected through the ELF section "cnif_nifs", so a
-** module needs no central list, and only `nif_init` is visible outside the
-** shared object (build with -fvisibility=hidden, as `make` does).
+** module needs no central list. Link with the version script cnif.map
+** (`pkg-config --libs cnif` adds it) and compile with -fvisibility=hidden
+** (`pkg-config --cflags cnif`), and `nif_init` is the only symbol the
+** shared object exports: several cnif libraries load side by side.
 */
 #define CNIF_DIRTY_CPU ERL_NIF_DIRTY_JOB_CPU_BOUND
 #define CNIF_DIRTY_IO ERL_NIF_DIRTY_JOB_IO_BOUND
