@@ -32,9 +32,17 @@ message(Path, Reason) ->
                   io_lib:format("expected ~ts, got: ~0tP",
                                 [Expected, Got, ?GOT_DEPTH]);
               Text when is_binary(Text) ->
-                  io_lib:format("~ts", [Text])
+                  text(Text)
           end,
     lists:flatten(case Path of
                       <<>> -> Why;
-                      _ -> [unicode:characters_to_list(Path), ": ", Why]
+                      _ -> [text(Path), ": ", Why]
                   end).
+
+%% A reason written by NIF code may hold bytes that are not UTF-8; print
+%% those as a binary rather than fail while formatting an error.
+text(Binary) ->
+    case unicode:characters_to_list(Binary) of
+        Chars when is_list(Chars) -> Chars;
+        _ -> io_lib:format("~p", [Binary])
+    end.

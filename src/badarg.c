@@ -16,11 +16,32 @@ bool cnif_decode_fail(cnif_env *env, ERL_NIF_TERM term, const char *expected)
     return false;
 }
 
+void cnif__vformat(cnif_env *env, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(env->message, sizeof env->message, fmt, ap);
+
+    /* Cut at a character boundary if truncated, so the message stays UTF-8:
+    ** back up over continuation bytes to the lead byte of the cut
+    ** character, and drop it too. */
+    if (n >= (int)sizeof env->message) {
+        size_t end = sizeof env->message - 1;
+        size_t i = end;
+        while (i > 0 && ((unsigned char)env->message[i - 1] & 0xC0) == 0x80)
+            i--;
+        if (i > 0 && (unsigned char)env->message[i - 1] >= 0xC0) {
+            unsigned char lead = (unsigned char)env->message[i - 1];
+            size_t len = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+            if (end - (i - 1) < len)
+                env->message[i - 1] = '\0';
+        }
+    }
+}
+
 bool cnif_decode_fail_reason(cnif_env *env, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(env->message, sizeof env->message, fmt, ap);
+    cnif__vformat(env, fmt, ap);
     va_end(ap);
     env->has_reason = true;
     env->path_len = 0;

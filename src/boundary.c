@@ -109,7 +109,7 @@ _Noreturn void cnif_panic_at(cnif_env *env, const char *file, int line,
     if (env->outcome != CNIF__PANICKED) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(env->message, sizeof env->message, fmt, ap);
+        cnif__vformat(env, fmt, ap);
         va_end(ap);
         env->outcome = CNIF__PANICKED;
         env->panic_phase = env->head.phase;
@@ -147,7 +147,7 @@ _Noreturn void cnif_raise_badarg(cnif_env *env, int argno, const char *fmt, ...)
     (void)env;
     env = cnif__target("cnif_raise_badarg");
     va_start(ap, fmt);
-    vsnprintf(env->message, sizeof env->message, fmt, ap);
+    cnif__vformat(env, fmt, ap);
     va_end(ap);
     env->has_reason = true;
     env->path_len = 0;

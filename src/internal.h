@@ -5,6 +5,7 @@
 
 #include "cnif.h"
 #include <setjmp.h>
+#include <stdarg.h>
 
 #ifndef CNIF_MAX_DEPTH
 #define CNIF_MAX_DEPTH 512
@@ -92,6 +93,10 @@ _Noreturn void cnif__unwind(cnif_env *env);
 ** call-scoped memory (arena.c). */
 void cnif__arena_cleanup(cnif_env *env);
 void cnif__arena_free(cnif_env *env);
+
+/* printf into env->message, truncated at a UTF-8 character boundary
+** (badarg.c). */
+void cnif__vformat(cnif_env *env, const char *fmt, va_list ap);
 
 /* The bad-argument report term (badarg.c). */
 ERL_NIF_TERM cnif__badarg_term(cnif_env *env);
