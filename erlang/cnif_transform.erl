@@ -24,7 +24,7 @@ parse_transform(Forms, _Options) ->
                       [] -> atom_to_list(Module)
                   end,
             check(Forms, Nifs, Line),
-            insert(Forms, attributes(Nifs, Line), functions(Module, Nifs, Lib, Line))
+            insert(Forms, attributes(Forms, Nifs, Line), functions(Module, Nifs, Lib, Line))
     end.
 
 %% A listed function the module also defines, or a second on_load, would
@@ -45,8 +45,10 @@ expand(Nifs) ->
 
 nif_name(F) -> list_to_atom(atom_to_list(F) ++ "_nif").
 
-attributes(Nifs, Line) ->
-    [{attribute, Line, export, expand(Nifs)},
+%% Exports the wrappers and NIFs, except those the module already exports.
+attributes(Forms, Nifs, Line) ->
+    Exported = lists:append([Fs || {attribute, _, export, Fs} <- Forms]),
+    [{attribute, Line, export, expand(Nifs) -- Exported},
      {attribute, Line, nifs, [{nif_name(F), A} || {F, A} <- Nifs]},
      {attribute, Line, on_load, {'$cnif_on_load', 0}}].
 
