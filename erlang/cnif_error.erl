@@ -29,7 +29,7 @@ format_error(_Reason, _Stacktrace) ->
 message(Path, Reason) ->
     Why = case Reason of
               {expected, Expected, Got} ->
-                  io_lib:format("expected ~ts, got: ~0tP",
+                  io_lib:format("expected ~ts, got: " ++ got_format(Got),
                                 [Expected, Got, ?GOT_DEPTH]);
               Text when is_binary(Text) ->
                   text(Text)
@@ -38,6 +38,17 @@ message(Path, Reason) ->
                       <<>> -> Why;
                       _ -> [text(Path), ": ", Why]
                   end).
+
+%% ~tp prints <<255>> as <<"ÿ">>, taking bytes that are not UTF-8 for
+%% Latin-1 text; such a binary is printed as its bytes, so a report of
+%% invalid UTF-8 shows what is invalid.
+got_format(Got) when is_binary(Got) ->
+    case unicode:characters_to_binary(Got) of
+        Got -> "~0tP";
+        _ -> "~W"
+    end;
+got_format(_Got) ->
+    "~0tP".
 
 %% A reason written by NIF code may hold bytes that are not UTF-8; print
 %% those as a binary rather than fail while formatting an error.
