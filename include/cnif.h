@@ -382,7 +382,8 @@ bool cnif__int_fail(cnif_env *env, ERL_NIF_TERM term, const char *range);
             *out = (T)v;                                                      \
             return true;                                                      \
         }                                                                     \
-        return cnif__int_fail(env, term, range);                              \
+        cnif__int_fail(env, term, range); /* false: lets CNIF_ARG callers */  \
+        return false;                     /* see *out is always set      */  \
     }                                                                         \
     static inline ERL_NIF_TERM cnif_encode_##T(cnif_env *env, T value)        \
     {                                                                         \
@@ -463,7 +464,8 @@ static inline bool cnif_decode_bool(cnif_env *env, ERL_NIF_TERM term,
         *out = term == cnif__atoms.true_;
         return true;
     }
-    return cnif_decode_fail(env, term, "a boolean");
+    cnif_decode_fail(env, term, "a boolean");
+    return false; /* a literal false: see CNIF__INT_CODEC */
 }
 static inline ERL_NIF_TERM cnif_encode_bool(cnif_env *env, bool value)
 {

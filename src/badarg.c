@@ -6,8 +6,18 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Once a call has raised, reported a bad argument or panicked, only its
+** cleanups still run. A decoder failing in one of them is nobody's bad
+** argument and must not overwrite the report the call will raise. */
+static bool cnif__settled(const cnif_env *env)
+{
+    return env->outcome != CNIF__RETURNED;
+}
+
 bool cnif_decode_fail(cnif_env *env, ERL_NIF_TERM term, const char *expected)
 {
+    if (cnif__settled(env))
+        return false;
     env->expected = expected;
     env->got = term;
     env->has_reason = false;
@@ -40,6 +50,8 @@ void cnif__vformat(cnif_env *env, const char *fmt, va_list ap)
 bool cnif_decode_fail_reason(cnif_env *env, const char *fmt, ...)
 {
     va_list ap;
+    if (cnif__settled(env))
+        return false;
     va_start(ap, fmt);
     cnif__vformat(env, fmt, ap);
     va_end(ap);
@@ -53,6 +65,8 @@ bool cnif_decode_fail_reason(cnif_env *env, const char *fmt, ...)
 ** dropped: the innermost steps are the ones that locate the fault. */
 static bool cnif__path_push(cnif_env *env, const char *key, size_t index)
 {
+    if (cnif__settled(env))
+        return false;
     if (env->path_len == CNIF_PATH_MAX) {
         env->path_truncated = true;
         return false;

@@ -146,6 +146,8 @@ _Noreturn void cnif_raise_badarg(cnif_env *env, int argno, const char *fmt, ...)
     va_list ap;
     (void)env;
     env = cnif__target("cnif_raise_badarg");
+    if (env->outcome != CNIF__RETURNED) /* from a cleanup: keep the report */
+        cnif__arg_fail(env, argno - 1);
     va_start(ap, fmt);
     cnif__vformat(env, fmt, ap);
     va_end(ap);
