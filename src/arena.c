@@ -8,8 +8,11 @@
 ** O(log n) enif_alloc calls, and are never smaller than this. */
 #define CNIF__CHUNK_MIN 4096
 
+/* enif_alloc only aligns to 8 bytes, so a chunk starts at the first
+** max_align_t boundary inside its allocation, which `raw` keeps. */
 typedef struct cnif__chunk {
     struct cnif__chunk *next;
+    void *raw;
     alignas(max_align_t) char data[];
 } cnif__chunk;
 
@@ -29,6 +32,7 @@ static void *cnif__alloc_chunk(cnif_env *env, size_t size)
 {
     size_t capacity = CNIF__CHUNK_MIN;
     cnif__chunk *chunk;
+    void *raw;
 
     if (env->chunks) {
         size_t last = (size_t)(env->bump_end - env->chunks->data);
@@ -37,11 +41,13 @@ static void *cnif__alloc_chunk(cnif_env *env, size_t size)
     }
     if (capacity < size)
         capacity = size;
-    if (capacity > SIZE_MAX - sizeof *chunk)
+    if (capacity > SIZE_MAX - sizeof *chunk - alignof(cnif__chunk))
         cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
-    chunk = enif_alloc(sizeof *chunk + capacity);
-    if (!chunk)
+    raw = enif_alloc(sizeof *chunk + capacity + alignof(cnif__chunk) - 1);
+    if (!raw)
         cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
+    chunk = (cnif__chunk *)(uintptr_t)cnif__round_up((uintptr_t)raw);
+    chunk->raw = raw;
     chunk->next = env->chunks;
     env->chunks = chunk;
     env->bump = chunk->data + size;
@@ -91,7 +97,7 @@ void cnif__arena_free(cnif_env *env)
     cnif__chunk *chunk = env->chunks;
     while (chunk) {
         cnif__chunk *next = chunk->next;
-        enif_free(chunk);
+        enif_free(chunk->raw);
         chunk = next;
     }
     env->chunks = NULL;
