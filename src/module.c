@@ -46,6 +46,9 @@ static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
     cnif__atoms_init(nif);
     cnif__guard_begin(&env, nif, phase);
     if (CNIF__SETJMP(env.jump) == 0) {
+        for (const cnif__type_init *init = cnif__module->types;
+             init < cnif__module->types_end; init++)
+            (*init)(&env);
         if (phase == CNIF_PHASE_LOAD && cnif__module->load)
             rc = cnif__module->load(&env, priv, info);
         else if (phase == CNIF_PHASE_UPGRADE && cnif__module->upgrade)
@@ -85,8 +88,7 @@ static void cnif__unload(ErlNifEnv *nif, void *priv)
     cnif__guard_release(&env);
 }
 
-ErlNifEntry *cnif_module_entry(const cnif_module *module, ErlNifFunc *first,
-                               ErlNifFunc *last)
+ErlNifEntry *cnif_module_entry(const cnif_module *module)
 {
     static ErlNifEntry entry = {
         .major = ERL_NIF_MAJOR_VERSION,
@@ -101,7 +103,7 @@ ErlNifEntry *cnif_module_entry(const cnif_module *module, ErlNifFunc *first,
     };
     cnif__module = module;
     entry.name = module->name;
-    entry.num_of_funcs = (int)(last - first);
-    entry.funcs = first;
+    entry.num_of_funcs = (int)(module->nifs_end - module->nifs);
+    entry.funcs = module->nifs;
     return &entry;
 }

@@ -1,0 +1,210 @@
+/* codec_struct.c -- C structs as atom-keyed maps, Elixir structs, records
+** and plain tuples, driven by the descriptor CNIF_DEFINE_STRUCT builds. */
+#include "internal.h"
+#include <stdio.h>
+#include <string.h>
+
+static const char *cnif__field_key(const cnif_field *f)
+{
+    return f->key ? f->key : f->name;
+}
+
+/* "Geo.Point" for the atom 'Elixir.Geo.Point', as Elixir prints it. */
+static const char *cnif__module_name(const char *module)
+{
+    return strncmp(module, "Elixir.", 7) == 0 ? module + 7 : module;
+}
+
+void cnif_struct_init(cnif_env *env, cnif_struct *d)
+{
+    d->any_optional = false;
+    for (size_t i = 0; i < d->count; i++) {
+        const char *key = cnif__field_key(&d->fields[i]);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(key, cnif__field_key(&d->fields[j])) == 0)
+                cnif_panic(env, "struct %s: two fields use the key %s",
+                           d->name, key);
+        d->atoms[i] = cnif_encode_cnif_atom(env, key);
+        d->any_optional |= d->fields[i].optional;
+    }
+    d->atoms[d->count] = cnif_encode_cnif_atom(env, "__struct__");
+    if (d->as == CNIF_AS_STRUCT) {
+        if (!d->module)
+            cnif_panic(env, "struct %s: CNIF_AS_STRUCT needs .module", d->name);
+        d->form_atom = cnif_encode_cnif_atom(env, d->module);
+    } else if (d->as == CNIF_AS_RECORD) {
+        if (!d->tag)
+            cnif_panic(env, "struct %s: CNIF_AS_RECORD needs .tag", d->name);
+        d->form_atom = cnif_encode_cnif_atom(env, d->tag);
+    }
+}
+
+/* What a term of this struct looks like, for "expected ..." messages. */
+static const char *cnif__struct_expected(cnif_env *env, const cnif_struct *d,
+                                         const char *detail)
+{
+    char *text = cnif_alloc(env, 512);
+    switch (d->as) {
+    case CNIF_AS_MAP:
+        snprintf(text, 512, "a map");
+        break;
+    case CNIF_AS_STRUCT:
+        snprintf(text, 512, "a %%%s{} struct", cnif__module_name(d->module));
+        break;
+    case CNIF_AS_RECORD:
+        snprintf(text, 512, "a #%s{} record%s", d->tag, detail);
+        break;
+    case CNIF_AS_TUPLE:
+        snprintf(text, 512, "a tuple of %zu elements", d->count);
+        break;
+    }
+    return text;
+}
+
+static bool cnif__field_decode(cnif_env *env, const cnif_field *f,
+                               ERL_NIF_TERM term, void *out)
+{
+    return f->decode(env, term, (char *)out + f->offset)
+           || cnif_path_key(env, cnif__field_key(f));
+}
+
+/* A map key that names no field, for .reject_unknown. */
+static bool cnif__unknown_key(cnif_env *env, const cnif_struct *d,
+                              ERL_NIF_TERM map)
+{
+    cnif_map_iter it = cnif_map_iter_start(env, (cnif_map){map});
+    ERL_NIF_TERM key, value;
+    char shown[128];
+
+    while (cnif_map_iter_next(env, it, &key, &value)) {
+        size_t i = 0;
+        while (i <= d->count && key != d->atoms[i])
+            i++;
+        if (i == d->count && d->as != CNIF_AS_STRUCT)
+            i++; /* __struct__ is only a field of Elixir structs */
+        if (i > d->count) {
+            enif_snprintf(shown, sizeof shown, "%T", key);
+            return cnif_decode_fail_reason(env, "unknown key %s in %s", shown,
+                                           cnif__struct_expected(env, d, ""));
+        }
+    }
+    return true;
+}
+
+static bool cnif__struct_from_map(cnif_env *env, const cnif_struct *d,
+                                  ERL_NIF_TERM term, void *out)
+{
+    ErlNifEnv *nif = env->head.nif;
+    size_t matched = 0, size;
+    ERL_NIF_TERM value;
+
+    if (!enif_is_map(nif, term))
+        return cnif_decode_fail(env, term, cnif__struct_expected(env, d, ""));
+    if (d->as == CNIF_AS_STRUCT) {
+        if (!enif_get_map_value(nif, term, d->atoms[d->count], &value))
+            return cnif_decode_fail(env, term,
+                                    cnif__struct_expected(env, d, ""));
+        if (value != d->form_atom) {
+            cnif_atom other = "?";
+            cnif_decode_cnif_atom(env, value, &other);
+            return cnif_decode_fail_reason(
+                env, "expected a %%%s{} struct, got a %%%s{} struct",
+                cnif__module_name(d->module), cnif__module_name(other));
+        }
+        matched = 1;
+    }
+    for (size_t i = 0; i < d->count; i++) {
+        const cnif_field *f = &d->fields[i];
+        if (enif_get_map_value(nif, term, d->atoms[i], &value)) {
+            matched++;
+            if (!cnif__field_decode(env, f, value, out))
+                return false;
+        } else if (!f->optional) {
+            char *expected = cnif_alloc(env, 300);
+            snprintf(expected, 300, "%s with key %s",
+                     cnif__struct_expected(env, d, ""), cnif__field_key(f));
+            return cnif_decode_fail(env, term, expected);
+        }
+    }
+    if (d->reject_unknown && enif_get_map_size(nif, term, &size)
+        && size > matched)
+        return cnif__unknown_key(env, d, term);
+    return true;
+}
+
+static bool cnif__struct_from_tuple(cnif_env *env, const cnif_struct *d,
+                                    ERL_NIF_TERM term, void *out)
+{
+    bool record = d->as == CNIF_AS_RECORD;
+    const ERL_NIF_TERM *items;
+    int arity;
+    char detail[64];
+
+    if (!enif_get_tuple(env->head.nif, term, &arity, &items))
+        return cnif_decode_fail(env, term, cnif__struct_expected(env, d, ""));
+    if ((size_t)arity != d->count + record) {
+        snprintf(detail, sizeof detail, " (a tuple of %zu elements)",
+                 d->count + record);
+        return cnif_decode_fail(env, term,
+                                cnif__struct_expected(env, d, detail));
+    }
+    if (record && items[0] != d->form_atom) {
+        snprintf(detail, sizeof detail, " (a tuple tagged %.40s)", d->tag);
+        return cnif_decode_fail(env, term,
+                                cnif__struct_expected(env, d, detail));
+    }
+    for (size_t i = 0; i < d->count; i++)
+        if (!cnif__field_decode(env, &d->fields[i], items[i + record], out))
+            return false;
+    return true;
+}
+
+bool cnif_struct_decode(cnif_env *env, const cnif_struct *d, ERL_NIF_TERM term,
+                        void *out)
+{
+    bool ok;
+
+    /* Only optional fields can be left unwritten by a successful decode. */
+    if (d->any_optional) {
+        if (d->defaults)
+            memcpy(out, d->defaults, d->size);
+        else
+            memset(out, 0, d->size);
+    }
+    if (!cnif_depth_enter(env))
+        return false;
+    ok = d->as == CNIF_AS_MAP || d->as == CNIF_AS_STRUCT
+             ? cnif__struct_from_map(env, d, term, out)
+             : cnif__struct_from_tuple(env, d, term, out);
+    cnif_depth_leave(env);
+    return ok;
+}
+
+ERL_NIF_TERM cnif_struct_encode(cnif_env *env, const cnif_struct *d,
+                                const void *value)
+{
+    ErlNifEnv *nif = env->head.nif;
+    bool record = d->as == CNIF_AS_RECORD;
+    ERL_NIF_TERM terms[d->count + 1];
+    ERL_NIF_TERM out;
+
+    for (size_t i = 0; i < d->count; i++) {
+        const cnif_field *f = &d->fields[i];
+        terms[i + record] = f->encode(env, (const char *)value + f->offset);
+    }
+    switch (d->as) {
+    case CNIF_AS_STRUCT:
+        terms[d->count] = d->form_atom;
+        enif_make_map_from_arrays(nif, d->atoms, terms, d->count + 1, &out);
+        return out;
+    case CNIF_AS_MAP:
+        enif_make_map_from_arrays(nif, d->atoms, terms, d->count, &out);
+        return out;
+    case CNIF_AS_RECORD:
+        terms[0] = d->form_atom;
+        return enif_make_tuple_from_array(nif, terms, (unsigned)d->count + 1);
+    case CNIF_AS_TUPLE:
+        break;
+    }
+    return enif_make_tuple_from_array(nif, terms, (unsigned)d->count);
+}
