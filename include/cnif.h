@@ -13,8 +13,10 @@
 **   5. Call-scoped memory cnif_alloc, cnif_defer
 **   6. Bad arguments      cnif_decode_fail, paths, cnif_raise_badarg
 **   7. Codecs             integers, floats, bool, atoms, enums, binaries,
-**                         strings, arrays, tuples, maps, pids, refs, terms,
-**                         results
+**                         strings, arrays, tuples, maps, pids, refs, terms
+**   8. Structured types   structs (map, Elixir struct, record, tuple),
+**                         tagged unions, one-of, optionals, results,
+**                         dynamic term values
 **
 ** A NIF is a plain C function whose first parameter is the call env:
 **
