@@ -38,6 +38,28 @@ static bool cnif__atom_text(ErlNifEnv *nif, ERL_NIF_TERM term, char *buf)
 #endif
 }
 
+#ifndef CNIF__ATOM_NATIVE_UTF8
+/* A UTF-8 atom name in Latin-1: its length, or -1 if it is longer than an
+** atom or not Latin-1 (or not UTF-8). */
+static int cnif__latin1(const char *name, char out[256])
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (n == 255)
+            return -1;
+        if (*p < 0x80) {
+            out[n++] = (char)*p;
+        } else if ((*p == 0xC2 || *p == 0xC3) && (p[1] & 0xC0) == 0x80) {
+            out[n++] = (char)(((*p & 0x03) << 6) | (p[1] & 0x3F));
+            p++;
+        } else {
+            return -1;
+        }
+    }
+    return n;
+}
+#endif
+
 bool cnif_decode_cnif_atom(cnif_env *env, ERL_NIF_TERM term, cnif_atom *out)
 {
     char name[CNIF__ATOM_BYTES];
@@ -70,19 +92,27 @@ ERL_NIF_TERM cnif_encode_cnif_atom(cnif_env *env, cnif_atom value)
 #else
     {
         char latin1[256];
-        size_t n = 0;
-        for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-            if (n == 255 || *p >= 0xC4)
-                cnif_panic(env, "cannot encode \"%.64s\" as an atom: too long "
-                                "or beyond Latin-1 on this OTP", value);
-            latin1[n++] = *p < 0x80 ? (char)*p
-                                    : (char)(((*p & 0x03) << 6) | (p[1] & 0x3F));
-            p += *p >= 0x80;
-        }
-        atom = enif_make_atom_len(env->head.nif, latin1, n);
+        int n = cnif__latin1(value, latin1);
+        if (n < 0)
+            cnif_panic(env, "cannot encode \"%.64s\" as an atom: too long "
+                            "or beyond Latin-1 on this OTP", value);
+        atom = enif_make_atom_len(env->head.nif, latin1, (size_t)n);
     }
 #endif
     return atom;
+}
+
+bool cnif__atom_existing(ErlNifEnv *nif, const char *name, ERL_NIF_TERM *atom)
+{
+#ifdef CNIF__ATOM_NATIVE_UTF8
+    return enif_make_existing_atom(nif, name, atom, ERL_NIF_UTF8);
+#else
+    char latin1[256];
+    int n = cnif__latin1(name, latin1);
+    return n >= 0
+        && enif_make_existing_atom_len(nif, latin1, (size_t)n, atom,
+                                       ERL_NIF_LATIN1);
+#endif
 }
 
 /* "one of red, green, blue", built only when a decode fails. */

@@ -67,7 +67,7 @@ bool cnif__map_get_key(cnif_env *env, cnif_map map, const char *key,
     char *expected;
 
     /* An atom that does not exist cannot be a key of any map. */
-    if (enif_make_existing_atom(env->head.nif, key, &atom, ERL_NIF_LATIN1)
+    if (cnif__atom_existing(env->head.nif, key, &atom)
         && enif_get_map_value(env->head.nif, map.term, atom, value))
         return true;
     expected = cnif_alloc(env, strlen(key) + sizeof "a map with key ");

@@ -101,6 +101,10 @@ void cnif__vformat(cnif_env *env, const char *fmt, va_list ap);
 /* The bad-argument report term (badarg.c). */
 ERL_NIF_TERM cnif__badarg_term(cnif_env *env);
 
+/* The existing atom named by UTF-8 text; false if there is none. Never
+** creates one (codec_atom.c). */
+bool cnif__atom_existing(ErlNifEnv *nif, const char *name, ERL_NIF_TERM *atom);
+
 /* Make the atoms in cnif__atoms (module.c). */
 void cnif__atoms_init(ErlNifEnv *nif);
 
