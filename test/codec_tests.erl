@@ -380,6 +380,13 @@ string_rejects_invalid_utf8_test() ->
     ?assertEqual({1, "expected a UTF-8 string, got: foo"},
                  badarg(fun() -> ?M:echo_cnif_str(foo) end)).
 
+%% The report shows a rejected 10 MB binary by its first bytes only.
+string_rejects_huge_binary_briefly_test() ->
+    Huge = <<(binary:copy(<<"a">>, 10000000))/binary, 255>>,
+    ?assertEqual({1, "expected a UTF-8 string, got: <<"
+                     ++ lists:append(lists:duplicate(19, "97,")) ++ "...>>"},
+                 badarg(fun() -> ?M:echo_cnif_str(Huge) end)).
+
 cstr_test() ->
     ?assertEqual(<<"grüße"/utf8>>, ?M:echo_cnif_cstr(<<"grüße"/utf8>>)),
     ?assertEqual(7, ?M:cstr_len(<<"grüße"/utf8>>)),
