@@ -62,7 +62,7 @@ $(ERL_APP)/ebin/%.beam: erlang/%.erl
 
 $(ERL_APP)/ebin/cnif.app: Makefile
 	@mkdir -p $(dir $@)
-	printf '{application,cnif,[{description,"cnif support modules"},{vsn,"%s"},{modules,[cnif,cnif_error,cnif_transform]},{registered,[]},{applications,[kernel,stdlib]}]}.\n' $(VERSION) > $@
+	printf '{application,cnif,[{description,"cnif support modules"},{vsn,"%s"},{modules,[cnif,cnif_error,cnif_reporter,cnif_transform]},{registered,[]},{applications,[kernel,stdlib]}]}.\n' $(VERSION) > $@
 
 $(ERL_APP)/include/cnif.hrl: erlang/include/cnif.hrl
 	@mkdir -p $(dir $@)

@@ -17,6 +17,8 @@
 **   8. Structured types   structs (map, Elixir struct, record, tuple),
 **                         tagged unions, one-of, optionals, results,
 **                         dynamic term values
+**   9. Resources          typed resources, resource binaries, monitors,
+**                         select, dynamic calls, failures with no caller
 **
 ** A NIF is a plain C function whose first parameter is the call env:
 **
@@ -98,7 +100,12 @@ typedef enum cnif_phase {
     CNIF_PHASE_CLEANUP, /* running deferred cleanups at the end of the call */
     CNIF_PHASE_LOAD,    /* module load hook                                */
     CNIF_PHASE_UPGRADE, /* module upgrade hook                             */
-    CNIF_PHASE_UNLOAD   /* module unload hook                              */
+    CNIF_PHASE_UNLOAD,  /* module unload hook                              */
+    CNIF_PHASE_DESTROY, /* resource destructor                             */
+    CNIF_PHASE_DOWN,    /* resource down callback (a monitored process died) */
+    CNIF_PHASE_STOP,    /* resource stop callback (enif_select stop)       */
+    CNIF_PHASE_DYNCALL, /* resource dynamic call from another library      */
+    CNIF_PHASE_COUNT
 } cnif_phase;
 
 /* The public head of every cnif_env. The rest of the struct is private. */
@@ -375,7 +382,7 @@ _Noreturn void cnif__arg_fail(cnif_env *env, int index);
 typedef struct cnif_atoms {
     ERL_NIF_TERM ok, error, true_, false_, undefined, nil, badarg;
     ERL_NIF_TERM nif_panicked, message, phase, location, cnif_badarg, expected;
-    ERL_NIF_TERM phases[CNIF_PHASE_UNLOAD + 1];
+    ERL_NIF_TERM phases[CNIF_PHASE_COUNT];
 } cnif_atoms;
 extern cnif_atoms cnif__atoms;
 
@@ -1106,6 +1113,213 @@ typedef struct cnif_value {
 
 bool cnif_decode_cnif_value(cnif_env *env, ERL_NIF_TERM term, cnif_value *out);
 ERL_NIF_TERM cnif_encode_cnif_value(cnif_env *env, cnif_value value);
+
+/* ------------------------------------------------------------------------
+** 9. RESOURCES
+**
+** A resource is a C struct the VM owns and garbage-collects: Erlang sees a
+** reference-like term, C sees a pointer that stays valid as long as some
+** term or some keep refers to it.
+**
+**     typedef struct { int64_t value; } counter;
+**     static void counter_destroy(cnif_env *env, counter *c) { ... }
+**     CNIF_DEFINE_RESOURCE(counter, .destroy = counter_destroy)
+**
+**     static cnif_res_counter counter_new(cnif_env *env, int64_t start)
+**     {
+**         counter *c = cnif_resource_new(env, counter);
+**         c->value = start;
+**         return c;                      // returned as the resource term
+**     }
+**     CNIF_EXPORT(counter_new, cnif_res_counter, int64_t)
+**
+** CNIF_DEFINE_RESOURCE(T, callbacks...) defines the resource type named T
+** and the codec type cnif_res_T (a T *). Decoding checks the type: any
+** other term, or a resource of another type, is a bad argument ("expected a
+** counter resource, got: ..."). The optional callbacks, each run inside a
+** guard of its own:
+**     .destroy = void fn(cnif_env *env, T *obj)
+**                the last reference is gone; release what obj holds.
+**     .down    = void fn(cnif_env *env, T *obj, cnif_pid pid, ErlNifMonitor mon)
+**                a process monitored with cnif_resource_monitor died.
+**     .stop    = void fn(cnif_env *env, T *obj, ErlNifEvent event, bool direct)
+**                cnif_select(..., CNIF_SELECT_STOP) took effect: close event.
+**     .dyncall = void fn(cnif_env *env, T *obj, void *call_data)
+**                another NIF library called cnif_resource_call on obj.
+** A callback that panics is contained and reported (below), never fatal.
+**
+** Lifetime rules:
+**   - cnif_resource_new's pointer belongs to the call: the call's own
+**     reference is dropped when the call ends. Return the resource (or put
+**     its term in a message) to hand it to Erlang, or cnif_resource_keep it
+**     to hold it from C beyond the call.
+**   - A decoded cnif_res_T is valid for the call; keep it to hold it longer.
+**   - Every keep needs one cnif_resource_release, from any thread.
+**   - Terms and cnif_env pointers never outlive their call; store data, not
+**     terms, in a resource (or an owned environment).
+**
+** Hot upgrade: when a new version of the library is loaded while old code
+** still runs, it takes over every resource type by name, so old resources
+** stay valid and their callbacks (destroy included) run the new code.
+** Keep the layout of T compatible across versions, or version it inside T.
+**
+** Failures with no caller (a callback, the unload hook) are reported to the
+** process registered as cnif_reporter, which the generated on_load starts
+** and which turns them into OTP logger error reports:
+**     #{label => {cnif, callback_failed}, module => demo, callback => destroy,
+**       resource => <<"counter">>, message => <<...>>, location => <<"demo.c:42">>}
+** If no reporter runs, the report goes to stderr. A load or upgrade hook
+** that panics fails the load with the panic's message:
+**     {error, {load, "cnif: load hook panicked at demo.c:12: ..."}}
+** (erts's own reason atom, with the message in place of its return-code text).
+*/
+typedef struct cnif_resource_type {
+    const char *name;
+    ErlNifResourceType *type;  /* opened (or taken over) at load */
+    ErlNifResourceTypeInit init; /* the callback trampolines */
+} cnif_resource_type;
+
+/* Open rt with its callbacks: created at load, taken over at upgrade. */
+void cnif_resource_type_open(cnif_env *env, cnif_resource_type *rt);
+
+/* A zeroed resource of size bytes, owned by the call (see above). */
+#define cnif_resource_new(env, T)                                             \
+    ((T *)cnif_resource_alloc((env), &cnif__res_type_##T, sizeof(T)))
+void *cnif_resource_alloc(cnif_env *env, cnif_resource_type *rt, size_t size);
+
+bool cnif_resource_decode(cnif_env *env, cnif_resource_type *rt,
+                          ERL_NIF_TERM term, void **out);
+ERL_NIF_TERM cnif_resource_encode(cnif_env *env, void *obj);
+
+/* Hold obj beyond the call, and let it go. Safe from any thread. */
+void cnif_resource_keep(void *obj);
+void cnif_resource_release(void *obj);
+
+/* A binary whose bytes live inside resource obj (data must point into
+** memory obj owns): zero copy; obj stays alive while the binary does. */
+cnif_bin cnif_resource_binary(cnif_env *env, void *obj, const void *data,
+                              size_t size);
+
+/* Monitor pid from obj: its type's .down runs when pid exits. Returns 0 on
+** success, 1 if pid is already dead; a type without .down panics. *mon
+** identifies the monitor for cnif_resource_demonitor, which returns false
+** if it had already fired or been removed. */
+int cnif_resource_monitor(cnif_env *env, void *obj, const cnif_pid *pid,
+                          ErlNifMonitor *mon);
+bool cnif_resource_demonitor(cnif_env *env, void *obj,
+                             const ErlNifMonitor *mon);
+
+/* Ask the scheduler's poller to watch fd for obj. READ and WRITE send the
+** calling process {select, ResourceTerm, ref, ready_input | ready_output}
+** once the fd is ready (re-arm after each message). STOP ends all watching
+** and makes obj's .stop run once it is safe to close fd. Returns
+** enif_select's flags (>= 0); a failure (< 0) panics with the reason. */
+#define CNIF_SELECT_READ ERL_NIF_SELECT_READ
+#define CNIF_SELECT_WRITE ERL_NIF_SELECT_WRITE
+#define CNIF_SELECT_STOP ERL_NIF_SELECT_STOP
+int cnif_select(cnif_env *env, ErlNifEvent fd, int mode, void *obj,
+                ERL_NIF_TERM ref);
+
+/* Call the .dyncall of a resource defined by another NIF library (module,
+** type name); false if resource is not of that type. */
+bool cnif_resource_call(cnif_env *env, const char *module,
+                        const char *type_name, ERL_NIF_TERM resource,
+                        void *call_data);
+
+/* Run body(env, arg) in a guard of its own for a callback that has no
+** caller, and report a failure; what names the resource type (NULL for a
+** module hook). Used by the generated trampolines. */
+void cnif__callback(ErlNifEnv *nif, const char *what, cnif_phase phase,
+                    void (*body)(cnif_env *env, void *arg), void *arg);
+
+/* The arguments of a down or stop callback, through cnif__callback. */
+typedef struct cnif__res_event {
+    void *obj;
+    ErlNifPid pid;
+    ErlNifMonitor mon;
+    ErlNifEvent event;
+    int direct;
+    void *data;
+} cnif__res_event;
+
+#define CNIF_DEFINE_RESOURCE(T, ...)                                          \
+    typedef T *cnif_res_##T;                                                  \
+    typedef struct cnif__res_callbacks_##T {                                  \
+        void (*destroy)(cnif_env *env, T *obj);                               \
+        void (*down)(cnif_env *env, T *obj, cnif_pid pid, ErlNifMonitor mon); \
+        void (*stop)(cnif_env *env, T *obj, ErlNifEvent event, bool direct);  \
+        void (*dyncall)(cnif_env *env, T *obj, void *call_data);              \
+    } cnif__res_callbacks_##T;                                                \
+    static const cnif__res_callbacks_##T cnif__res_cb_##T = {__VA_ARGS__};   \
+    static void cnif__res_destroy_##T(cnif_env *env, void *obj)               \
+    {                                                                         \
+        cnif__res_cb_##T.destroy(env, (T *)obj);                              \
+    }                                                                         \
+    static void cnif__res_down_##T(cnif_env *env, void *arg)                  \
+    {                                                                         \
+        cnif__res_event *e = arg;                                             \
+        cnif__res_cb_##T.down(env, (T *)e->obj, e->pid, e->mon);             \
+    }                                                                         \
+    static void cnif__res_stop_##T(cnif_env *env, void *arg)                  \
+    {                                                                         \
+        cnif__res_event *e = arg;                                             \
+        cnif__res_cb_##T.stop(env, (T *)e->obj, e->event, e->direct);        \
+    }                                                                         \
+    static void cnif__res_dyncall_##T(cnif_env *env, void *arg)               \
+    {                                                                         \
+        cnif__res_event *e = arg;                                             \
+        cnif__res_cb_##T.dyncall(env, (T *)e->obj, e->data);                  \
+    }                                                                         \
+    static void cnif__res_dtor_cb_##T(ErlNifEnv *nif, void *obj)              \
+    {                                                                         \
+        cnif__callback(nif, #T, CNIF_PHASE_DESTROY, cnif__res_destroy_##T,   \
+                       obj);                                                  \
+    }                                                                         \
+    static void cnif__res_down_cb_##T(ErlNifEnv *nif, void *obj,              \
+                                      ErlNifPid *pid, ErlNifMonitor *mon)     \
+    {                                                                         \
+        cnif__res_event e = {.obj = obj, .pid = *pid, .mon = *mon};           \
+        cnif__callback(nif, #T, CNIF_PHASE_DOWN, cnif__res_down_##T, &e);     \
+    }                                                                         \
+    static void cnif__res_stop_cb_##T(ErlNifEnv *nif, void *obj,              \
+                                      ErlNifEvent event, int direct)          \
+    {                                                                         \
+        cnif__res_event e = {.obj = obj, .event = event, .direct = direct};   \
+        cnif__callback(nif, #T, CNIF_PHASE_STOP, cnif__res_stop_##T, &e);     \
+    }                                                                         \
+    static void cnif__res_dyncall_cb_##T(ErlNifEnv *nif, void *obj,           \
+                                         void *data)                          \
+    {                                                                         \
+        cnif__res_event e = {.obj = obj, .data = data};                       \
+        cnif__callback(nif, #T, CNIF_PHASE_DYNCALL, cnif__res_dyncall_##T,   \
+                       &e);                                                   \
+    }                                                                         \
+    static cnif_resource_type cnif__res_type_##T = {#T, NULL, {0}};           \
+    static void cnif__init_cnif_res_##T(cnif_env *env)                        \
+    {                                                                         \
+        ErlNifResourceTypeInit *init = &cnif__res_type_##T.init;              \
+        init->dtor = cnif__res_cb_##T.destroy ? cnif__res_dtor_cb_##T : NULL; \
+        init->down = cnif__res_cb_##T.down ? cnif__res_down_cb_##T : NULL;    \
+        init->stop = cnif__res_cb_##T.stop ? cnif__res_stop_cb_##T : NULL;    \
+        init->dyncall =                                                       \
+            cnif__res_cb_##T.dyncall ? cnif__res_dyncall_cb_##T : NULL;       \
+        init->members = 4;                                                    \
+        cnif_resource_type_open(env, &cnif__res_type_##T);                    \
+    }                                                                         \
+    CNIF__REGISTER_TYPE(cnif_res_##T)                                         \
+    CNIF__INLINE bool cnif_decode_cnif_res_##T(cnif_env *env,                 \
+                                               ERL_NIF_TERM term,             \
+                                               cnif_res_##T *out)             \
+    {                                                                         \
+        return cnif_resource_decode(env, &cnif__res_type_##T, term,           \
+                                    (void **)out);                            \
+    }                                                                         \
+    CNIF__INLINE ERL_NIF_TERM cnif_encode_cnif_res_##T(cnif_env *env,         \
+                                                       cnif_res_##T value)    \
+    {                                                                         \
+        return cnif_resource_encode(env, value);                              \
+    }                                                                         \
+    CNIF_CODEC(cnif_res_##T)
 
 /* By-pointer codecs and arrays of the built-in types. */
 #define CNIF__BUILTIN(T) CNIF_CODEC(T) CNIF_DEFINE_ARRAY(T)

@@ -205,12 +205,3 @@ ERL_NIF_TERM cnif__exception(cnif_env *env)
     }
     return cnif__atoms.badarg;
 }
-
-void cnif__report_orphan(cnif_env *env, const char *what)
-{
-    if (env->outcome == CNIF__PANICKED)
-        fprintf(stderr, "cnif: %s panicked at %s:%d: %s\n", what,
-                env->panic_file, env->panic_line, env->message);
-    else if (env->outcome != CNIF__RETURNED)
-        fprintf(stderr, "cnif: %s raised an exception\n", what);
-}

@@ -10,7 +10,7 @@ static const char *cnif__field_key(const cnif_field *f)
 }
 
 /* "Geo.Point" for the atom 'Elixir.Geo.Point', as Elixir prints it. */
-static const char *cnif__module_name(const char *module)
+static const char *cnif__elixir_name(const char *module)
 {
     return strncmp(module, "Elixir.", 7) == 0 ? module + 7 : module;
 }
@@ -49,7 +49,7 @@ static const char *cnif__struct_expected(cnif_env *env, const cnif_struct *d,
         snprintf(text, 512, "a map");
         break;
     case CNIF_AS_STRUCT:
-        snprintf(text, 512, "a %%%s{} struct", cnif__module_name(d->module));
+        snprintf(text, 512, "a %%%s{} struct", cnif__elixir_name(d->module));
         break;
     case CNIF_AS_RECORD:
         snprintf(text, 512, "a #%s{} record%s", d->tag, detail);
@@ -109,7 +109,7 @@ static bool cnif__struct_from_map(cnif_env *env, const cnif_struct *d,
             cnif_decode_cnif_atom(env, value, &other);
             return cnif_decode_fail_reason(
                 env, "expected a %%%s{} struct, got a %%%s{} struct",
-                cnif__module_name(d->module), cnif__module_name(other));
+                cnif__elixir_name(d->module), cnif__elixir_name(other));
         }
         matched = 1;
     }

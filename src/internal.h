@@ -108,7 +108,24 @@ bool cnif__atom_existing(ErlNifEnv *nif, const char *name, ERL_NIF_TERM *atom);
 /* Make the atoms in cnif__atoms (module.c). */
 void cnif__atoms_init(ErlNifEnv *nif);
 
-/* Report a failure that has no caller (a panicking unload hook). */
-void cnif__report_orphan(cnif_env *env, const char *what);
+/* Run body(env, arg) under a guard of its own; on failure call
+** on_failure(failed_env, what) before the guard is released. Returns
+** whether body returned normally (callback.c). */
+bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
+                       void (*body)(cnif_env *env, void *arg), void *arg,
+                       void (*on_failure)(cnif_env *failed, const char *what));
+
+/* The Erlang module this library belongs to, and a phase's name
+** (module.c). */
+const char *cnif__module_name(void);
+const char *cnif__phase_name(cnif_phase phase);
+
+/* Reporting failures that have no caller (report.c): a callback's to the
+** cnif_reporter process (stderr if none runs); a load or upgrade hook's to
+** the loading process, which the generated on_load turns into the
+** {error, {load_failed, Message}} of erlang:load_nif. */
+void cnif__report_callback_failure(cnif_env *failed, const char *what);
+void cnif__report_load_failure(cnif_env *failed, const char *what);
+void cnif__report_load_rc(ErlNifEnv *nif, const char *what, int rc);
 
 #endif

@@ -1,5 +1,6 @@
 /* module.c -- the erl_nif entry of a cnif module: atoms made once at load,
-** and the load/upgrade/unload hooks run inside the boundary. */
+** defined types opened, and the load/upgrade/unload hooks run inside the
+** boundary. */
 #include "internal.h"
 #include <stdio.h>
 
@@ -8,14 +9,27 @@ cnif_atoms cnif__atoms;
 /* One module per shared object: CNIF_MODULE hands it over in nif_init. */
 static const cnif_module *cnif__module;
 
+const char *cnif__module_name(void)
+{
+    return cnif__module ? cnif__module->name : "?";
+}
+
+static const char *const cnif__phase_names[CNIF_PHASE_COUNT] = {
+    [CNIF_PHASE_DECODE] = "decode",   [CNIF_PHASE_CALL] = "call",
+    [CNIF_PHASE_ENCODE] = "encode",   [CNIF_PHASE_CLEANUP] = "cleanup",
+    [CNIF_PHASE_LOAD] = "load",       [CNIF_PHASE_UPGRADE] = "upgrade",
+    [CNIF_PHASE_UNLOAD] = "unload",   [CNIF_PHASE_DESTROY] = "destroy",
+    [CNIF_PHASE_DOWN] = "down",       [CNIF_PHASE_STOP] = "stop",
+    [CNIF_PHASE_DYNCALL] = "dyncall",
+};
+
+const char *cnif__phase_name(cnif_phase phase)
+{
+    return cnif__phase_names[phase];
+}
+
 void cnif__atoms_init(ErlNifEnv *nif)
 {
-    static const char *const phase_names[] = {
-        [CNIF_PHASE_DECODE] = "decode",   [CNIF_PHASE_CALL] = "call",
-        [CNIF_PHASE_ENCODE] = "encode",   [CNIF_PHASE_CLEANUP] = "cleanup",
-        [CNIF_PHASE_LOAD] = "load",       [CNIF_PHASE_UPGRADE] = "upgrade",
-        [CNIF_PHASE_UNLOAD] = "unload",
-    };
     cnif_atoms *a = &cnif__atoms;
 
     a->ok = enif_make_atom(nif, "ok");
@@ -31,36 +45,44 @@ void cnif__atoms_init(ErlNifEnv *nif)
     a->location = enif_make_atom(nif, "location");
     a->cnif_badarg = enif_make_atom(nif, "$cnif_badarg");
     a->expected = enif_make_atom(nif, "expected");
-    for (int i = 0; i <= CNIF_PHASE_UNLOAD; i++)
-        a->phases[i] = enif_make_atom(nif, phase_names[i]);
+    for (int i = 0; i < CNIF_PHASE_COUNT; i++)
+        a->phases[i] = enif_make_atom(nif, cnif__phase_names[i]);
 }
 
-/* A load or upgrade hook under a guard. A panic makes the load fail, with
-** the message on stderr (erts only reports the return code). */
+typedef struct cnif__hook_args {
+    void **priv, **old_priv;
+    ERL_NIF_TERM info;
+    int rc;
+} cnif__hook_args;
+
+/* Defined types first (their atoms and resource types), then the user's
+** hook, all under the one guard. */
+static void cnif__load_body(cnif_env *env, void *arg)
+{
+    cnif__hook_args *a = arg;
+
+    for (const cnif__type_init *init = cnif__module->types;
+         init < cnif__module->types_end; init++)
+        (*init)(env);
+    if (env->head.phase == CNIF_PHASE_LOAD && cnif__module->load)
+        a->rc = cnif__module->load(env, a->priv, a->info);
+    else if (env->head.phase == CNIF_PHASE_UPGRADE && cnif__module->upgrade)
+        a->rc = cnif__module->upgrade(env, a->priv, a->old_priv, a->info);
+}
+
 static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
                            ERL_NIF_TERM info, cnif_phase phase)
 {
-    cnif_env env;
-    int volatile rc = 0;
+    cnif__hook_args args = {priv, old_priv, info, 0};
+    const char *what = phase == CNIF_PHASE_LOAD ? "load hook" : "upgrade hook";
 
     cnif__atoms_init(nif);
-    cnif__guard_begin(&env, nif, phase);
-    if (CNIF__SETJMP(env.jump) == 0) {
-        for (const cnif__type_init *init = cnif__module->types;
-             init < cnif__module->types_end; init++)
-            (*init)(&env);
-        if (phase == CNIF_PHASE_LOAD && cnif__module->load)
-            rc = cnif__module->load(&env, priv, info);
-        else if (phase == CNIF_PHASE_UPGRADE && cnif__module->upgrade)
-            rc = cnif__module->upgrade(&env, priv, old_priv, info);
-    }
-    if (cnif__guard_finish(&env) != CNIF__RETURNED) {
-        cnif__report_orphan(&env, phase == CNIF_PHASE_LOAD ? "load hook"
-                                                           : "upgrade hook");
-        rc = -1;
-    }
-    cnif__guard_release(&env);
-    return rc;
+    if (!cnif__run_guarded(nif, phase, what, cnif__load_body, &args,
+                           cnif__report_load_failure))
+        return -1;
+    if (args.rc != 0)
+        cnif__report_load_rc(nif, what, args.rc);
+    return args.rc;
 }
 
 static int cnif__load(ErlNifEnv *nif, void **priv, ERL_NIF_TERM info)
@@ -74,18 +96,15 @@ static int cnif__upgrade(ErlNifEnv *nif, void **priv, void **old_priv,
     return cnif__hook_load(nif, priv, old_priv, info, CNIF_PHASE_UPGRADE);
 }
 
+static void cnif__unload_body(cnif_env *env, void *priv)
+{
+    cnif__module->unload(env, priv);
+}
+
 static void cnif__unload(ErlNifEnv *nif, void *priv)
 {
-    cnif_env env;
-
-    if (!cnif__module->unload)
-        return;
-    cnif__guard_begin(&env, nif, CNIF_PHASE_UNLOAD);
-    if (CNIF__SETJMP(env.jump) == 0)
-        cnif__module->unload(&env, priv);
-    if (cnif__guard_finish(&env) != CNIF__RETURNED)
-        cnif__report_orphan(&env, "unload hook");
-    cnif__guard_release(&env);
+    if (cnif__module->unload)
+        cnif__callback(nif, NULL, CNIF_PHASE_UNLOAD, cnif__unload_body, priv);
 }
 
 ErlNifEntry *cnif_module_entry(const cnif_module *module)

@@ -1,0 +1,126 @@
+/* resource.c -- typed resources: opening their types at load (taking them
+** over at upgrade), creating, checking, keeping, and the services built on
+** them: resource binaries, monitors, select and dynamic calls. */
+#include "internal.h"
+#include <stdio.h>
+#include <string.h>
+
+void cnif_resource_type_open(cnif_env *env, cnif_resource_type *rt)
+{
+    ErlNifResourceFlags tried;
+
+    /* TAKEOVER makes a new library version (or a reload after a purge that
+    ** left resources alive) the owner of the existing instances, so their
+    ** callbacks never run code that is about to be unloaded. */
+    rt->type = enif_init_resource_type(env->head.nif, rt->name, &rt->init,
+                                       ERL_NIF_RT_CREATE | ERL_NIF_RT_TAKEOVER,
+                                       &tried);
+    if (!rt->type)
+        cnif_panic(env, "cannot open resource type %s", rt->name);
+}
+
+static void cnif__release_slot(void *arg)
+{
+    void **slot = arg;
+    if (*slot)
+        enif_release_resource(*slot);
+}
+
+void *cnif_resource_alloc(cnif_env *env, cnif_resource_type *rt, size_t size)
+{
+    /* The call's reference is released through a slot registered before
+    ** the resource exists, so no panic can leave it unowned. */
+    void **slot = cnif_alloc(env, sizeof *slot);
+
+    *slot = NULL;
+    cnif_defer(env, cnif__release_slot, slot);
+    if (!rt->type)
+        cnif_panic(env, "resource type %s is not open: the library was not "
+                        "loaded through CNIF_MODULE", rt->name);
+    *slot = enif_alloc_resource(rt->type, size);
+    if (!*slot)
+        cnif_panic(env, "out of memory: cannot allocate a %s resource",
+                   rt->name);
+    memset(*slot, 0, size);
+    return *slot;
+}
+
+bool cnif_resource_decode(cnif_env *env, cnif_resource_type *rt,
+                          ERL_NIF_TERM term, void **out)
+{
+    char *expected;
+
+    if (rt->type && enif_get_resource(env->head.nif, term, rt->type, out))
+        return true;
+    expected = cnif_alloc(env, strlen(rt->name) + sizeof "a  resource");
+    sprintf(expected, "a %s resource", rt->name);
+    return cnif_decode_fail(env, term, expected);
+}
+
+ERL_NIF_TERM cnif_resource_encode(cnif_env *env, void *obj)
+{
+    if (!obj)
+        cnif_panic(env, "cannot encode a NULL resource");
+    return enif_make_resource(env->head.nif, obj);
+}
+
+void cnif_resource_keep(void *obj)
+{
+    enif_keep_resource(obj);
+}
+
+void cnif_resource_release(void *obj)
+{
+    enif_release_resource(obj);
+}
+
+cnif_bin cnif_resource_binary(cnif_env *env, void *obj, const void *data,
+                              size_t size)
+{
+    cnif_bin bin = {data, size, 0};
+    bin.term = enif_make_resource_binary(env->head.nif, obj, data, size);
+    return bin;
+}
+
+int cnif_resource_monitor(cnif_env *env, void *obj, const cnif_pid *pid,
+                          ErlNifMonitor *mon)
+{
+    int rc = enif_monitor_process(env->head.nif, obj, pid, mon);
+    if (rc < 0)
+        cnif_panic(env, "cnif_resource_monitor: the resource type has no "
+                        ".down callback");
+    return rc;
+}
+
+bool cnif_resource_demonitor(cnif_env *env, void *obj,
+                             const ErlNifMonitor *mon)
+{
+    return enif_demonitor_process(env->head.nif, obj, mon) == 0;
+}
+
+int cnif_select(cnif_env *env, ErlNifEvent fd, int mode, void *obj,
+                ERL_NIF_TERM ref)
+{
+    int rc = enif_select(env->head.nif, fd, (enum ErlNifSelectFlags)mode, obj,
+                         NULL, ref);
+    if (rc < 0)
+        cnif_panic(env, "cnif_select on fd %d failed:%s%s%s", (int)fd,
+                   rc & ERL_NIF_SELECT_INVALID_EVENT ? " invalid event" : "",
+                   rc & ERL_NIF_SELECT_FAILED ? " the poller refused it" : "",
+                   rc & ERL_NIF_SELECT_NOTSUP ? " not supported" : "");
+    return rc;
+}
+
+bool cnif_resource_call(cnif_env *env, const char *module,
+                        const char *type_name, ERL_NIF_TERM resource,
+                        void *call_data)
+{
+    ErlNifEnv *nif = env->head.nif;
+    ERL_NIF_TERM mod, name;
+
+    /* Atoms that do not exist name no loaded resource type. */
+    return enif_make_existing_atom(nif, module, &mod, ERL_NIF_LATIN1)
+           && enif_make_existing_atom(nif, type_name, &name, ERL_NIF_LATIN1)
+           && enif_dynamic_resource_call(nif, mod, name, resource, call_data)
+                  == 0;
+}
