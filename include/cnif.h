@@ -162,8 +162,12 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 **       int upgrade(cnif_env *env, void **priv_data, void **old_priv_data,
 **                   ERL_NIF_TERM load_info);
 **       void unload(cnif_env *env, void *priv_data);
-**   load and upgrade return 0 on success. A panic in load or upgrade makes
-**   the load fail; a panic in unload is reported on stderr.
+**   load and upgrade return 0 on success. Before the hook, the module's
+**   defined types (structs, unions, resources) are set up; on upgrade,
+**   resource types are taken over from the old code. A panic in load or
+**   upgrade makes the load fail with the panic's message; a panic in unload
+**   is reported like any callback's (section 9). cnif_priv(env) gives the
+**   module's private data in any call.
 **
 ** Exported functions are collected through the ELF section "cnif_nifs", so a
 ** module needs no central list. Link with the version script cnif.map
@@ -234,6 +238,12 @@ typedef struct cnif_module {
     {                                                                         \
         return cnif_module_entry(&cnif__module);                              \
     }
+
+/* The private data the load or upgrade hook stored in *priv_data. */
+CNIF__INLINE void *cnif_priv(cnif_env *env)
+{
+    return enif_priv_data(cnif_nif_env(env));
+}
 
 /* Build the erl_nif entry for a module. Called by CNIF_MODULE; not for
 ** direct use. */
