@@ -1,0 +1,50 @@
+/* bench_cnif.c -- the cnif side of `make bench`: the functions of
+** bench_raw.c as typed NIFs. Built twice: as module bench_cnif against the
+** default library, and with -DBENCH_MODULE=bench_cnif_builtin against a
+** library built with CNIF_USE_BUILTIN_SETJMP. */
+#include <cnif.h>
+
+#ifndef BENCH_MODULE
+#define BENCH_MODULE bench_cnif
+#endif
+
+/* add(A, B) -> A + B for 64-bit integers; badarg on overflow. */
+static int64_t add(cnif_env *env, int64_t a, int64_t b)
+{
+    int64_t sum;
+    if (__builtin_add_overflow(a, b, &sum))
+        cnif_raise_badarg(env, 2, "%lld + %lld overflows", (long long)a,
+                          (long long)b);
+    return sum;
+}
+CNIF_EXPORT(add, int64_t, int64_t, int64_t)
+
+/* sum(List) -> the sum of a list of 64-bit integers, decoded into a C
+** array first (by the generated code). */
+static int64_t sum(cnif_env *env, cnif_array_int64_t xs)
+{
+    int64_t total = 0;
+    (void)env;
+    for (size_t i = 0; i < xs.len; i++)
+        total += xs.items[i];
+    return total;
+}
+CNIF_EXPORT(sum, int64_t, cnif_array_int64_t)
+
+/* seq(N) -> [0, 1, ..., N-1], encoded from a C array of N int64s. */
+static cnif_array_int64_t seq(cnif_env *env, int64_t n)
+{
+    cnif_array_int64_t out;
+    if (n < 0 || (uint64_t)n > SIZE_MAX / sizeof *out.items)
+        cnif_raise_badarg(env, 1, "expected a length, got: %lld", (long long)n);
+    out.len = (size_t)n;
+    out.items = cnif_alloc(env, out.len * sizeof *out.items);
+    for (size_t i = 0; i < out.len; i++)
+        out.items[i] = (int64_t)i;
+    return out;
+}
+CNIF_EXPORT(seq, cnif_array_int64_t, int64_t)
+
+/* CNIF_MODULE stringifies its argument: expand BENCH_MODULE first. */
+#define BENCH_DECLARE_MODULE(name) CNIF_MODULE(name, NULL, NULL, NULL)
+BENCH_DECLARE_MODULE(BENCH_MODULE)

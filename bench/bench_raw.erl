@@ -1,0 +1,14 @@
+%% bench_raw -- the hand-written erl_nif baseline of `make bench`
+%% (bench_raw.c), loaded the usual way.
+-module(bench_raw).
+-export([add/2, sum/1, seq/1]).
+-nifs([add/2, sum/1, seq/1]).
+-on_load(init/0).
+
+init() ->
+    Dir = filename:join(filename:dirname(filename:dirname(code:which(?MODULE))), "priv"),
+    erlang:load_nif(filename:join(Dir, atom_to_list(?MODULE)), []).
+
+add(_, _) -> erlang:nif_error(not_loaded).
+sum(_) -> erlang:nif_error(not_loaded).
+seq(_) -> erlang:nif_error(not_loaded).
