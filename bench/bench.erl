@@ -29,7 +29,7 @@
 ?ADD_LOOP(add_raw, bench_raw, add).
 ?ADD_LOOP(add_cnif, bench_cnif, add_nif).
 ?ADD_LOOP(add_wrapped, bench_cnif, add).
-?ADD_LOOP(add_builtin, bench_cnif_builtin, add_nif).
+?ADD_LOOP(add_libc, bench_cnif_libc, add_nif).
 
 main() ->
     Rounds = rounds(),
@@ -45,7 +45,7 @@ main() ->
                    encode_variants()),
     Rows = [row("add", Add, cnif, raw, 1.10),
             row("add_wrapped", Add, wrapped, raw, 1.10),
-            row("add_builtin_setjmp", Add, builtin, raw, 1.10),
+            row("add_libc_setjmp", Add, libc, raw, 1.10),
             row("list_decode_1m", Decode, cnif, raw, 1.05),
             row("list_encode_1m", Encode, cnif, raw, 1.05)],
     print(Rows),
@@ -72,8 +72,8 @@ check() ->
                             {fun bench_cnif:add/2, fun bench_cnif:sum/1, fun bench_cnif:seq/1},
                             {fun bench_cnif:add_nif/2, fun bench_cnif:sum_nif/1,
                              fun bench_cnif:seq_nif/1},
-                            {fun bench_cnif_builtin:add_nif/2, fun bench_cnif_builtin:sum_nif/1,
-                             fun bench_cnif_builtin:seq_nif/1}]],
+                            {fun bench_cnif_libc:add_nif/2, fun bench_cnif_libc:sum_nif/1,
+                             fun bench_cnif_libc:seq_nif/1}]],
     ok.
 
 %% Variants: {Label, Setup, Run}. Setup() runs once in the group's process
@@ -85,7 +85,7 @@ add_variants() ->
     [{raw, None, Loop(fun add_raw/1)},
      {cnif, None, Loop(fun add_cnif/1)},
      {wrapped, None, Loop(fun add_wrapped/1)},
-     {builtin, None, Loop(fun add_builtin/1)}].
+     {libc, None, Loop(fun add_libc/1)}].
 
 decode_variants() ->
     Make = fun() -> lists:seq(1, ?LIST_LEN) end,

@@ -2,32 +2,32 @@
 #
 #   bench_raw.so           bench/bench_raw.c, plain erl_nif
 #   bench_cnif.so          bench/bench_cnif.c against $(LIB)
-#   bench_cnif_builtin.so  the same source against a second copy of the
-#                          library built with -DCNIF_USE_BUILTIN_SETJMP
+#   bench_cnif_libc.so  the same source against a second copy of the
+#                          library built with -DCNIF_USE_LIBC_SETJMP
 #
 # All three are compiled with the same $(ALL_CFLAGS). BENCH_JSON=path also
 # writes the results as JSON; BENCH_ROUNDS=n changes the number of rounds.
 BENCH_DIR     = $(BUILD)/bench
-BENCH_BUILTIN = $(BENCH_DIR)/builtin
-BENCH_LIB     = $(BENCH_BUILTIN)/libcnif.a
+BENCH_LIBC = $(BENCH_DIR)/libc
+BENCH_LIB     = $(BENCH_LIBC)/libcnif.a
 BENCH_NIFS    = $(BENCH_DIR)/priv/bench_raw.so $(BENCH_DIR)/priv/bench_cnif.so \
-                $(BENCH_DIR)/priv/bench_cnif_builtin.so
+                $(BENCH_DIR)/priv/bench_cnif_libc.so
 BENCH_BEAMS   = $(patsubst bench/%.erl,$(BENCH_DIR)/ebin/%.beam,$(wildcard bench/*.erl))
 
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_raw.so,bench/bench_raw.c))
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_cnif.so,bench/bench_cnif.c))
 
-$(BENCH_BUILTIN)/obj/%.o: src/%.c include/cnif.h src/internal.h
+$(BENCH_LIBC)/obj/%.o: src/%.c include/cnif.h src/internal.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DCNIF_USE_BUILTIN_SETJMP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -DCNIF_USE_LIBC_SETJMP -c $< -o $@
 
-$(BENCH_LIB): $(LIB_SRC:src/%.c=$(BENCH_BUILTIN)/obj/%.o)
+$(BENCH_LIB): $(LIB_SRC:src/%.c=$(BENCH_LIBC)/obj/%.o)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BENCH_DIR)/priv/bench_cnif_builtin.so: bench/bench_cnif.c $(BENCH_LIB) include/cnif.h
+$(BENCH_DIR)/priv/bench_cnif_libc.so: bench/bench_cnif.c $(BENCH_LIB) include/cnif.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DCNIF_USE_BUILTIN_SETJMP -DBENCH_MODULE=bench_cnif_builtin \
+	$(CC) $(ALL_CFLAGS) -DCNIF_USE_LIBC_SETJMP -DBENCH_MODULE=bench_cnif_libc \
 	    $< $(BENCH_LIB) $(NIF_LDFLAGS) -o $@
 
 $(BENCH_DIR)/ebin/%.beam: bench/%.erl $(ERL_BEAMS) $(ERL_APP)/include/cnif.hrl

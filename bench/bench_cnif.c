@@ -1,7 +1,7 @@
 /* bench_cnif.c -- the cnif side of `make bench`: the functions of
 ** bench_raw.c as typed NIFs. Built twice: as module bench_cnif against the
-** default library, and with -DBENCH_MODULE=bench_cnif_builtin against a
-** library built with CNIF_USE_BUILTIN_SETJMP. */
+** default library, and with -DBENCH_MODULE=bench_cnif_libc against a
+** library built with CNIF_USE_LIBC_SETJMP. */
 #include <cnif.h>
 
 #ifndef BENCH_MODULE

@@ -7,9 +7,11 @@
 %%
 %% into a module that loads its NIF library on load and exports, for each
 %% listed F/A:
-%%   F_nif/A  the NIF itself (a stub until the library is loaded);
-%%   F/A      a wrapper that turns cnif's bad-argument report into
-%%            error:badarg with EEP-54 error_info (see cnif_error).
+%%   F_nif/A  the NIF itself (a stub until the library is loaded). It
+%%            returns a bad argument as the value
+%%            {'$cnif_badarg', ArgNo, Path, Reason}: call F/A instead;
+%%   F/A      the wrapper that raises that report as error:badarg with
+%%            EEP-54 error_info (see cnif_error).
 -module(cnif_transform).
 -export([parse_transform/2]).
 
@@ -73,20 +75,25 @@ functions(Module, Nifs, Lib, Line) ->
               | [wrapper(Module, F, A) || {F, A} <- Nifs]],
     parse(lists:flatten(Source), Line).
 
+%% The NIF returns a bad-argument report as a value (a tag test on the
+%% result costs less than a try): the wrapper raises it as badarg with
+%% error_info. Panics and raised terms pass through as exceptions.
 wrapper(Module, F, A) ->
     Args = string:join(["A" ++ integer_to_list(I) || I <- lists:seq(1, A)], ", "),
     Blanks = string:join(lists:duplicate(A, "_"), ", "),
-    Nif = atom_to_list(nif_name(F)),
+    Nif = list_to_atom(atom_to_list(nif_name(F))),
     io_lib:format(
       "~tw(~s) ->~n"
-      "    try ~tw(~s)~n"
-      "    catch error:{'$cnif_badarg', ArgNo, Path, Reason} ->~n"
-      "        erlang:error(badarg, [~s],~n"
-      "                     [{error_info, #{module => cnif_error,~n"
-      "                                     cause => {ArgNo, Path, Reason}}}])~n"
+      "    case ~tw(~s) of~n"
+      "        {'$cnif_badarg', ArgNo, Path, Reason} ->~n"
+      "            erlang:error(badarg, [~s],~n"
+      "                         [{error_info, #{module => cnif_error,~n"
+      "                                         cause => {ArgNo, Path, Reason}}}]);~n"
+      "        Result ->~n"
+      "            Result~n"
       "    end.~n"
       "~tw(~s) -> erlang:nif_error({not_loaded, ~tw}).~n",
-      [F, Args, list_to_atom(Nif), Args, Args, list_to_atom(Nif), Blanks, Module]).
+      [F, Args, Nif, Args, Args, Nif, Blanks, Module]).
 
 %% Generated source is parsed form by form (the preprocessor has already
 %% run, so it names the module literally).

@@ -35,9 +35,12 @@
 **     -cnif_nifs([add/2]).
 **
 ** Each exported C function `name` is registered with the VM as `name_nif`;
-** the generated wrapper `name` calls it. Everything that can go wrong during
-** the call (decoding, the body, encoding, building the exception, cleanup)
-** ends as an Erlang exception, never as a crash:
+** the generated wrapper `name` calls it. `name_nif` returns a bad argument
+** as the value {'$cnif_badarg', ArgNo, Path, Reason} (cheaper for the
+** wrapper to test than a try), which the wrapper raises; call `name`.
+** Everything that can go wrong during the call (decoding, the body,
+** encoding, building the exception, cleanup) ends as an Erlang exception,
+** never as a crash:
 **
 **   error:badarg (with error_info)       a caller passed a bad argument
 **   error:{nif_panicked, #{message := binary(), phase := atom(),
@@ -76,8 +79,9 @@ extern "C" {
 ** CNIF_PATH_MAX         path segments kept for a bad-argument report
 **                       (default 32); deeper paths are shown from the
 **                       innermost segment outwards, prefixed by "...".
-** CNIF_USE_BUILTIN_SETJMP  use __builtin_setjmp/__builtin_longjmp instead of
-**                       _setjmp/_longjmp for the guard (see bench/).
+** CNIF_USE_LIBC_SETJMP  use glibc's _setjmp/_longjmp for the guard instead
+**                       of __builtin_setjmp/__builtin_longjmp (the default,
+**                       faster: see bench/); sanitizer builds always do.
 */
 
 /* ------------------------------------------------------------------------
@@ -624,6 +628,12 @@ bool cnif_utf8_valid(const void *data, size_t size);
 ** list fails with "expected a proper list"; a bad element fails with its
 ** index in the path. Arrays of every built-in type are predefined; define
 ** more for user types (they nest: an array of a struct holding arrays).
+**
+** CNIF_DEFINE_ARRAY_AS(Name, A, T) gives codecs under the name Name (a
+** typedef of A) to an array type defined elsewhere: A is any struct with
+** the members `T *items; size_t len;`, such as a bound C library's own list
+** type, or a cnif_array_X whose elements are to use X's
+** CNIF_DEFINE_STRUCT_AS form T.
 */
 bool cnif__list_begin(cnif_env *env, ERL_NIF_TERM term, size_t elem_size,
                       void **items, size_t *len);
@@ -633,8 +643,15 @@ bool cnif__list_begin(cnif_env *env, ERL_NIF_TERM term, size_t elem_size,
         T *items;                                                             \
         size_t len;                                                           \
     } cnif_array_##T;                                                         \
-    CNIF__INLINE bool cnif_decode_cnif_array_##T(                            \
-        cnif_env *env, ERL_NIF_TERM term, cnif_array_##T *out)                \
+    CNIF__ARRAY_CODEC(cnif_array_##T, T)
+
+#define CNIF_DEFINE_ARRAY_AS(Name, A, T)                                      \
+    typedef A Name;                                                           \
+    CNIF__ARRAY_CODEC(Name, T)
+
+#define CNIF__ARRAY_CODEC(A, T)                                               \
+    CNIF__INLINE bool cnif_decode_##A(cnif_env *env, ERL_NIF_TERM term,      \
+                                       A *out)                                \
     {                                                                         \
         void *items;                                                          \
         ERL_NIF_TERM head;                                                    \
@@ -652,8 +669,7 @@ bool cnif__list_begin(cnif_env *env, ERL_NIF_TERM term, size_t elem_size,
         cnif_depth_leave(env);                                                \
         return true;                                                          \
     }                                                                         \
-    CNIF__INLINE ERL_NIF_TERM cnif_encode_cnif_array_##T(                    \
-        cnif_env *env, cnif_array_##T value)                                  \
+    CNIF__INLINE ERL_NIF_TERM cnif_encode_##A(cnif_env *env, A value)        \
     {                                                                         \
         ErlNifEnv *nif = cnif_nif_env(env);                                   \
         ERL_NIF_TERM list = enif_make_list(nif, 0);                           \
@@ -662,7 +678,7 @@ bool cnif__list_begin(cnif_env *env, ERL_NIF_TERM term, size_t elem_size,
                 nif, cnif_encode_##T(env, value.items[i - 1]), list);         \
         return list;                                                          \
     }                                                                         \
-    CNIF_CODEC(cnif_array_##T)
+    CNIF_CODEC(A)
 
 /* --- Tuples, maps, pids, references, raw terms --------------------------
 ** cnif_tuple: any tuple, as its elements (borrowed from the term).
@@ -1078,7 +1094,8 @@ bool cnif__result_split(cnif_env *env, ERL_NIF_TERM term, bool bare_ok,
 ** Integers that fit int64_t are CNIF_VALUE_INTEGER; larger ones are
 ** CNIF_VALUE_BIGINT, as a sign and the magnitude's bytes, least significant
 ** first. Pids, ports, references and funs are CNIF_VALUE_TERM, kept as the
-** term itself (valid for the call only).
+** term itself (valid for the call only); so are bitstrings that are not
+** whole bytes and, before OTP 26, atoms beyond Latin-1 (see cnif_atom).
 */
 typedef enum cnif_value_kind {
     CNIF_VALUE_INTEGER,

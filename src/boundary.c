@@ -53,8 +53,18 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
     cnif__guard_begin(&env, nif, CNIF_PHASE_DECODE);
     if (CNIF__SETJMP(env.jump) == 0)
         result = invoke(&env, argc, argv);
-    if (cnif__guard_finish(&env) != CNIF__RETURNED)
+    switch (cnif__guard_finish(&env)) {
+    case CNIF__RETURNED:
+        break;
+    case CNIF__BADARG:
+        /* Returned, not raised: the generated wrapper matches it and raises
+        ** badarg with error_info. A returned value costs the wrapper a tag
+        ** test on success where a try would cost a catch frame. */
+        result = cnif__badarg_term(&env);
+        break;
+    default:
         result = enif_raise_exception(nif, cnif__exception(&env));
+    }
     cnif__guard_release(&env);
     return result;
 }
