@@ -18,7 +18,8 @@
 static const char twin_name[] = TWIN_TEXT(TWIN);
 
 /* Deliberately not static and named alike in both twins: hidden
-** visibility is what keeps them apart. */
+** visibility is what keeps them apart. Atomic: the tests call whoami from
+** several processes at once. */
 long twin_calls;
 
 /* The VM keeps this as the library's priv data; whoami reads it back. */
@@ -38,7 +39,9 @@ static cnif_term whoami(cnif_env *env)
     const char *priv = enif_priv_data(nif);
     return enif_make_tuple3(nif, enif_make_atom(nif, twin_name),
                             enif_make_atom(nif, priv),
-                            enif_make_long(nif, ++twin_calls));
+                            enif_make_long(nif, __atomic_add_fetch(
+                                                    &twin_calls, 1,
+                                                    __ATOMIC_RELAXED)));
 }
 CNIF_EXPORT(whoami, cnif_term)
 
