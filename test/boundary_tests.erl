@@ -18,9 +18,9 @@
 location(File, Site) ->
     {ok, Text} = file:read_file(filename:join(nifs_dir(), File)),
     Marker = iolist_to_binary(["/* site:", Site, " */"]),
-    Lines = lists:zip(lists:seq(1, length(binary:split(Text, <<"\n">>, [global]))),
-                      binary:split(Text, <<"\n">>, [global])),
-    [N] = [N || {N, Line} <- Lines, binary:match(Line, Marker) =/= nomatch],
+    Lines = binary:split(Text, <<"\n">>, [global]),
+    [N] = [N || {N, Line} <- lists:zip(lists:seq(1, length(Lines)), Lines),
+                binary:match(Line, Marker) =/= nomatch],
     iolist_to_binary([File, ":", integer_to_list(N)]).
 
 nifs_dir() ->
