@@ -927,6 +927,11 @@ void cnif_struct_init(cnif_env *env, cnif_struct *desc);
 **     #define ID_ALTERNATIVES(ALT) ALT(ID_NUM, int64_t, num) ALT(ID_NAME, cnif_str, name)
 **     CNIF_DEFINE_ONE_OF(id, kind, ID_ALTERNATIVES)
 **
+** Alternatives that are records or Elixir structs make a union told apart
+** by record tag or struct module: #circle{} | #rect{}. An alternative that
+** recognises the term but rejects a part of it (a #polygon{} with a bad
+** vertex) fails the one-of with its own report, ".vertices[2].x: ...".
+**
 ** Encoding a kind value that no variant has panics.
 */
 typedef struct cnif_variant {

@@ -64,11 +64,15 @@ static long cnif__kind_get(const cnif_union *d, const void *value)
     return (long)k8;
 }
 
-/* "an integer or a UTF-8 string": what each alternative expected. */
+/* "an integer or a UTF-8 string": what each alternative expected. An
+** alternative that failed below the top of the term (a path was recorded)
+** recognised the term, by its record tag, struct module or keys, and
+** rejected a part of it: its own report says more, so it is the one made,
+** by decoding with it again. */
 static bool cnif__one_of_decode(cnif_env *env, const cnif_union *d,
                                 ERL_NIF_TERM term, void *out)
 {
-    size_t size = 1;
+    size_t size = 1, inside = d->count;
     const char **expected = cnif_alloc(env, d->count * sizeof *expected);
     char *text, *p;
 
@@ -78,10 +82,15 @@ static bool cnif__one_of_decode(cnif_env *env, const cnif_union *d,
             cnif__kind_set(d, out, v->kind);
             return true;
         }
+        if (inside == d->count && env->path_len > 0)
+            inside = i;
         expected[i] = env->has_reason ? env->message : env->expected;
         expected[i] = expected[i] ? expected[i] : "a valid value";
         size += strlen(expected[i]) + 4;
     }
+    if (inside < d->count)
+        return d->variants[inside].decode(
+            env, term, (char *)out + d->variants[inside].offset);
     text = p = cnif_alloc(env, size);
     *p = '\0';
     for (size_t i = 0; i < d->count; i++)
