@@ -1,7 +1,7 @@
 %% bench_raw -- the hand-written erl_nif baseline of `make bench`
 %% (bench_raw.c), loaded the usual way.
 -module(bench_raw).
--export([add/2, sum/1, seq/1]).
+-export([add/2, add_wrapped/2, sum/1, seq/1]).
 -nifs([add/2, sum/1, seq/1]).
 -on_load(init/0).
 
@@ -12,3 +12,15 @@ init() ->
 add(_, _) -> erlang:nif_error(not_loaded).
 sum(_) -> erlang:nif_error(not_loaded).
 seq(_) -> erlang:nif_error(not_loaded).
+
+%% add/2 behind the same kind of wrapper cnif generates, so that the bench
+%% can tell the guard's cost from the wrapper's.
+add_wrapped(A, B) ->
+    case add(A, B) of
+        {'$cnif_badarg', ArgNo, Path, Reason} ->
+            erlang:error(badarg, [A, B],
+                         [{error_info, #{module => cnif_error,
+                                         cause => {ArgNo, Path, Reason}}}]);
+        Result ->
+            Result
+    end.
