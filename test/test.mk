@@ -12,6 +12,12 @@ EXUNIT_FILES  := $(wildcard test/elixir/*_test.exs)
 # Set by test-asan: how to start a BEAM that can load sanitized NIFs.
 ERL_RUN_ENV   ?=
 
+# Suites kept elsewhere (examples/) join in: their makefiles add
+# prerequisites to test-build and append to EXTRA_EUNIT_MODULES,
+# EXTRA_EXUNIT_FILES and EXTRA_TEST_PATHS (code path directories).
+comma         := ,
+EXTRA_PA       = $(addprefix -pa ,$(EXTRA_TEST_PATHS))
+
 $(foreach s,$(TEST_NIF_SRC),$(eval $(call nif_rule,$(TEST_DIR)/priv/$(notdir $(s:.c=.so)),$(s))))
 
 $(TEST_DIR)/ebin/%.beam: test/%.erl $(ERL_BEAMS) $(ERL_APP)/include/cnif.hrl
@@ -22,10 +28,10 @@ test-build: all $(TEST_NIFS) $(TEST_BEAMS)
 
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv erl -noshell -pa $(TEST_DIR)/ebin \
-	    -eval 'case eunit:test([$(EUNIT_MODULES)], []) of ok -> halt(0); _ -> halt(1) end.'
-	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv elixir -pa $(TEST_DIR)/ebin \
-	    -r test/elixir/test_helper.exs $(addprefix -r ,$(EXUNIT_FILES)) -e ''
+	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv erl -noshell -pa $(TEST_DIR)/ebin $(EXTRA_PA) \
+	    -eval 'case eunit:test([$(EUNIT_MODULES)$(addprefix $(comma),$(EXTRA_EUNIT_MODULES))], []) of ok -> halt(0); _ -> halt(1) end.'
+	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv elixir -pa $(TEST_DIR)/ebin $(EXTRA_PA) \
+	    -r test/elixir/test_helper.exs $(addprefix -r ,$(EXUNIT_FILES) $(EXTRA_EXUNIT_FILES)) -e ''
 
 # The same suites with the library and test NIFs under ASan and UBSan.
 # The BEAM is not built with ASan, so libasan is preloaded; its own
