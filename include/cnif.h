@@ -19,6 +19,8 @@
 **                         dynamic term values
 **   9. Resources          typed resources, resource binaries, monitors,
 **                         select, dynamic calls, failures with no caller
+**  10. Long work          dirty, yielding and threaded NIFs, messages from
+**                         any thread
 **
 ** A NIF is a plain C function whose first parameter is the call env:
 **
@@ -1352,6 +1354,96 @@ typedef struct cnif__res_event {
         return cnif_resource_encode(env, value);                              \
     }                                                                         \
     CNIF_CODEC(cnif_res_##T)
+
+/* ------------------------------------------------------------------------
+** 10. LONG WORK
+**
+** A NIF that runs for more than about a millisecond on a normal scheduler
+** delays every process queued behind it. The options, from least to most
+** machinery:
+**   - CNIF_EXPORT_FLAGS(name, CNIF_DIRTY_CPU or CNIF_DIRTY_IO, ...): run on
+**     a dirty scheduler. Simple; the dirty pools are small and shared.
+**   - CNIF_EXPORT_YIELDING: cut the work into slices on the normal
+**     scheduler, giving it back between slices.
+**   - CNIF_EXPORT_THREADED / CNIF_EXPORT_THREAD: run on the module's
+**     bounded thread pool or on a thread of its own; the caller gets a
+**     reference at once and the result as a message {Ref, Result}.
+*/
+
+/* --- Yielding NIFs -------------------------------------------------------
+** CNIF_EXPORT_YIELDING(name, Ret, State, Arg1, ..., ArgN) exports name/N,
+** built from two functions:
+**     static void name_init(cnif_env *env, State *state, Arg1 a1, ...);
+**     static bool name_step(cnif_env *env, State *state, Ret *result);
+** init runs once with the decoded arguments and a zeroed State; step runs
+** until it returns true with *result set. A step should do a bounded chunk
+** of work, call cnif_timeslice_consume, and return false when that says
+** the slice is used up; the NIF is then rescheduled and step called again.
+**
+** State, and the memory and cleanups from cnif_alloc / cnif_defer made in
+** init or any step, last until the call ends: it completes, panics, or
+** its process dies between slices (the cleanups then run when the state
+** is collected). Terms and borrowed views (cnif_bin, cnif_str, cnif_tuple,
+** cnif_map...) are valid only in the slice that made them: copy what later
+** slices need into State or cnif_alloc memory.
+*/
+#define CNIF_EXPORT_YIELDING(name, Ret, State, ...)                           \
+    static ERL_NIF_TERM cnif__yield_cont_##name(ErlNifEnv *, int,             \
+                                                const ERL_NIF_TERM[]);        \
+    static ERL_NIF_TERM cnif__yield_run_##name(cnif_env *env, void *state,    \
+                                               bool *done)                    \
+    {                                                                         \
+        Ret cnif__result;                                                     \
+        *done = name##_step(env, (State *)state, &cnif__result);              \
+        if (!*done)                                                           \
+            return 0;                                                         \
+        cnif_phase_set(env, CNIF_PHASE_ENCODE);                               \
+        return cnif_encode_##Ret(env, cnif__result);                          \
+    }                                                                         \
+    static ERL_NIF_TERM cnif__yield_again_##name(cnif_env *env, int argc,     \
+                                                 const ERL_NIF_TERM argv[])   \
+    {                                                                         \
+        (void)argc;                                                           \
+        return cnif__yield_step(env, argv[0], cnif__yield_resume(env, argv[0]), \
+                                #name "_nif", cnif__yield_cont_##name,        \
+                                cnif__yield_run_##name);                      \
+    }                                                                         \
+    static ERL_NIF_TERM cnif__yield_cont_##name(ErlNifEnv *nif, int argc,     \
+                                                const ERL_NIF_TERM argv[])    \
+    {                                                                         \
+        return cnif_call(nif, argc, argv, cnif__yield_again_##name);          \
+    }                                                                         \
+    static ERL_NIF_TERM cnif__invoke_##name(cnif_env *env, int argc,          \
+                                            const ERL_NIF_TERM argv[])        \
+    {                                                                         \
+        ERL_NIF_TERM cnif__state_term;                                        \
+        State *cnif__state =                                                  \
+            cnif__yield_begin(env, sizeof(State), &cnif__state_term);         \
+        (void)argc;                                                           \
+        cnif_phase_set(env, CNIF_PHASE_DECODE);                               \
+        CNIF__ARGS(CNIF__DECODE_ARG, Ret, ##__VA_ARGS__)                      \
+        cnif_phase_set(env, CNIF_PHASE_CALL);                                 \
+        name##_init(env,                                                      \
+                    cnif__state CNIF__ARGS(CNIF__PASS_ARG, Ret, ##__VA_ARGS__)); \
+        return cnif__yield_step(env, cnif__state_term, cnif__state,           \
+                                #name "_nif", cnif__yield_cont_##name,        \
+                                cnif__yield_run_##name);                      \
+    }                                                                         \
+    CNIF__REGISTER(name, CNIF__NARG(Ret, ##__VA_ARGS__), 0)
+
+/* Tell the scheduler percent (1..100) of a timeslice went by since the
+** last report; true when the slice is used up and the step should return
+** false to yield. */
+bool cnif_timeslice_consume(cnif_env *env, int percent);
+
+/* The machinery behind CNIF_EXPORT_YIELDING; not for direct use. */
+void *cnif__yield_begin(cnif_env *env, size_t size, ERL_NIF_TERM *term);
+void *cnif__yield_resume(cnif_env *env, ERL_NIF_TERM term);
+ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
+                              const char *name,
+                              ERL_NIF_TERM (*cont)(ErlNifEnv *, int,
+                                                   const ERL_NIF_TERM[]),
+                              ERL_NIF_TERM (*step)(cnif_env *, void *, bool *));
 
 /* By-pointer codecs and arrays of the built-in types. */
 #define CNIF__BUILTIN(T) CNIF_CODEC(T) CNIF_DEFINE_ARRAY(T)

@@ -34,8 +34,8 @@ static void *cnif__alloc_chunk(cnif_env *env, size_t size)
     cnif__chunk *chunk;
     void *raw;
 
-    if (env->chunks) {
-        size_t last = (size_t)(env->bump_end - env->chunks->data);
+    if (env->arena.chunks) {
+        size_t last = (size_t)(env->arena.bump_end - env->arena.chunks->data);
         if (last <= SIZE_MAX / 2)
             capacity = last * 2;
     }
@@ -48,10 +48,10 @@ static void *cnif__alloc_chunk(cnif_env *env, size_t size)
         cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
     chunk = (cnif__chunk *)(uintptr_t)cnif__round_up((uintptr_t)raw);
     chunk->raw = raw;
-    chunk->next = env->chunks;
-    env->chunks = chunk;
-    env->bump = chunk->data + size;
-    env->bump_end = chunk->data + capacity;
+    chunk->next = env->arena.chunks;
+    env->arena.chunks = chunk;
+    env->arena.bump = chunk->data + size;
+    env->arena.bump_end = chunk->data + capacity;
     return chunk->data;
 }
 
@@ -62,10 +62,10 @@ void *cnif_alloc(cnif_env *env, size_t size)
     if (size > SIZE_MAX - alignof(max_align_t))
         cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
     size = cnif__round_up(size ? size : 1);
-    if (size > (size_t)(env->bump_end - env->bump))
+    if (size > (size_t)(env->arena.bump_end - env->arena.bump))
         return cnif__alloc_chunk(env, size);
-    p = env->bump;
-    env->bump += size;
+    p = env->arena.bump;
+    env->arena.bump += size;
     return p;
 }
 
@@ -74,8 +74,8 @@ void cnif_defer(cnif_env *env, void (*fn)(void *arg), void *arg)
     cnif__defer *d = cnif_alloc(env, sizeof *d);
     d->fn = fn;
     d->arg = arg;
-    d->next = env->defers;
-    env->defers = d;
+    d->next = env->arena.defers;
+    env->arena.defers = d;
 }
 
 /* Each cleanup runs under the call's own guard re-armed here, so a panic in
@@ -84,9 +84,9 @@ void cnif_defer(cnif_env *env, void (*fn)(void *arg), void *arg)
 void cnif__arena_cleanup(cnif_env *env)
 {
     env->head.phase = CNIF_PHASE_CLEANUP;
-    while (env->defers) {
-        cnif__defer *volatile d = env->defers;
-        env->defers = d->next;
+    while (env->arena.defers) {
+        cnif__defer *volatile d = env->arena.defers;
+        env->arena.defers = d->next;
         if (CNIF__SETJMP(env->jump) == 0)
             d->fn(d->arg);
     }
@@ -94,12 +94,18 @@ void cnif__arena_cleanup(cnif_env *env)
 
 void cnif__arena_free(cnif_env *env)
 {
-    cnif__chunk *chunk = env->chunks;
+    cnif__chunk *chunk = env->arena.chunks;
     while (chunk) {
         cnif__chunk *next = chunk->next;
         enif_free(chunk->raw);
         chunk = next;
     }
-    env->chunks = NULL;
-    env->bump = env->bump_end = NULL;
+    env->arena = (cnif__arena){0};
+}
+
+cnif__arena cnif__arena_take(cnif__arena *from)
+{
+    cnif__arena taken = *from;
+    *from = (cnif__arena){0};
+    return taken;
 }

@@ -17,9 +17,7 @@ void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
     env->head.nif = nif;
     env->head.phase = phase;
     env->outer = cnif__current;
-    env->bump = env->bump_end = NULL;
-    env->chunks = NULL;
-    env->defers = NULL;
+    env->arena = (cnif__arena){0};
     env->depth = 0;
     env->outcome = CNIF__RETURNED;
     env->expected = NULL;
@@ -31,14 +29,14 @@ void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
 
 cnif__outcome cnif__guard_finish(cnif_env *env)
 {
-    if (env->defers)
+    if (env->arena.defers)
         cnif__arena_cleanup(env);
     return env->outcome;
 }
 
 void cnif__guard_release(cnif_env *env)
 {
-    if (env->chunks)
+    if (env->arena.chunks)
         cnif__arena_free(env);
     cnif__current = env->outer;
 }

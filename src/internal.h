@@ -53,6 +53,15 @@ typedef enum cnif__outcome {
 struct cnif__chunk;
 struct cnif__defer;
 
+/* Call-scoped memory and cleanups: a bump pointer into the newest chunk,
+** and the cleanups to run. A guard owns one; a yielding call or a job
+** carries it from one guard to the next (cnif__arena_take). */
+typedef struct cnif__arena {
+    char *bump, *bump_end;
+    struct cnif__chunk *chunks;
+    struct cnif__defer *defers;
+} cnif__arena;
+
 /* One step of a bad-argument path: "[index]" or ".key". */
 typedef struct cnif__segment {
     const char *key; /* NULL for an index */
@@ -64,10 +73,8 @@ struct cnif_env {
     cnif_env *outer;            /* the enclosing guard on this thread */
     cnif__jmp_buf jump;         /* where a panic or raise unwinds to */
 
-    /* Call-scoped memory: a bump pointer into the newest chunk. */
-    char *bump, *bump_end;
-    struct cnif__chunk *chunks;
-    struct cnif__defer *defers;
+    cnif__arena arena;
+    struct cnif__yield *yield; /* the state of a yielding call's slice */
     unsigned depth;
 
     /* The outcome, and what the exception is built from. */
@@ -105,6 +112,10 @@ _Noreturn void cnif__unwind(cnif_env *env);
 void cnif__arena_cleanup(cnif_env *env);
 void cnif__arena_free(cnif_env *env);
 
+/* Move an arena out of *from, leaving it empty: ownership is always in
+** exactly one place, so nothing is freed twice or never. */
+cnif__arena cnif__arena_take(cnif__arena *from);
+
 /* printf into env->message, truncated at a UTF-8 character boundary
 ** (badarg.c). */
 void cnif__vformat(cnif_env *env, const char *fmt, va_list ap);
@@ -125,6 +136,10 @@ void cnif__atoms_init(ErlNifEnv *nif);
 bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
                        void (*body)(cnif_env *env, void *arg), void *arg,
                        void (*on_failure)(cnif_env *failed, const char *what));
+
+/* Open the resource types of cnif's own machinery, at load and upgrade
+** (yield.c, job.c). */
+void cnif__yield_open(cnif_env *env);
 
 /* The Erlang module this library belongs to, and a phase's name
 ** (module.c). */

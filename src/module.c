@@ -61,6 +61,7 @@ static void cnif__load_body(cnif_env *env, void *arg)
 {
     cnif__hook_args *a = arg;
 
+    cnif__yield_open(env);
     for (const cnif__type_init *init = cnif__module->types;
          init < cnif__module->types_end; init++)
         (*init)(env);
