@@ -1445,6 +1445,87 @@ ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
                                                    const ERL_NIF_TERM[]),
                               ERL_NIF_TERM (*step)(cnif_env *, void *, bool *));
 
+/* --- Threaded NIFs -------------------------------------------------------
+** CNIF_EXPORT_THREADED(name, Ret, Arg1, ..., ArgN) exports the plain typed
+** function name (as for CNIF_EXPORT) so that a call returns a fresh
+** reference Ref at once and the function runs on the module's thread pool
+** (one thread per scheduler); CNIF_EXPORT_THREAD runs each call on a thread
+** of its own instead. The caller then receives
+**     {Ref, Result}                         the encoded return value
+**     {Ref, {error, {nif_panicked, #{...}}}} a panic
+**     {Ref, {error, Term}}                  cnif_raise(env, Term)
+** A bad argument is still raised by the call itself, before any thread is
+** involved: the arguments are copied into the job and decoded at once.
+** Their decoded values, views included, stay valid while the job runs.
+** Inside the function, cnif_job_cancelled(env) turns true once the caller
+** has died; long work should check it and stop early. At unload, the pool
+** finishes the queued jobs and every thread is joined.
+*/
+#define CNIF_EXPORT_THREADED(name, ...) CNIF__EXPORT_JOB(name, false, __VA_ARGS__)
+#define CNIF_EXPORT_THREAD(name, ...) CNIF__EXPORT_JOB(name, true, __VA_ARGS__)
+
+/* True inside a threaded NIF whose caller has died. */
+bool cnif_job_cancelled(cnif_env *env);
+
+#define CNIF__JOB_FIELD(i, T) T cnif__a##i;
+#define CNIF__JOB_DECODE(i, T)                                                \
+    if (!cnif_decode_##T(env, argv[i], &cnif__args->cnif__a##i))              \
+        cnif__arg_fail(env, i);
+#define CNIF__JOB_PASS(i, T) , cnif__args->cnif__a##i
+#define CNIF__JOB_RUN_0(name, ...)                                            \
+    CNIF__FIRST(__VA_ARGS__) cnif__result =                                   \
+        name(env CNIF__ARGS(CNIF__JOB_PASS, __VA_ARGS__));                    \
+    cnif_phase_set(env, CNIF_PHASE_ENCODE);                                   \
+    return CNIF__CAT(cnif_encode_, CNIF__FIRST(__VA_ARGS__))(env, cnif__result);
+#define CNIF__JOB_RUN_1(name, ...)                                            \
+    name(env CNIF__ARGS(CNIF__JOB_PASS, __VA_ARGS__));                        \
+    return cnif__atoms.ok;
+
+#define CNIF__EXPORT_JOB(name, own_thread, ...)                               \
+    typedef struct cnif__job_args_##name {                                    \
+        CNIF__ARGS(CNIF__JOB_FIELD, __VA_ARGS__)                              \
+        char cnif__none; /* a struct needs a member */                        \
+    } cnif__job_args_##name;                                                  \
+    static ERL_NIF_TERM cnif__job_body_##name(cnif_env *env, void *args)      \
+    {                                                                         \
+        cnif__job_args_##name *cnif__args = args;                             \
+        (void)cnif__args;                                                     \
+        cnif_phase_set(env, CNIF_PHASE_CALL);                                 \
+        CNIF__CAT(CNIF__JOB_RUN_, CNIF__IS_VOID(CNIF__FIRST(__VA_ARGS__)))    \
+        (name, __VA_ARGS__)                                                   \
+    }                                                                         \
+    static ERL_NIF_TERM cnif__invoke_##name(cnif_env *env, int argc,          \
+                                            const ERL_NIF_TERM argv[])        \
+    {                                                                         \
+        cnif__job_args_##name *cnif__args =                                   \
+            cnif__job_begin(env, argc, &argv, sizeof *cnif__args);            \
+        cnif_phase_set(env, CNIF_PHASE_DECODE);                               \
+        CNIF__ARGS(CNIF__JOB_DECODE, __VA_ARGS__)                             \
+        return cnif__job_submit(env, own_thread, cnif__job_body_##name);      \
+    }                                                                         \
+    CNIF__REGISTER(name, CNIF__NARG(__VA_ARGS__), 0)
+
+/* The machinery behind the threaded exports; not for direct use. */
+void *cnif__job_begin(cnif_env *env, int argc, const ERL_NIF_TERM **argv,
+                      size_t args_size);
+ERL_NIF_TERM cnif__job_submit(cnif_env *env, bool own_thread,
+                              ERL_NIF_TERM (*body)(cnif_env *, void *));
+
+/* --- Messages from any thread --------------------------------------------
+** cnif_send(env, to, msg_env, msg) sends msg to the local process to and
+** returns whether it was delivered (false: the process is gone). erl_nif's
+** rules are checked, and breaking one is a panic (outside any guard: a line
+** on stderr and false), never undefined behaviour:
+**   - env is the current call's env (a NIF, a callback, a job's thread), or
+**     NULL on a thread cnif did not start; NULL on a scheduler thread, or
+**     an env of another thread or of a call that has ended, is refused;
+**   - msg_env is an env from enif_alloc_env holding msg (it is cleared by
+**     the send and can be reused), or NULL to send a term of the current
+**     NIF call's own env; the call's own env as msg_env is refused.
+*/
+bool cnif_send(cnif_env *env, const cnif_pid *to, ErlNifEnv *msg_env,
+               ERL_NIF_TERM msg);
+
 /* By-pointer codecs and arrays of the built-in types. */
 #define CNIF__BUILTIN(T) CNIF_CODEC(T) CNIF_DEFINE_ARRAY(T)
 #define cnif__decode_ptr__Bool cnif__decode_ptr_bool

@@ -101,16 +101,6 @@ void cnif_depth_leave(cnif_env *env)
     env->depth--;
 }
 
-static ERL_NIF_TERM cnif__binary(ErlNifEnv *nif, const char *text, size_t size)
-{
-    ERL_NIF_TERM term;
-    unsigned char *data = enif_make_new_binary(nif, size, &term);
-    if (!data)
-        return 0;
-    memcpy(data, text, size);
-    return term;
-}
-
 /* ".points[3].x", outermost step first. */
 static size_t cnif__path_format(cnif_env *env, char *buf, size_t cap)
 {
@@ -129,19 +119,21 @@ static size_t cnif__path_format(cnif_env *env, char *buf, size_t cap)
 ** wrapper and cnif_error format it lazily, only if someone prints it. */
 ERL_NIF_TERM cnif__badarg_term(cnif_env *env)
 {
-    ErlNifEnv *nif = env->head.nif;
+    ErlNifEnv *nif = env->reply_nif;
     char path[CNIF_MESSAGE_MAX];
     size_t path_size = cnif__path_format(env, path, sizeof path);
-    ERL_NIF_TERM path_term = cnif__binary(nif, path, path_size);
+    ERL_NIF_TERM path_term = cnif__text(nif, path, path_size);
     ERL_NIF_TERM reason;
 
     if (env->has_reason) {
-        reason = cnif__binary(nif, env->message, strlen(env->message));
+        reason = cnif__text(nif, env->message, strlen(env->message));
     } else {
         const char *expected = env->expected ? env->expected : "a valid value";
         ERL_NIF_TERM expected_term =
-            cnif__binary(nif, expected, strlen(expected));
-        ERL_NIF_TERM got = env->expected ? env->got : cnif__atoms.undefined;
+            cnif__text(nif, expected, strlen(expected));
+        ERL_NIF_TERM got = !env->expected ? cnif__atoms.undefined
+                           : nif == env->head.nif ? env->got
+                                                  : enif_make_copy(nif, env->got);
         reason = expected_term ? enif_make_tuple3(nif, cnif__atoms.expected,
                                                   expected_term, got)
                                : 0;

@@ -15,9 +15,11 @@ static _Thread_local cnif_env *cnif__current
 void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
 {
     env->head.nif = nif;
+    env->reply_nif = nif;
     env->head.phase = phase;
     env->outer = cnif__current;
     env->arena = (cnif__arena){0};
+    env->job = NULL;
     env->depth = 0;
     env->outcome = CNIF__RETURNED;
     env->expected = NULL;
@@ -98,6 +100,19 @@ static cnif_env *cnif__target(const char *what)
     return env;
 }
 
+bool cnif__guarded(void)
+{
+    return cnif__current != NULL;
+}
+
+bool cnif__on_this_thread(const cnif_env *env)
+{
+    for (const cnif_env *g = cnif__current; g; g = g->outer)
+        if (g == env)
+            return true;
+    return false;
+}
+
 _Noreturn void cnif__unwind(cnif_env *env)
 {
     CNIF__LONGJMP(env->jump);
@@ -165,8 +180,7 @@ _Noreturn void cnif_raise_badarg(cnif_env *env, int argno, const char *fmt, ...)
     cnif__arg_fail(env, argno - 1);
 }
 
-/* A binary copy of text, or 0 if the VM cannot make one. */
-static ERL_NIF_TERM cnif__text(ErlNifEnv *nif, const char *text, size_t size)
+ERL_NIF_TERM cnif__text(ErlNifEnv *nif, const char *text, size_t size)
 {
     ERL_NIF_TERM term;
     unsigned char *data = enif_make_new_binary(nif, size, &term);
@@ -178,7 +192,7 @@ static ERL_NIF_TERM cnif__text(ErlNifEnv *nif, const char *text, size_t size)
 
 static ERL_NIF_TERM cnif__panic_term(cnif_env *env)
 {
-    ErlNifEnv *nif = env->head.nif;
+    ErlNifEnv *nif = env->reply_nif;
     char location[256];
     int n = snprintf(location, sizeof location, "%s:%d", env->panic_file,
                      env->panic_line);

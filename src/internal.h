@@ -75,6 +75,11 @@ struct cnif_env {
 
     cnif__arena arena;
     struct cnif__yield *yield; /* the state of a yielding call's slice */
+    struct cnif__job *job;     /* the job a pool thread runs, or NULL */
+    /* Where the exception or bad-argument report is built. It is head.nif
+    ** except while a threaded NIF decodes its arguments from the job's own
+    ** env: the report must still be a term of the calling process. */
+    ErlNifEnv *reply_nif;
     unsigned depth;
 
     /* The outcome, and what the exception is built from. */
@@ -120,6 +125,10 @@ cnif__arena cnif__arena_take(cnif__arena *from);
 ** (badarg.c). */
 void cnif__vformat(cnif_env *env, const char *fmt, va_list ap);
 
+/* A binary term holding a copy of text, or 0 if the VM cannot make one
+** (boundary.c). */
+ERL_NIF_TERM cnif__text(ErlNifEnv *nif, const char *text, size_t size);
+
 /* The bad-argument report term (badarg.c). */
 ERL_NIF_TERM cnif__badarg_term(cnif_env *env);
 
@@ -138,8 +147,15 @@ bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
                        void (*on_failure)(cnif_env *failed, const char *what));
 
 /* Open the resource types of cnif's own machinery, at load and upgrade
-** (yield.c, job.c). */
+** (yield.c, job.c), and stop the job threads at unload (job.c). */
 void cnif__yield_open(cnif_env *env);
+void cnif__job_open(cnif_env *env);
+void cnif__job_close(void);
+
+/* Whether this thread is inside a guard, and whether env is one of its
+** guards (boundary.c). */
+bool cnif__guarded(void);
+bool cnif__on_this_thread(const cnif_env *env);
 
 /* The Erlang module this library belongs to, and a phase's name
 ** (module.c). */

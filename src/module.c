@@ -62,6 +62,7 @@ static void cnif__load_body(cnif_env *env, void *arg)
     cnif__hook_args *a = arg;
 
     cnif__yield_open(env);
+    cnif__job_open(env);
     for (const cnif__type_init *init = cnif__module->types;
          init < cnif__module->types_end; init++)
         (*init)(env);
@@ -106,6 +107,7 @@ static void cnif__unload(ErlNifEnv *nif, void *priv)
 {
     if (cnif__module->unload)
         cnif__callback(nif, NULL, CNIF_PHASE_UNLOAD, cnif__unload_body, priv);
+    cnif__job_close();
 }
 
 ErlNifEntry *cnif_module_entry(const cnif_module *module)

@@ -7,14 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A binary of text, or undefined if the VM cannot make one. */
 static ERL_NIF_TERM cnif__report_text(ErlNifEnv *msg_env, const char *text)
 {
-    ERL_NIF_TERM term;
-    size_t size = strlen(text);
-    unsigned char *data = enif_make_new_binary(msg_env, size, &term);
-    if (data)
-        memcpy(data, text, size);
-    return data ? term : enif_make_atom(msg_env, "undefined");
+    ERL_NIF_TERM term = cnif__text(msg_env, text, strlen(text));
+    return term ? term : enif_make_atom(msg_env, "undefined");
 }
 
 /* "panicked at demo.c:12: message" or "raised an exception". */
