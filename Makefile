@@ -10,7 +10,7 @@
 # demo, test, test-asan and bench install missing Debian packages first
 # (as root) or print the apt-get line to run.
 
-VERSION    := 0.1.0
+VERSION    := $(shell sed -n 's/.*{vsn, "\(.*\)"}.*/\1/p' erlang/cnif.app.src)
 PREFIX     ?= /usr/local
 BUILD      ?= build
 CC         ?= cc
@@ -60,11 +60,15 @@ $(ERL_APP)/ebin/%.beam: erlang/%.erl
 	@mkdir -p $(dir $@)
 	erlc -o $(dir $@) $<
 
-$(ERL_APP)/ebin/cnif.app: Makefile
+# The .app file: erlang/cnif.app.src with its module list filled in (rebar3
+# and mix do the same from the same source).
+ERL_MODULES = $(subst $(eval) ,$(comma),$(ERL_SRC:erlang/%.erl=%))
+comma := ,
+$(ERL_APP)/ebin/cnif.app: erlang/cnif.app.src $(ERL_SRC)
 	@mkdir -p $(dir $@)
-	printf '{application,cnif,[{description,"cnif support modules"},{vsn,"%s"},{modules,[cnif,cnif_error,cnif_reporter,cnif_transform]},{registered,[]},{applications,[kernel,stdlib]}]}.\n' $(VERSION) > $@
+	sed 's/{modules, \[\]}/{modules, [$(ERL_MODULES)]}/' $< > $@
 
-$(ERL_APP)/include/cnif.hrl: erlang/include/cnif.hrl
+$(ERL_APP)/include/cnif.hrl: include/cnif.hrl
 	@mkdir -p $(dir $@)
 	cp $< $@
 
