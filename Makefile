@@ -4,6 +4,7 @@
 #   make demo         build and run the example NIF in a real erl
 #   make test         EUnit and ExUnit suites against real NIFs
 #   make test-asan    the same suites with the NIFs built under ASan/UBSan
+#   make test-scaffold  generate rebar3 and mix projects, build and test them
 #   make bench        benchmarks against hand-written erl_nif code
 #   make install PREFIX=/usr/local
 #
@@ -15,7 +16,7 @@ PREFIX     ?= /usr/local
 BUILD      ?= build
 CC         ?= cc
 SANITIZE   ?=
-DEPS       := erlang-nox erlang-dev erlang-eunit elixir gcc make binutils
+DEPS       := erlang-nox erlang-dev erlang-eunit elixir rebar3 gcc make binutils zlib1g-dev
 
 ERL_ROOT    = $(shell erl -noshell -eval 'io:format("~s", [code:root_dir()]), halt().')
 ERL_INCLUDE = $(ERL_ROOT)/usr/include
@@ -83,6 +84,14 @@ endef
 include test/test.mk
 include examples/examples.mk
 include bench/bench.mk
+
+# Generated projects: every templates/FLAVOUR.mk adds a target to
+# SCAFFOLD_TESTS that generates a project with scripts/cnif-new, builds it
+# and runs its tests with its own tool (rebar3, mix).
+SCAFFOLD_TESTS :=
+include $(wildcard templates/*.mk)
+test-scaffold: deps all $(SCAFFOLD_TESTS)
+.PHONY: test-scaffold
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
