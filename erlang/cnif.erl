@@ -7,11 +7,15 @@
 %% The path (without extension, as erlang:load_nif/2 wants it) of the
 %% library Lib for Module: in the priv/ directory next to the module's
 %% ebin/ directory, else beside the .beam file itself.
+%%
+%% The .beam is looked up in the code path first: while a new version's
+%% on_load runs, code:which/1 still names the old version's file, whose
+%% library is the one being replaced.
 -spec priv_path(module(), string() | atom()) -> {ok, string()} | {error, term()}.
 priv_path(Module, Lib) when is_atom(Lib) ->
     priv_path(Module, atom_to_list(Lib));
 priv_path(Module, Lib) ->
-    case code:which(Module) of
+    case beam_file(Module) of
         Beam when is_list(Beam) ->
             Ebin = filename:dirname(Beam),
             Candidates = [filename:join([Ebin, "..", "priv", Lib]),
@@ -22,4 +26,10 @@ priv_path(Module, Lib) ->
             end;
         Other ->
             {error, {cnif_module_not_found, Module, Other}}
+    end.
+
+beam_file(Module) ->
+    case code:where_is_file(atom_to_list(Module) ++ ".beam") of
+        non_existing -> code:which(Module);
+        Beam -> Beam
     end.

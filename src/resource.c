@@ -9,9 +9,11 @@ void cnif_resource_type_open(cnif_env *env, cnif_resource_type *rt)
 {
     ErlNifResourceFlags tried;
 
-    /* TAKEOVER makes a new library version (or a reload after a purge that
-    ** left resources alive) the owner of the existing instances, so their
-    ** callbacks never run code that is about to be unloaded. */
+    /* TAKEOVER makes a new library version the owner of the existing
+    ** instances, so their callbacks never run code that is about to be
+    ** unloaded. Instances left when their module is purged are not taken
+    ** over by a later load: erts keeps their library (and its unload hook)
+    ** until the last of them is destroyed. */
     rt->type = enif_init_resource_type(env->head.nif, rt->name, &rt->init,
                                        ERL_NIF_RT_CREATE | ERL_NIF_RT_TAKEOVER,
                                        &tried);
@@ -52,8 +54,9 @@ bool cnif_resource_decode(cnif_env *env, cnif_resource_type *rt,
 
     if (rt->type && enif_get_resource(env->head.nif, term, rt->type, out))
         return true;
-    expected = cnif_alloc(env, strlen(rt->name) + sizeof "a  resource");
-    sprintf(expected, "a %s resource", rt->name);
+    expected = cnif_alloc(env, strlen(rt->name) + sizeof "an  resource");
+    sprintf(expected, "%s %s resource",
+            strchr("aeiouAEIOU", rt->name[0]) ? "an" : "a", rt->name);
     return cnif_decode_fail(env, term, expected);
 }
 
