@@ -25,6 +25,7 @@ $(TEST_DIR)/ebin/%.beam: test/%.erl $(ERL_BEAMS) $(ERL_APP)/include/cnif.hrl
 	erlc -pa $(ERL_APP)/ebin -I $(BUILD) -o $(dir $@) $<
 
 test-build: all $(TEST_NIFS) $(TEST_BEAMS)
+include $(wildcard test/*/*.mk) # suites with build rules of their own (test/NAME/NAME.mk)
 
 test: deps
 	@$(MAKE) --no-print-directory test-build
