@@ -84,8 +84,13 @@ static bool cnif__one_of_decode(cnif_env *env, const cnif_union *d,
         }
         if (inside == d->count && env->path_len > 0)
             inside = i;
-        expected[i] = env->has_reason ? env->message : env->expected;
-        expected[i] = expected[i] ? expected[i] : "a valid value";
+        /* A reason is in env->message, which the next alternative's
+        ** failure overwrites: keep a copy. */
+        if (env->has_reason)
+            expected[i] = strcpy(cnif_alloc(env, strlen(env->message) + 1),
+                                 env->message);
+        else
+            expected[i] = env->expected ? env->expected : "a valid value";
         size += strlen(expected[i]) + 4;
     }
     if (inside < d->count)

@@ -129,7 +129,9 @@ static bool cnif__value_decode(cnif_env *env, ERL_NIF_TERM term,
         return enif_get_double(nif, term, &out->flt);
     case ERL_NIF_TERM_TYPE_ATOM:
         out->kind = CNIF_VALUE_ATOM;
-        return cnif_decode_cnif_atom(env, term, &out->atom);
+        if (cnif_decode_cnif_atom(env, term, &out->atom))
+            return true;
+        break; /* before OTP 26 an atom beyond Latin-1 has no text: a term */
     case ERL_NIF_TERM_TYPE_BITSTRING:
         out->kind = CNIF_VALUE_BINARY;
         if (enif_is_binary(nif, term))
