@@ -175,6 +175,13 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 **   is reported like any callback's (section 9). cnif_priv(env) gives the
 **   module's private data in any call.
 **
+** CNIF_MODULE_NAMED(module, load, upgrade, unload)
+**   The same, with the module's name as a string, for names that are not C
+**   identifiers: the Elixir module FastMath is the Erlang module
+**   'Elixir.FastMath', so its library declares
+**       CNIF_MODULE_NAMED("Elixir.FastMath", NULL, NULL, NULL)
+**   (see docs/mix.md for the Elixir side).
+**
 ** Exported functions are collected through the ELF section "cnif_nifs", so a
 ** module needs no central list. Link with the version script cnif.map
 ** (`pkg-config --libs cnif` adds it) and compile with -fvisibility=hidden
@@ -226,8 +233,11 @@ typedef struct cnif_module {
     const cnif__type_init *types, *types_end;
 } cnif_module;
 
-/* The type sections are weak: a module may define no types. */
 #define CNIF_MODULE(name, load, upgrade, unload)                              \
+    CNIF_MODULE_NAMED(#name, load, upgrade, unload)
+
+/* The type sections are weak: a module may define no types. */
+#define CNIF_MODULE_NAMED(module, load, upgrade, unload)                      \
     extern ErlNifFunc __start_cnif_nifs[]                                     \
         __attribute__((visibility("hidden")));                                \
     extern ErlNifFunc __stop_cnif_nifs[]                                      \
@@ -237,7 +247,7 @@ typedef struct cnif_module {
     extern const cnif__type_init __stop_cnif_types[]                          \
         __attribute__((weak, visibility("hidden")));                          \
     static const cnif_module cnif__module = {                                 \
-        #name, load, upgrade, unload, __start_cnif_nifs, __stop_cnif_nifs,    \
+        module, load, upgrade, unload, __start_cnif_nifs, __stop_cnif_nifs,   \
         __start_cnif_types, __stop_cnif_types};                               \
     ERL_NIF_INIT_EXPORT ErlNifEntry *nif_init(void);                          \
     ERL_NIF_INIT_EXPORT ErlNifEntry *nif_init(void)                           \
