@@ -705,3 +705,94 @@ destroy_panic_after_upgrade_is_reported_test() ->
                      ?NEXT({cnif_report, _})),
         ?assertEqual([], mailbox())
     end).
+
+%%% docs/resources.md: its code is test/nifs/res_guide.c, run here
+
+-define(G, res_guide).
+
+%% The guide's code blocks, each as {Language, Text}.
+guide_blocks() ->
+    {ok, Doc} = file:read_file("docs/resources.md"),
+    {match, Blocks} = re:run(Doc, "```(c|erlang)\n(.*?)```", [dotall, global, {capture, all_but_first, binary}]),
+    [{Lang, Text} || [Lang, Text] <- Blocks].
+
+guide_code_is_the_tested_code_test() ->
+    Sources = fun(Files) ->
+                      iolist_to_binary([element(2, file:read_file(F)) || F <- Files])
+              end,
+    C = Sources(["test/nifs/res_guide.c"]),
+    Erlang = Sources(["test/res_guide.erl", "test/resource_tests.erl"]),
+    Blocks = guide_blocks(),
+    ?assertEqual({9, 2}, {length([c || {<<"c">>, _} <- Blocks]),
+                          length([e || {<<"erlang">>, _} <- Blocks])}),
+    ?assertEqual([], [Text || {<<"c">>, Text} <- Blocks, binary:match(C, Text) =:= nomatch]),
+    ?assertEqual([], [Text || {<<"erlang">>, Text} <- Blocks,
+                              binary:match(Erlang, Text) =:= nomatch]).
+
+guide_config_test() ->
+    Alive = ?G:config_alive(),
+    ?assertEqual(ok, isolated(fun guide_config/0)),
+    ?assertEqual(Alive, settle(fun ?G:config_alive/0, Alive)).
+
+guide_config() ->
+    C = res_guide:config_new(<<"primary">>, 3),
+    ?assertEqual(3, res_guide:config_retries(C)),
+    ?assertEqual(<<"primary">>, res_guide:config_name(C)),
+    ok = res_guide:config_set_default(C),
+    ?assertEqual(C, res_guide:config_default()),
+    ok = res_guide:config_clear_default(),
+    ?assertError(no_default, res_guide:config_default()).
+
+%% The default is kept from C: it outlives the process that made it (the
+%% control config, dropped with it, shows when it would have gone), and
+%% a reload of the module hands it over to the new code.
+guide_default_outlives_its_terms_test() ->
+    Alive = ?G:config_alive(),
+    ok = isolated(fun() ->
+                          ok = ?G:config_set_default(?G:config_new(<<"kept">>, 5)),
+                          _ = ?G:config_new(<<"control">>, 0),
+                          ok
+                  end),
+    ?assertEqual(Alive + 1, settle(fun ?G:config_alive/0, Alive + 1)),
+    ?assertEqual({module, ?G}, code:load_file(?G)),
+    ?assertEqual(false, code:purge(?G)),
+    ?assertEqual({5, <<"kept">>},
+                 isolated(fun() ->
+                                  C = ?G:config_default(),
+                                  {?G:config_retries(C), binary:copy(?G:config_name(C))}
+                          end)),
+    ?assertEqual(ok, ?G:config_clear_default()),
+    ?assertEqual(Alive, settle(fun ?G:config_alive/0, Alive)).
+
+%% A config kept in the private data keeps the library loaded after the
+%% module is deleted and purged: the unload hook that would free the state
+%% waits for the last config, the kept one included. A fresh load then
+%% gets the same library, still counting the orphan, and a state of its
+%% own. The orphan stays for the rest of the run.
+guide_kept_config_keeps_the_library_test() ->
+    Alive = ?G:config_alive(),
+    ok = isolated(fun() -> ?G:config_set_default(?G:config_new(<<"orphan">>, 1)) end),
+    ?assertEqual(true, code:delete(?G)),
+    ?assertEqual(false, code:purge(?G)),
+    ?assertEqual({module, ?G}, code:ensure_loaded(?G)),
+    ?assertError(no_default, ?G:config_default()),
+    ?assertEqual(Alive + 1, ?G:config_alive()).
+
+guide_bad_argument_test() ->
+    L = ?G:lease_new(),
+    ?assertEqual({1, {1, <<>>, {expected, <<"a config resource">>, L}},
+                  "expected a config resource, got: " ++ printed(L)},
+                 badarg(fun() -> ?G:config_retries(L) end)).
+
+guide_lease_test() ->
+    L = ?G:lease_new(),
+    Self = self(),
+    Holder = spawn(fun() ->
+                           Self ! {self(), ?G:lease_take(L)},
+                           receive after infinity -> ok end
+                   end),
+    ?assertEqual(true, receive {Holder, Taken} -> Taken end),
+    ?assertEqual(false, ?G:lease_take(L)),
+    kill(Holder),
+    ?assertEqual(true, settle(fun() -> ?G:lease_take(L) end, true)),
+    ?assertEqual(false, ?G:lease_take(L)).

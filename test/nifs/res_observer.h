@@ -13,7 +13,7 @@ static inline void res_send(cnif_env *env, ErlNifEnv *msg, ERL_NIF_TERM term)
     ErlNifPid observer;
 
     if (enif_whereis_pid(nif, enif_make_atom(msg, "res_observer"), &observer))
-        enif_send(nif, &observer, msg, term);
+        cnif_send(env, &observer, msg, term);
     enif_free_env(msg);
 }
 

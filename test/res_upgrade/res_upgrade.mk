@@ -14,3 +14,7 @@ $(RES_UPGRADE_DIR)/v%/res_upgrade.beam: test/res_upgrade/res_upgrade.erl $(ERL_B
 	erlc -pa $(ERL_APP)/ebin -I $(BUILD) -DVERSION=$* '-DLIB="res_upgrade_v$*"' -o $(dir $@) $<
 
 test-build: $(RES_UPGRADE_SO) $(RES_UPGRADE_BEAMS)
+
+# The headers the resource suite's NIFs share (test.mk knows only the .c).
+$(TEST_DIR)/priv/res_nif.so: test/nifs/res_observer.h test/nifs/res_dyncall.h
+$(TEST_DIR)/priv/res_caller.so: test/nifs/res_dyncall.h
