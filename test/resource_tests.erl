@@ -378,6 +378,29 @@ destroy_panic_is_reported_test() ->
         ?assertEqual(32, ?M:counter_get(?M:counter_new(32, quiet)))
     end).
 
+%% With no cnif_reporter to send it to, a failure is written to stderr.
+%% Only a fresh VM's stderr can be read, so one is started for this.
+unreported_failure_goes_to_stderr_test_() ->
+    {timeout, 60,
+     fun() ->
+             Erl = filename:join([code:root_dir(), "bin", "erl"]),
+             Ebin = filename:dirname(code:which(?M)),
+             Script = "true = register(res_observer, self()),"
+                 " 0 = res_nif:counter_get(res_nif:counter_new(0, quiet)),"
+                 " Reporter = whereis(cnif_reporter),"
+                 " Mon = monitor(process, Reporter),"
+                 " exit(Reporter, kill),"
+                 " receive {_, Mon, _, _, _} -> ok end,"
+                 " spawn(fun() -> res_nif:counter_new(31, destroy_panics) end),"
+                 " receive {counter_destroyed, 31} -> ok end,"
+                 " timer:sleep(100),"
+                 " halt().",
+             Out = os:cmd(Erl ++ " -noshell -pa " ++ Ebin ++ " -eval '" ++ Script ++ "' 2>&1"),
+             ?assertEqual("cnif: res_nif: destroy callback of counter panicked at "
+                          ++ binary_to_list(marker("res_nif.c", "destroy"))
+                          ++ ": cannot destroy counter 31\n", Out)
+     end}.
+
 destroy_that_raises_is_reported_test() ->
     reported(fun() ->
         ok = isolated(fun() -> _ = ?M:counter_new(33, destroy_raises), ok end),

@@ -24,9 +24,9 @@ static ERL_NIF_TERM atom(cnif_env *env, const char *name)
 /* --- counter: a plain typed resource ------------------------------------ */
 
 /* What a counter's callbacks do besides their work: report its
-** destruction to res_observer, or fail (panic, or raise, which a callback
-** cannot do). Only observed counters are reported, so the garbage of other
-** tests, whenever it is collected, sends nothing. */
+** destruction to res_observer (observed, destroy_panics), or fail (panic,
+** or raise, which a callback cannot do). Quiet counters report nothing, so
+** the garbage of other tests, whenever it is collected, sends nothing. */
 typedef enum { QUIET, OBSERVED, DESTROY_PANICS, DESTROY_RAISES, DYNCALL_PANICS } mode;
 static const cnif_enum_entry mode_atoms[] = {
     {QUIET, "quiet"}, {OBSERVED, "observed"}, {DESTROY_PANICS, "destroy_panics"},
@@ -41,7 +41,7 @@ typedef struct counter {
 
 static void counter_destroy(cnif_env *env, counter *c)
 {
-    if (c->mode == OBSERVED)
+    if (c->mode == OBSERVED || c->mode == DESTROY_PANICS)
         RES_OBSERVE(env, "counter_destroyed", c->value);
     if (c->mode == DESTROY_PANICS)
         cnif_panic(env, "cannot destroy counter %lld", /* site:destroy */
