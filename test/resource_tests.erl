@@ -58,7 +58,8 @@ printed(Term) ->
 
 %% Run Fun with this process registered as res_observer, so callbacks
 %% report to it. What this process dropped before is collected first,
-%% while nobody observes: destructors run during the collection.
+%% while nobody observes; and only resources made to be observed report
+%% at all, so other tests' garbage, whenever destroyed, sends nothing.
 observed(Fun) ->
     erlang:garbage_collect(),
     true = register(res_observer, self()),
@@ -77,8 +78,8 @@ mailbox() ->
     receive Msg -> [Msg | mailbox()] after 0 -> [] end.
 
 %% Run Fun in a fresh process and return its result; the resources it
-%% dropped are destroyed before this returns, unless something else still
-%% holds them.
+%% dropped are collected before this returns (a destructor may still run
+%% a little later), unless something else holds them.
 isolated(Fun) ->
     {Pid, MRef} = spawn_monitor(fun() ->
                                         Result = Fun(),
@@ -317,7 +318,8 @@ select_read_write_and_stop_test() ->
         ?assertEqual({StopW band 3 =/= 0, DirectW}, {true, StopW band 1 =:= 1}),
         ?assertEqual({true, false}, ?M:fdpair_open(F)),
         ?assertEqual(eof, ?M:fdpair_read(F)),
-        %% Stopping a selected end cancels the selection.
+        %% At end of file the read end stays ready: each select brings
+        %% one message, here with the atom undefined for a reference.
         ?assertEqual(0, ?M:fdpair_select(F, read, undefined)),
         ?NEXT({select, F, undefined, ready_input}),
         ?assertEqual(0, ?M:fdpair_select(F, read, undefined)),
