@@ -53,3 +53,46 @@ EXTRA_EXUNIT_FILES  += $(GEO_SRC)/test/geometry_test.exs
 EXTRA_TEST_PATHS    += $(GEO_DIR)/ebin $(GEO_DIR)/test
 
 .PHONY: geometry-build example-geometry
+
+# The zlib example (examples/zlib): the system zlib bound as the Erlang
+# module cnif_zlib, with an Elixir face (CnifZlib). The NIF links -lz after
+# its objects (--as-needed drops a library named before its users), so the
+# flag goes into this target's NIF_LDFLAGS, which nif_rule places last.
+ZLIB_SRC   := examples/zlib
+ZLIB_DIR   := $(BUILD)/zlib
+ZLIB_NIF   := $(ZLIB_DIR)/priv/cnif_zlib.so
+ZLIB_BEAMS := $(patsubst $(ZLIB_SRC)/src/%.erl,$(ZLIB_DIR)/ebin/%.beam,$(wildcard $(ZLIB_SRC)/src/*.erl))
+ZLIB_EX    := $(ZLIB_DIR)/ebin/Elixir.CnifZlib.beam
+ZLIB_TESTS := $(ZLIB_DIR)/test/cnif_zlib_tests.beam
+ZLIB_ERLC   = erlc -pa $(ERL_APP)/ebin -I $(BUILD) -o $(dir $@) $<
+
+$(eval $(call nif_rule,$(ZLIB_NIF),$(ZLIB_SRC)/c_src/zlib_nif.c))
+$(ZLIB_NIF): NIF_LDFLAGS += -lz
+
+$(ZLIB_DIR)/ebin/%.beam: $(ZLIB_SRC)/src/%.erl $(ERL_BEAMS) $(ERL_APP)/include/cnif.hrl
+	@mkdir -p $(dir $@)
+	$(ZLIB_ERLC)
+
+$(ZLIB_DIR)/test/%.beam: $(ZLIB_SRC)/test/%.erl
+	@mkdir -p $(dir $@)
+	$(ZLIB_ERLC)
+
+# elixirc loads cnif_zlib to check the calls into it: NIF library included.
+$(ZLIB_EX): $(wildcard $(ZLIB_SRC)/lib/*.ex) $(ZLIB_BEAMS) $(ZLIB_NIF)
+	@mkdir -p $(dir $@)
+	rm -f $(ZLIB_DIR)/ebin/Elixir.CnifZlib*.beam
+	ERL_LIBS=$(BUILD) elixirc -pa $(ZLIB_DIR)/ebin -o $(dir $@) $(filter %.ex,$^)
+
+zlib-build: all $(ZLIB_NIF) $(ZLIB_BEAMS) $(ZLIB_EX)
+
+example-zlib: deps
+	@$(MAKE) --no-print-directory zlib-build
+	@ERL_LIBS=$(BUILD) erl -noshell -pa $(ZLIB_DIR)/ebin -eval 'cnif_zlib_run:main(), halt().'
+
+# Its suites run with the others under make test (see test/test.mk).
+test-build: zlib-build $(ZLIB_TESTS)
+EXTRA_EUNIT_MODULES += cnif_zlib_tests
+EXTRA_EXUNIT_FILES  += $(ZLIB_SRC)/test/cnif_zlib_test.exs
+EXTRA_TEST_PATHS    += $(ZLIB_DIR)/ebin $(ZLIB_DIR)/test
+
+.PHONY: zlib-build example-zlib
