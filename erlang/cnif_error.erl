@@ -25,12 +25,16 @@ format_error(_Reason, _Stacktrace) ->
     #{}.
 
 %% The text of one bad argument: the path, then why.
--spec message(binary(), {expected, binary(), term()} | binary()) -> string().
+-spec message(binary(), {expected, binary(), term()}
+                      | {expected, binary(), term(), binary()}
+                      | binary()) -> string().
 message(Path, Reason) ->
     Why = case Reason of
               {expected, Expected, Got} ->
                   io_lib:format("expected ~ts, got: " ++ got_format(Got),
                                 [Expected, Got, ?GOT_DEPTH]);
+              {expected, Expected, _Got, GotText} ->
+                  io_lib:format("expected ~ts, got ~ts", [Expected, GotText]);
               Text when is_binary(Text) ->
                   text(Text)
           end,

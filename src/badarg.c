@@ -16,10 +16,17 @@ static bool cnif__settled(const cnif_env *env)
 
 bool cnif_decode_fail(cnif_env *env, ERL_NIF_TERM term, const char *expected)
 {
+    return cnif__decode_fail_got(env, term, expected, NULL);
+}
+
+bool cnif__decode_fail_got(cnif_env *env, ERL_NIF_TERM term,
+                           const char *expected, const char *got_text)
+{
     if (cnif__settled(env))
         return false;
     env->expected = expected;
     env->got = term;
+    env->got_text = got_text;
     env->has_reason = false;
     env->path_len = 0;
     env->path_truncated = false;
@@ -115,8 +122,9 @@ static size_t cnif__path_format(cnif_env *env, char *buf, size_t cap)
     return n < cap ? n : cap - 1;
 }
 
-/* {'$cnif_badarg', ArgNo, Path, {expected, Expected, Got} | Reason}; the
-** wrapper and cnif_error format it lazily, only if someone prints it. */
+/* {'$cnif_badarg', ArgNo, Path, Reason}, Reason being {expected, Expected,
+** Got}, {expected, Expected, Got, GotText} or a binary; the wrapper and
+** cnif_error format it lazily, only if someone prints it. */
 ERL_NIF_TERM cnif__badarg_term(cnif_env *env)
 {
     ErlNifEnv *nif = env->reply_nif;
@@ -134,9 +142,14 @@ ERL_NIF_TERM cnif__badarg_term(cnif_env *env)
         ERL_NIF_TERM got = !env->expected ? cnif__atoms.undefined
                            : nif == env->head.nif ? env->got
                                                   : enif_make_copy(nif, env->got);
-        reason = expected_term ? enif_make_tuple3(nif, cnif__atoms.expected,
-                                                  expected_term, got)
-                               : 0;
+        reason = !expected_term ? 0
+                 : env->expected && env->got_text
+                     ? enif_make_tuple4(nif, cnif__atoms.expected, expected_term,
+                                        got,
+                                        cnif__text(nif, env->got_text,
+                                                   strlen(env->got_text)))
+                     : enif_make_tuple3(nif, cnif__atoms.expected,
+                                        expected_term, got);
     }
     if (!path_term || !reason)
         return cnif__atoms.badarg;

@@ -105,11 +105,15 @@ static bool cnif__struct_from_map(cnif_env *env, const cnif_struct *d,
             return cnif_decode_fail(env, term,
                                     cnif__struct_expected(env, d, ""));
         if (value != d->form_atom) {
-            cnif_atom other = "?";
-            cnif_decode_cnif_atom(env, value, &other);
-            return cnif_decode_fail_reason(
-                env, "expected a %%%s{} struct, got a %%%s{} struct",
-                cnif__elixir_name(d->module), cnif__elixir_name(other));
+            cnif_atom other;
+            char *got;
+            if (!cnif_decode_cnif_atom(env, value, &other))
+                return cnif_decode_fail(env, term,
+                                        cnif__struct_expected(env, d, ""));
+            got = cnif_alloc(env, strlen(other) + sizeof "a %{} struct");
+            sprintf(got, "a %%%s{} struct", cnif__elixir_name(other));
+            return cnif__decode_fail_got(
+                env, term, cnif__struct_expected(env, d, ""), got);
         }
         matched = 1;
     }
@@ -140,16 +144,14 @@ static bool cnif__struct_from_tuple(cnif_env *env, const cnif_struct *d,
     int arity;
     char detail[64];
 
-    if (!enif_get_tuple(env->head.nif, term, &arity, &items))
+    /* The tag first: a tuple with another tag is another record, whatever
+    ** its size. */
+    if (!enif_get_tuple(env->head.nif, term, &arity, &items)
+        || (record && (arity == 0 || items[0] != d->form_atom)))
         return cnif_decode_fail(env, term, cnif__struct_expected(env, d, ""));
     if ((size_t)arity != d->count + record) {
         snprintf(detail, sizeof detail, " (a tuple of %zu elements)",
                  d->count + record);
-        return cnif_decode_fail(env, term,
-                                cnif__struct_expected(env, d, detail));
-    }
-    if (record && items[0] != d->form_atom) {
-        snprintf(detail, sizeof detail, " (a tuple tagged %.40s)", d->tag);
         return cnif_decode_fail(env, term,
                                 cnif__struct_expected(env, d, detail));
     }

@@ -98,8 +98,14 @@ static bool cnif__one_of_decode(cnif_env *env, const cnif_union *d,
             env, term, (char *)out + d->variants[inside].offset);
     text = p = cnif_alloc(env, size);
     *p = '\0';
-    for (size_t i = 0; i < d->count; i++)
-        p = stpcpy(stpcpy(p, i ? " or " : ""), expected[i]);
+    for (size_t i = 0; i < d->count; i++) {
+        /* "a map or a map" says nothing: each phrase once. */
+        size_t j = 0;
+        while (j < i && strcmp(expected[j], expected[i]) != 0)
+            j++;
+        if (j == i)
+            p = stpcpy(stpcpy(p, p > text ? " or " : ""), expected[i]);
+    }
     return cnif_decode_fail(env, term, text);
 }
 

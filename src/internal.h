@@ -93,6 +93,8 @@ struct cnif_env {
     /* The latest decode failure: expected/got, or a free-form reason. */
     const char *expected;
     ERL_NIF_TERM got;
+    const char *got_text; /* says what got is, when that reads better than
+                             printing it: "a %Other{} struct" */
     bool has_reason;
     unsigned path_len;
     bool path_truncated;
@@ -120,6 +122,11 @@ void cnif__arena_free(cnif_env *env);
 /* Move an arena out of *from, leaving it empty: ownership is always in
 ** exactly one place, so nothing is freed twice or never. */
 cnif__arena cnif__arena_take(cnif__arena *from);
+
+/* Record a failure whose "got" is described in words rather than printed
+** (badarg.c). */
+bool cnif__decode_fail_got(cnif_env *env, ERL_NIF_TERM term,
+                           const char *expected, const char *got_text);
 
 /* printf into env->message, truncated at a UTF-8 character boundary
 ** (badarg.c). */

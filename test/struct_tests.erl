@@ -91,8 +91,7 @@ record_form_test() ->
                  ?M:echo_point_rec(#point{x = -0.5, y = 1.0e300})).
 
 record_form_rejects_test() ->
-    ?assertEqual({1, "expected a #point{} record (a tuple tagged point), "
-                     "got: {pointx,1.0,2.0}"},
+    ?assertEqual({1, "expected a #point{} record, got: {pointx,1.0,2.0}"},
                  why(fun() -> ?M:echo_point_rec({pointx, 1.0, 2.0}) end)),
     ?assertEqual({1, "expected a #point{} record (a tuple of 3 elements), "
                      "got: {point,1.0}"},
@@ -117,7 +116,7 @@ elixir_struct_form_rejects_test() ->
     ?assertEqual({1, "expected a %StructTest.Point{} struct, got a %other{} struct"},
                  why(fun() -> ?M:echo_point_ex(#{'__struct__' => other, x => 1, y => 2}) end)),
     %% A __struct__ that is not a module: the module is shown as "?".
-    ?assertEqual({1, "expected a %StructTest.Point{} struct, got a %?{} struct"},
+    ?assertEqual({1, "expected a %StructTest.Point{} struct, got: #{'__struct__' => <<\"P\">>,x => 1,y => 2}"},
                  why(fun() -> ?M:echo_point_ex(#{'__struct__' => <<"P">>, x => 1, y => 2}) end)),
     ?assertEqual({1, "expected a %StructTest.Point{} struct, got: #{x => 1,y => 2}"},
                  why(fun() -> ?M:echo_point_ex(#{x => 1, y => 2}) end)),
@@ -172,8 +171,7 @@ arrays_of_structs_test() ->
     ?assertEqual({1, "[1].x: expected a float, got: <<\"3\">>"},
                  why(fun() -> ?M:echo_cnif_array_point([#{x => 1, y => 2},
                                                         #{x => <<"3">>, y => 4}]) end)),
-    ?assertEqual({1, "[2]: expected a #point{} record (a tuple tagged point), "
-                     "got: {pt,1,2}"},
+    ?assertEqual({1, "[2]: expected a #point{} record, got: {pt,1,2}"},
                  why(fun() -> ?M:echo_cnif_array_point_rec([{point, 1, 2}, {point, 1, 2},
                                                             {pt, 1, 2}]) end)),
     ?assertEqual({1, "expected a proper list, got: [#{x => 1,y => 2}|foo]"},
@@ -226,8 +224,7 @@ drawing_rejects_test() ->
                  why(fun() -> ?M:echo_drawing(D#{anchor := undefined}) end)),
     ?assertEqual({1, ".layer: expected an integer, got: nil"},
                  why(fun() -> ?M:echo_drawing(D#{layer := nil}) end)),
-    ?assertEqual({1, ".corner: expected a #point{} record (a tuple of 3 elements), "
-                     "got: {1.0,2.0}"},
+    ?assertEqual({1, ".corner: expected a #point{} record, got: {1.0,2.0}"},
                  why(fun() -> ?M:echo_drawing(D#{corner := {1.0, 2.0}}) end)),
     ?assertEqual({1, ".size: expected a tuple of 2 elements, got: {point,3.0,4.0}"},
                  why(fun() -> ?M:echo_drawing(D#{size := {point, 3.0, 4.0}}) end)),
@@ -336,8 +333,7 @@ union_rejects_test() ->
                  why(fun() -> ?M:echo_shape({rect, #{w => 1}}) end)),
     ?assertEqual({1, ".poly[1][2][1]: expected a float, got: x"},
                  why(fun() -> ?M:echo_shape({poly, {<<"t">>, [{0, 0}, {1, 0}, {1, x}]}}) end)),
-    ?assertEqual({1, "[1].at: expected a #point{} record (a tuple tagged point), "
-                     "got: {circle,1,2}"},
+    ?assertEqual({1, "[1].at: expected a #point{} record, got: {circle,1,2}"},
                  why(fun() -> ?M:echo_cnif_array_shape([empty, {at, {circle, 1, 2}}]) end)).
 
 union_unknown_kind_panics_test() ->
@@ -388,16 +384,14 @@ one_of_forms_test() ->
     %% The map alternative comes first and ignores unknown keys.
     ?assertEqual(#{x => 1.0, y => 2.0}, ?M:echo_any_point(#{x => 1, y => 2, name => <<"l">>})),
     ?assertEqual({1, "expected a %StructTest.Point{} struct or a #point{} record or "
-                     "a tuple of 2 elements or a map or a map, got: foo"},
+                     "a tuple of 2 elements or a map, got: foo"},
                  why(fun() -> ?M:echo_any_point(foo) end)),
-    %% A record's size is checked before its tag.
+    %% A record's tag is checked before its size; each phrase is given once.
     ?assertEqual({1, "expected a %StructTest.Point{} struct or a #point{} record "
-                     "(a tuple tagged point) or a tuple of 2 elements or a map or "
-                     "a map, got: {1,2,3}"},
+                     "or a tuple of 2 elements or a map, got: {1,2,3}"},
                  why(fun() -> ?M:echo_any_point({1, 2, 3}) end)),
     ?assertEqual({1, "expected a %StructTest.Point{} struct or a #point{} record "
-                     "(a tuple of 3 elements) or a tuple of 2 elements or a map or "
-                     "a map, got: {1,2,3,4}"},
+                     "or a tuple of 2 elements or a map, got: {1,2,3,4}"},
                  why(fun() -> ?M:echo_any_point({1, 2, 3, 4}) end)),
     ?assertEqual({1, "expected a %StructTest.Point{} struct or a #point{} record or "
                      "a tuple of 2 elements or a map with key y or unknown key x in "
@@ -416,12 +410,11 @@ one_of_recognised_alternative_test() ->
                                                       from => ex_point(a, 0),
                                                       to => ex_point(1, 1)}) end)).
 
-%% Each alternative that fails with a reason of its own keeps it, though
-%% the next alternative's failure reuses the buffer the reason was in.
+%% Alternatives that name what they got in words (a struct of another
+%% module) still join into one list of what was expected.
 one_of_keeps_each_reason_test() ->
     Other = #{'__struct__' => 'Elixir.Other', x => 1},
-    ?assertEqual({1, "expected expected a %StructTest.Point{} struct, got a %Other{} "
-                     "struct or expected a %StructTest.Line{} struct, got a %Other{} "
+    ?assertEqual({1, "expected a %StructTest.Point{} struct or a %StructTest.Line{} "
                      "struct, got: #{'__struct__' => 'Elixir.Other',x => 1}"},
                  why(fun() -> ?M:echo_point_or_line(Other) end)),
     Line = #{'__struct__' => ?LINE_MOD, from => ex_point(0, 0), to => ex_point(1, 1)},

@@ -155,7 +155,7 @@ defmodule StructTest do
       assert @nif.echo_point_rec({:point, 1, 2}) == {:point, 1.0, 2.0}
 
       assert message(fn -> @nif.echo_point_rec({:pt, 1, 2}) end) ==
-               bad_first("expected a #point{} record (a tuple tagged point), got: {pt,1,2}")
+               bad_first("expected a #point{} record, got: {pt,1,2}")
 
       assert message(fn -> @nif.echo_point_rec({:point, 1}) end) ==
                bad_first("expected a #point{} record (a tuple of 3 elements), got: {point,1}")

@@ -78,14 +78,12 @@ nested_field_error_test() ->
 
 wrong_record_test() ->
     Line = #polyline{points = [?P(0, 0), ?P(4, 0)]},
-    ?assertEqual(#{1 => "expected a #polygon{} record (a tuple tagged polygon), "
+    ?assertEqual(#{1 => "expected a #polygon{} record, "
                         "got: {polyline,[{point,0,0},{point,4,0}]}"},
                  why(fun() -> geometry:centroid(Line) end)),
-    ?assertEqual(#{1 => "expected a #circle{} record (a tuple tagged circle) or "
-                        "a #rect{} record (a tuple tagged rect) or "
-                        "a #segment{} record (a tuple tagged segment) or "
-                        "a #polyline{} record (a tuple of 2 elements) or "
-                        "a #polygon{} record (a tuple of 2 elements), got: {point,1,2}"},
+    ?assertEqual(#{1 => "expected a #circle{} record or a #rect{} record or "
+                        "a #segment{} record or a #polyline{} record or "
+                        "a #polygon{} record, got: {point,1,2}"},
                  why(fun() -> geometry:area(?P(1, 2)) end)).
 
 other_argument_error_test() ->
