@@ -1,0 +1,192 @@
+defmodule Cnif do
+  @moduledoc """
+  An Elixir module whose functions are cnif NIFs written in C.
+
+      defmodule FastMath do
+        use Cnif, lib: "fast_math_nif"
+
+        @doc "The sum of two integers."
+        @spec add(integer, integer) :: integer
+        defnif add(a, b)
+      end
+
+  `use Cnif` loads the NIF library when the module is loaded: `priv/LIB.so`
+  of the module's application (or beside its `.beam`), where `LIB` is the
+  `:lib` option, by default the module's Erlang name (`"Elixir.FastMath"`).
+  The library declares the module by that Erlang name:
+
+      CNIF_MODULE_NAMED("Elixir.FastMath", NULL, NULL, NULL)
+
+  Each `defnif name(arg, ...)` declares one function the library exports
+  with `CNIF_EXPORT(name, ...)`, once, with the `@doc` and `@spec` written
+  above it. It defines
+
+    * `name/N`, the function to call, and
+    * `name_nif/N` (hidden from the docs), the NIF itself: it returns a bad
+      argument as a value, which `name/N` raises as an `ArgumentError`
+      that names the argument, the place inside it and the reason:
+
+          iex> FastMath.add(1, :two)
+          ** (ArgumentError) errors were found at the given arguments:
+
+            * 2nd argument: expected an integer, got: :two
+
+  The exception is a plain `:badarg` error to Erlang code. A panic in C
+  (`cnif_panic`, a failed `CNIF_ASSERT`) raises an `ErlangError` whose
+  `original` is `{:nif_panicked, %{message: binary, phase: atom, location:
+  "file.c:LINE"}}`; a term raised with `cnif_raise` arrives as itself, so a
+  raised exception struct is that exception.
+
+  `Mix.Tasks.Compile.Cnif` builds the library; see docs/mix.md.
+  """
+
+  @doc """
+  Makes the module a cnif NIF module.
+
+  ## Options
+
+    * `:lib` - the library's file name in `priv/`, without `.so`
+      (default: the module's Erlang name, e.g. `"Elixir.FastMath"`)
+    * `:otp_app` - the application whose `priv/` holds the library while
+      the module has no `.beam` file yet: Elixir's compiler loads a module
+      before writing it (default: the Mix project's application)
+  """
+  defmacro __using__(opts) do
+    quote bind_quoted: [opts: opts] do
+      import Cnif, only: [defnif: 1]
+      {lib, app} = Cnif.__options__(__MODULE__, opts)
+      @cnif_lib lib
+      @cnif_app app
+      @on_load :__cnif_load__
+      # -nifs([...]): the functions the library may replace, and no others.
+      Module.register_attribute(__MODULE__, :nifs, accumulate: true, persist: true)
+
+      # erlang:load_nif/2 must be called from the module itself.
+      @doc false
+      def __cnif_load__ do
+        case Cnif.__path__(__MODULE__, @cnif_lib, @cnif_app) do
+          {:ok, path} -> Cnif.__loaded__(:erlang.load_nif(path, 0))
+          error -> error
+        end
+      end
+    end
+  end
+
+  @doc """
+  Declares the NIF `name/N` the library exports as `CNIF_EXPORT(name, ...)`.
+
+  The arguments are plain variable names. `@doc`, `@spec` and other
+  function attributes written above `defnif` belong to `name/N`.
+  """
+  defmacro defnif(call) do
+    {name, args} = decompose(call, __CALLER__)
+    nif = :"#{name}_nif"
+    blanks = Enum.map(args, fn _ -> Macro.var(:_, nil) end)
+
+    quote do
+      @nifs [{unquote(nif), unquote(length(args))}]
+
+      # A bad argument comes back as a value (testing a tag costs less
+      # than a try); raise it as :badarg with EEP-54 error_info.
+      def unquote(name)(unquote_splicing(args)) do
+        case unquote(nif)(unquote_splicing(args)) do
+          {:"$cnif_badarg", arg_no, path, reason} ->
+            :erlang.error(:badarg, unquote(args),
+              error_info: %{module: Cnif.Error, cause: {arg_no, path, reason}}
+            )
+
+          result ->
+            result
+        end
+      end
+
+      @doc false
+      def unquote(nif)(unquote_splicing(blanks)) do
+        :erlang.nif_error({:not_loaded, __MODULE__})
+      end
+    end
+  end
+
+  defp decompose(call, caller) do
+    {name, args} =
+      case call do
+        {name, _, context} when is_atom(name) and is_atom(context) -> {name, []}
+        _ -> Macro.decompose_call(call) || invalid(call, caller)
+      end
+
+    Enum.each(args, fn
+      {arg, _, context} when is_atom(arg) and is_atom(context) -> :ok
+      _ -> invalid(call, caller)
+    end)
+
+    {name, args}
+  end
+
+  defp invalid(call, caller) do
+    raise CompileError,
+      file: caller.file,
+      line: caller.line,
+      description:
+        "defnif expects a name and plain argument names, like `defnif add(a, b)`, " <>
+          "got: #{Macro.to_string(call)}"
+  end
+
+  @doc false
+  # The library's file name, and the application to look for it in.
+  def __options__(module, opts) do
+    opts = Keyword.validate!(opts, lib: Atom.to_string(module), otp_app: mix_app())
+
+    unless is_binary(opts[:lib]) and opts[:lib] != "",
+      do: raise(ArgumentError, "use Cnif: :lib must be a file name, got: #{inspect(opts[:lib])}")
+
+    unless is_atom(opts[:otp_app]),
+      do:
+        raise(
+          ArgumentError,
+          "use Cnif: :otp_app must be an atom, got: #{inspect(opts[:otp_app])}"
+        )
+
+    {opts[:lib], opts[:otp_app]}
+  end
+
+  # Compiled by Mix (not plain elixirc), in a project.
+  defp mix_app do
+    if Process.whereis(Mix.ProjectStack) && Mix.Project.get(), do: Mix.Project.config()[:app]
+  end
+
+  @doc false
+  # Where the library is: by the module's .beam (see :cnif.priv_path/2),
+  # else, while the compiler loads a module it has not written yet, in its
+  # application's priv/. The reporter of failures with no caller must run
+  # before the library can report any.
+  def __path__(module, lib, app) do
+    :ok = :cnif_reporter.ensure_started()
+
+    case :cnif.priv_path(module, String.to_charlist(lib)) do
+      {:error, {:cnif_module_not_found, _, _}} = error when app != nil ->
+        with dir when is_list(dir) <- :code.priv_dir(app),
+             path = Path.join(dir, lib),
+             true <- File.regular?(path <> ".so") do
+          {:ok, String.to_charlist(path)}
+        else
+          _ -> error
+        end
+
+      found ->
+        found
+    end
+  end
+
+  @doc false
+  # A load hook that fails sends its message to the loading process: erts
+  # itself reports only the hook's return code.
+  def __loaded__(:ok), do: :ok
+
+  def __loaded__({:error, {reason, _text}} = error) do
+    receive do
+      {:"$cnif_load_failed", message} -> {:error, {reason, :erlang.binary_to_list(message)}}
+    after
+      0 -> error
+    end
+  end
+end

@@ -1,0 +1,38 @@
+# The module under test in use_cnif_test.exs, which compiles it (with
+# cnif's Elixir side) into the test ebin: test/nifs/use_cnif.c is its
+# library.
+defmodule UseCnif.Point do
+  @moduledoc false
+  defstruct x: 0.0, y: 0.0
+  @type t :: %__MODULE__{x: float, y: float}
+end
+
+defmodule UseCnif do
+  @moduledoc "The NIFs of test/nifs/use_cnif.c."
+
+  # Loaded from its .beam, beside ../priv/use_cnif.so, rather than by the
+  # compiler before the .beam is written: with no Mix project there is no
+  # application to look in (see Cnif's :otp_app).
+  @compile {:autoload, false}
+  use Cnif, lib: "use_cnif"
+
+  @doc "The answer, from no argument."
+  @spec answer() :: integer
+  defnif(answer())
+
+  @doc "The sum of two 64-bit integers."
+  @spec add(integer, integer) :: integer
+  defnif(add(a, b))
+
+  @doc "The point moved by (dx, dy)."
+  @spec translate(UseCnif.Point.t(), number, number) :: UseCnif.Point.t()
+  defnif(translate(point, dx, dy))
+
+  @doc "Panics with the message."
+  @spec panic_with(String.t()) :: no_return
+  defnif(panic_with(message))
+
+  @doc "Raises the term."
+  @spec raise_term(term) :: no_return
+  defnif(raise_term(term))
+end
