@@ -77,11 +77,12 @@ $(ZLIB_DIR)/test/%.beam: $(ZLIB_SRC)/test/%.erl
 	@mkdir -p $(dir $@)
 	$(ZLIB_ERLC)
 
-# elixirc loads cnif_zlib to check the calls into it: NIF library included.
+# elixirc loads cnif_zlib to check the calls into it, NIF library included
+# (a sanitized one needs ERL_RUN_ENV's preload).
 $(ZLIB_EX): $(wildcard $(ZLIB_SRC)/lib/*.ex) $(ZLIB_BEAMS) $(ZLIB_NIF)
 	@mkdir -p $(dir $@)
 	rm -f $(ZLIB_DIR)/ebin/Elixir.CnifZlib*.beam
-	ERL_LIBS=$(BUILD) elixirc -pa $(ZLIB_DIR)/ebin -o $(dir $@) $(filter %.ex,$^)
+	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) elixirc -pa $(ZLIB_DIR)/ebin -o $(dir $@) $(filter %.ex,$^)
 
 zlib-build: all $(ZLIB_NIF) $(ZLIB_BEAMS) $(ZLIB_EX)
 

@@ -46,9 +46,11 @@
 ** being finished gave everything back. */
 static uint64_t zlib_bytes, zlib_streams;
 
+/* enif_alloc aligns to 8 bytes, not to max_align_t as malloc does: an
+** 8-byte header keeps that, which is all zlib's types need. */
 typedef union zhead {
     size_t size;
-    max_align_t align; /* keep zlib's memory aligned as malloc's */
+    void *align;
 } zhead;
 
 static voidpf zlib_alloc(voidpf opaque, uInt items, uInt size)
