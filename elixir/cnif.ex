@@ -62,8 +62,7 @@ defmodule Cnif do
       Module.register_attribute(__MODULE__, :nifs, accumulate: true, persist: true)
 
       # erlang:load_nif/2 must be called from the module itself.
-      @doc false
-      def __cnif_load__ do
+      defp __cnif_load__ do
         case Cnif.__path__(__MODULE__, @cnif_lib, @cnif_app) do
           {:ok, path} -> Cnif.__loaded__(:erlang.load_nif(path, 0))
           error -> error
@@ -136,17 +135,16 @@ defmodule Cnif do
   def __options__(module, opts) do
     opts = Keyword.validate!(opts, lib: Atom.to_string(module), otp_app: mix_app())
 
-    unless is_binary(opts[:lib]) and opts[:lib] != "",
-      do: raise(ArgumentError, "use Cnif: :lib must be a file name, got: #{inspect(opts[:lib])}")
+    case {opts[:lib], opts[:otp_app]} do
+      {lib, _} when not is_binary(lib) or lib == "" ->
+        raise ArgumentError, "use Cnif: :lib must be a file name, got: #{inspect(lib)}"
 
-    unless is_atom(opts[:otp_app]),
-      do:
-        raise(
-          ArgumentError,
-          "use Cnif: :otp_app must be an atom, got: #{inspect(opts[:otp_app])}"
-        )
+      {_, app} when not is_atom(app) ->
+        raise ArgumentError, "use Cnif: :otp_app must be an atom, got: #{inspect(app)}"
 
-    {opts[:lib], opts[:otp_app]}
+      options ->
+        options
+    end
   end
 
   # Compiled by Mix (not plain elixirc), in a project.
