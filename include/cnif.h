@@ -1265,7 +1265,10 @@ int cnif_select(cnif_env *env, ErlNifEvent fd, int mode, void *obj,
                 ERL_NIF_TERM ref);
 
 /* Call the .dyncall of a resource defined by another NIF library (module,
-** type name); false if resource is not of that type. */
+** type name); false if resource is not of that type. The callee runs
+** under its own library's guard: if it panics, the failure is reported
+** there and this still returns true, so a protocol that must know whether
+** the callee finished should have it say so in call_data. */
 bool cnif_resource_call(cnif_env *env, const char *module,
                         const char *type_name, ERL_NIF_TERM resource,
                         void *call_data);
