@@ -279,7 +279,7 @@ static zerror inflate_some(cnif_env *env, z_stream *z, int format, cnif_bin *in,
     while (in->size > 0) {
         int rc;
 
-        if (*at_end && in->size > 0) {
+        if (*at_end) {
             if (format == FORMAT_ZLIB || format == FORMAT_RAW)
                 return ZLIB_TRAILING_DATA;
             inflateReset(z);
@@ -643,27 +643,23 @@ static bool checksum_step(cnif_env *env, checksum *s, uint32_t *result)
     return true;
 }
 
-static void crc32_init(cnif_env *env, checksum *s, uint32_t initial, cnif_bin data)
-{
-    (void)env;
-    checksum_init(s, crc32_z, initial, data);
-}
-static bool crc32_step(cnif_env *env, checksum *s, uint32_t *result)
-{
-    return checksum_step(env, s, result);
-}
-CNIF_EXPORT_YIELDING(crc32, uint32_t, checksum, uint32_t, cnif_bin)
+/* CNIF_EXPORT_YIELDING wants name_init and name_step: one pair per zlib
+** checksum function, both passing on to the code above. */
+#define CHECKSUM_NIF(name, sum_fn)                                            \
+    static void name##_init(cnif_env *env, checksum *s, uint32_t initial,     \
+                            cnif_bin data)                                    \
+    {                                                                         \
+        (void)env;                                                            \
+        checksum_init(s, sum_fn, initial, data);                              \
+    }                                                                         \
+    static bool name##_step(cnif_env *env, checksum *s, uint32_t *result)     \
+    {                                                                         \
+        return checksum_step(env, s, result);                                 \
+    }                                                                         \
+    CNIF_EXPORT_YIELDING(name, uint32_t, checksum, uint32_t, cnif_bin)
 
-static void adler32_init(cnif_env *env, checksum *s, uint32_t initial, cnif_bin data)
-{
-    (void)env;
-    checksum_init(s, adler32_z, initial, data);
-}
-static bool adler32_step(cnif_env *env, checksum *s, uint32_t *result)
-{
-    return checksum_step(env, s, result);
-}
-CNIF_EXPORT_YIELDING(adler32, uint32_t, checksum, uint32_t, cnif_bin)
+CHECKSUM_NIF(crc32, crc32_z)
+CHECKSUM_NIF(adler32, adler32_z)
 
 /* --- Introspection ---------------------------------------------------------
 ** stats() is #{streams => open stream resources, bytes => what zlib holds}. */
