@@ -81,6 +81,7 @@ $(1): $(2) $(LIB) include/cnif.h cnif.map
 	$$(CC) $$(ALL_CFLAGS) $(3) $(2) $(LIB) $$(NIF_LDFLAGS) -o $$@
 endef
 
+include docs/docs.mk
 include test/test.mk
 include examples/examples.mk
 include bench/bench.mk

@@ -7,11 +7,11 @@
 cnif_atoms cnif__atoms;
 
 /* One module per shared object: CNIF_MODULE hands it over in nif_init. */
-static const cnif_module *cnif__module;
+static const cnif_module *cnif__this_module;
 
 const char *cnif__module_name(void)
 {
-    return cnif__module ? cnif__module->name : "?";
+    return cnif__this_module ? cnif__this_module->name : "?";
 }
 
 static const char *const cnif__phase_names[CNIF_PHASE_COUNT] = {
@@ -60,16 +60,16 @@ typedef struct cnif__hook_args {
 static void cnif__load_body(cnif_env *env, void *arg)
 {
     cnif__hook_args *a = arg;
+    const cnif_module *m = cnif__this_module;
 
     cnif__yield_open(env);
     cnif__job_open(env);
-    for (const cnif__type_init *init = cnif__module->types;
-         init < cnif__module->types_end; init++)
+    for (const cnif__type_init *init = m->types; init < m->types_end; init++)
         (*init)(env);
-    if (env->head.phase == CNIF_PHASE_LOAD && cnif__module->load)
-        a->rc = cnif__module->load(env, a->priv, a->info);
-    else if (env->head.phase == CNIF_PHASE_UPGRADE && cnif__module->upgrade)
-        a->rc = cnif__module->upgrade(env, a->priv, a->old_priv, a->info);
+    if (env->head.phase == CNIF_PHASE_LOAD && m->load)
+        a->rc = m->load(env, a->priv, a->info);
+    else if (env->head.phase == CNIF_PHASE_UPGRADE && m->upgrade)
+        a->rc = m->upgrade(env, a->priv, a->old_priv, a->info);
 }
 
 static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
@@ -100,12 +100,12 @@ static int cnif__upgrade(ErlNifEnv *nif, void **priv, void **old_priv,
 
 static void cnif__unload_body(cnif_env *env, void *priv)
 {
-    cnif__module->unload(env, priv);
+    cnif__this_module->unload(env, priv);
 }
 
 static void cnif__unload(ErlNifEnv *nif, void *priv)
 {
-    if (cnif__module->unload)
+    if (cnif__this_module->unload)
         cnif__callback(nif, NULL, CNIF_PHASE_UNLOAD, cnif__unload_body, priv);
     cnif__job_close();
 }
@@ -123,7 +123,7 @@ ErlNifEntry *cnif_module_entry(const cnif_module *module)
         .sizeof_ErlNifResourceTypeInit = sizeof(ErlNifResourceTypeInit),
         .min_erts = ERL_NIF_MIN_ERTS_VERSION,
     };
-    cnif__module = module;
+    cnif__this_module = module;
     entry.name = module->name;
     entry.num_of_funcs = (int)(module->nifs_end - module->nifs);
     entry.funcs = module->nifs;
