@@ -75,10 +75,15 @@ defmodule Cnif.MixProject do
       erlc_paths: ["erlang"],
       erlc_include_path: "include",
       elixirc_paths: ["elixir"],
-      # make's suites live in test/ (`make test`); Mix has none of its own.
-      test_paths: [],
+      aliases: [test: &make_test/1],
       deps: []
     ]
+  end
+
+  # cnif's suites are built and run by make: `mix test` here is `make test`.
+  defp make_test(_args) do
+    status = Mix.shell().cmd("make test")
+    if status != 0, do: Mix.raise("make test failed (exit status #{status})")
   end
 
   def application do
