@@ -10,8 +10,13 @@
 %% the per-round ratio cnif/raw, which cancels most of the drift of a
 %% shared machine.
 %%
+%% The responsiveness benchmark runs before, in a BEAM of its own
+%% (bench_latency); its results are read from the file BENCH_LATENCY names
+%% and printed as a second table.
+%%
 %% Environment: BENCH_JSON=Path also writes the results as JSON;
-%% BENCH_ROUNDS=N changes the number of measured rounds (default 41).
+%% BENCH_ROUNDS=N changes the number of measured rounds (default 41);
+%% BENCH_LATENCY=Path is where bench_latency left its results.
 -module(bench).
 -export([main/0]).
 
@@ -19,6 +24,8 @@
 -define(ADD_SLICES, 10).      % slices per variant per round: 1,000,000 calls
 -define(LIST_LEN, 1000000).   % elements of the list benchmarks
 -define(LIST_SLICES, 6).      % one list call per slice: 6 per variant per round
+-define(SEND_N, 100000).      % messages per flood call
+-define(SEND_SLICES, 4).      % one flood call per slice: 4 per variant per round
 
 %% A loop of N calls of Mod:Fun(I, 1), one per variant, so that each
 %% variant runs the same code with a direct remote call to its NIF.
@@ -44,6 +51,7 @@ main() ->
     %% in place; the garbage of the previous call is collected untimed.
     Encode = group(Rounds, ?LIST_SLICES, [{min_heap_size, 3 * ?LIST_LEN}],
                    encode_variants()),
+    Send = group(Rounds, ?SEND_SLICES, [], send_variants()),
     %% add_wrapped compares like with like: both NIFs behind the same
     %% Erlang wrapper. add_wrapper_cost shows what the wrapper itself adds
     %% to the bare raw call; it has no target of its own (see README).
@@ -52,13 +60,16 @@ main() ->
             row("add_wrapper_cost", Add, wrapped, raw, none),
             row("add_libc_setjmp", Add, libc, raw, 1.10),
             row("list_decode_1m", Decode, cnif, raw, 1.05),
-            row("list_encode_1m", Encode, cnif, raw, 1.05)],
+            row("list_encode_1m", Encode, cnif, raw, 1.05),
+            row("thread_send_100k", Send, cnif, raw, none)],
     print(Rows),
+    Latency = latency(),
+    print_latency(Latency),
     case os:getenv("BENCH_JSON") of
         false -> ok;
         "" -> ok;
         Path ->
-            ok = file:write_file(Path, json(Rows)),
+            ok = file:write_file(Path, json(Rows, Latency)),
             io:format("JSON written to ~s~n", [Path])
     end.
 
@@ -81,6 +92,7 @@ check() ->
                              fun bench_cnif:seq_nif/1},
                             {fun bench_cnif_libc:add_nif/2, fun bench_cnif_libc:sum_nif/1,
                              fun bench_cnif_libc:seq_nif/1}]],
+    {1000, 1000} = {flood_raw(1000), flood_cnif(1000)},
     ok.
 
 %% Variants: {Label, Setup, Run}. Setup() runs once in the group's process
@@ -115,6 +127,34 @@ encode_variants() ->
             end,
     [{raw, None, Calls(fun bench_raw:seq/1)},
      {cnif, None, Calls(fun bench_cnif:seq_nif/1)}].
+
+%% A flood of ?SEND_N messages from a native thread, timed from the call
+%% to the last message received.
+send_variants() ->
+    None = fun() -> none end,
+    Calls = fun(F) ->
+                    fun(_) ->
+                            T0 = erlang:monotonic_time(nanosecond),
+                            ?SEND_N = F(?SEND_N),
+                            {erlang:monotonic_time(nanosecond) - T0, ?SEND_N}
+                    end
+            end,
+    [{raw, None, Calls(fun flood_raw/1)},
+     {cnif, None, Calls(fun flood_cnif/1)}].
+
+%% Both return the last message, N. cnif's job then replies {Ref, Sent}:
+%% that reply is received after the last message, outside the timing.
+flood_raw(N) ->
+    ok = bench_raw:flood(self(), N),
+    drain(N, none).
+
+flood_cnif(N) ->
+    Ref = bench_cnif:flood(self(), N),
+    Last = drain(N, none),
+    receive {Ref, N} -> Last end.
+
+drain(0, Last) -> Last;
+drain(K, _) -> receive I when is_integer(I) -> drain(K - 1, I) end.
 
 time(F, N) ->
     T0 = erlang:monotonic_time(nanosecond),
@@ -203,13 +243,67 @@ target(T) -> io_lib:format("~.2f", [T]).
 ns(X) when X < 1000 -> io_lib:format("~.1f", [X]);
 ns(X) -> integer_to_list(round(X)).
 
-json(Rows) ->
+%% The results bench_latency left, or [] if it did not run.
+latency() ->
+    case os:getenv("BENCH_LATENCY") of
+        false -> [];
+        "" -> [];
+        Path ->
+            case file:read_file(Path) of
+                {ok, Bin} -> binary_to_term(Bin);
+                {error, Reason} -> error({no_latency_results, Path, Reason})
+            end
+    end.
+
+latency_pass(#{target_ms := none}) -> "-";
+latency_pass(#{worst_ms := W, target_ms := T}) when W < T -> "PASS";
+latency_pass(_) -> "MISS".
+
+print_latency([]) ->
+    ok;
+print_latency([#{floor_ms := Floor, late_ms := LateMs, worst_ms_runs := Runs} | _] = Rows) ->
+    io:format("~n~-22s ~8s  ~-22s ~8s ~8s ~5s ~9s ~8s ~6s  ~s~n",
+              ["responsiveness", "worst ms", "(each run)", "excl. OS", "p99 ms",
+               "late", "pings", "wall ms", "target", "result"]),
+    [io:format("~-22s ~8s  ~-22s ~8s ~8s ~5b ~9b ~8b ~6s  ~s~n",
+               [N, ms(W), lists:join(" / ", [ms(X) || X <- Ws]), ms(Own), p99(P, Floor),
+                round(Late), round(Pings), round(Wall),
+                case T of none -> "-"; _ -> io_lib:format("<~s", [ms(T)]) end,
+                latency_pass(Row)])
+     || #{name := N, worst_ms := W, worst_ms_runs := Ws, worst_own_ms := Own,
+          p99_ms := P, late := Late, pings := Pings, wall_ms := Wall,
+          target_ms := T} = Row <- Rows],
+    io:format("~nworst: a ping process's longest wait for a scheduler while 4 callers "
+              "run a ~~1 s CPU~njob each, median of ~b runs (+S 2 +SDcpu 2); excl. OS: "
+              "without the time Linux kept~nthe ping's scheduler thread waiting for a "
+              "CPU; late: such gaps over ~b ms. See bench/README.md.~n",
+              [length(Runs), LateMs]).
+
+p99(P, Floor) when P =< Floor -> "<" ++ ms(Floor);
+p99(P, _) -> ms(P).
+
+ms(X) when X >= 100 -> integer_to_list(round(X));
+ms(X) when X >= 10 -> io_lib:format("~.1f", [X]);
+ms(X) -> io_lib:format("~.2f", [float(X)]).
+
+json(Rows, Latency) ->
     Objects = [io_lib:format("  {\"name\": \"~s\", \"cnif_ns\": ~s, \"raw_ns\": ~s, "
                              "\"ratio\": ~s, \"target\": ~s}",
                              [N, num(C), num(R), num(Ratio), num(T)])
                || #{name := N, cnif_ns := C, raw_ns := R, ratio := Ratio,
                     target := T} <- Rows],
-    ["[\n", lists:join(",\n", Objects), "\n]\n"].
+    LatencyObjects =
+        [io_lib:format("  {\"name\": \"~s\", \"worst_ms\": ~s, \"worst_ms_runs\": [~s], "
+                       "\"worst_excl_os_ms\": ~s, \"p99_ms\": ~s, \"late_pings\": ~s, \"late_ms\": ~s, "
+                       "\"pings\": ~s, \"wall_ms\": ~s, \"target_ms\": ~s}",
+                       [N, num(W), lists:join(", ", [num(X) || X <- Ws]), num(Own), num(P),
+                        num(round(Late)), num(LateMs), num(round(Pings)), num(Wall),
+                        num(T)])
+         || #{name := N, worst_ms := W, worst_ms_runs := Ws, worst_own_ms := Own,
+              p99_ms := P, late := Late, late_ms := LateMs, pings := Pings, wall_ms := Wall,
+              target_ms := T} <- Latency],
+    ["[\n", lists:join(",\n", Objects ++ LatencyObjects), "\n]\n"].
 
 num(none) -> "null";
+num(X) when is_integer(X) -> integer_to_list(X);
 num(X) -> float_to_list(float(X), [{decimals, 4}, compact]).

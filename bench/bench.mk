@@ -4,6 +4,8 @@
 #   bench_cnif.so          bench/bench_cnif.c against $(LIB)
 #   bench_cnif_libc.so  the same source against a second copy of the
 #                          library built with -DCNIF_USE_LIBC_SETJMP
+#   bench_spin.so          bench/bench_spin.c, the CPU job of the
+#                          responsiveness benchmark, exported four ways
 #
 # All three are compiled with the same $(ALL_CFLAGS). BENCH_JSON=path also
 # writes the results as JSON; BENCH_ROUNDS=n changes the number of rounds.
@@ -11,11 +13,12 @@ BENCH_DIR     = $(BUILD)/bench
 BENCH_LIBC = $(BENCH_DIR)/libc
 BENCH_LIB     = $(BENCH_LIBC)/libcnif.a
 BENCH_NIFS    = $(BENCH_DIR)/priv/bench_raw.so $(BENCH_DIR)/priv/bench_cnif.so \
-                $(BENCH_DIR)/priv/bench_cnif_libc.so
+                $(BENCH_DIR)/priv/bench_cnif_libc.so $(BENCH_DIR)/priv/bench_spin.so
 BENCH_BEAMS   = $(patsubst bench/%.erl,$(BENCH_DIR)/ebin/%.beam,$(wildcard bench/*.erl))
 
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_raw.so,bench/bench_raw.c))
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_cnif.so,bench/bench_cnif.c))
+$(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_spin.so,bench/bench_spin.c))
 
 $(BENCH_LIBC)/obj/%.o: src/%.c include/cnif.h src/internal.h
 	@mkdir -p $(dir $@)
@@ -36,11 +39,19 @@ $(BENCH_DIR)/ebin/%.beam: bench/%.erl $(ERL_BEAMS) $(ERL_APP)/include/cnif.hrl
 
 bench-build: all $(BENCH_NIFS) $(BENCH_BEAMS)
 
-# One scheduler, and no busy-waiting by idle schedulers: the benchmark
-# process stays on one thread and the spare core is left to the noise.
+# Two BEAMs, no busy-waiting by idle schedulers in either. First the
+# responsiveness benchmark, which needs schedulers to share: two normal and
+# two dirty CPU schedulers; it leaves its results in latency.bin. Then the
+# rest with one scheduler, so the benchmark process stays on one thread and
+# the spare core is left to the noise; it prints everything.
+BENCH_ERL = ERL_LIBS=$(BUILD) erl -noshell +sbwt none +sbwtdcpu none +sbwtdio none \
+            -pa $(BENCH_DIR)/ebin
 bench: deps all
 	@$(MAKE) --no-print-directory bench-build
-	ERL_LIBS=$(BUILD) erl -noshell +S 1 +sbwt none +sbwtdcpu none +sbwtdio none \
-	    -pa $(BENCH_DIR)/ebin -eval 'bench:main(), halt().'
+	rm -f $(BENCH_DIR)/latency.bin
+	$(BENCH_ERL) +S 2 +SDcpu 2 \
+	    -eval 'bench_latency:main("$(BENCH_DIR)/latency.bin"), halt().'
+	BENCH_LATENCY=$(BENCH_DIR)/latency.bin $(BENCH_ERL) +S 1 \
+	    -eval 'bench:main(), halt().'
 
 .PHONY: bench-build

@@ -45,6 +45,28 @@ static cnif_array_int64_t seq(cnif_env *env, int64_t n)
 }
 CNIF_EXPORT(seq, cnif_array_int64_t, int64_t)
 
+/* flood(Pid, N) -> Ref: a thread of its own sends Pid the messages 1..N,
+** each built in one message env of the job's (cnif_send leaves it ready
+** for the next), then {Ref, Sent}. */
+static void free_msg_env(void *msg)
+{
+    enif_free_env(msg);
+}
+
+static uint64_t flood(cnif_env *env, cnif_pid to, uint64_t n)
+{
+    ErlNifEnv *msg = enif_alloc_env();
+    uint64_t sent = 0;
+
+    if (!msg)
+        cnif_panic(env, "out of memory: no message env");
+    cnif_defer(env, free_msg_env, msg);
+    while (sent < n && cnif_send(env, &to, msg, enif_make_uint64(msg, sent + 1)))
+        sent++;
+    return sent;
+}
+CNIF_EXPORT_THREAD(flood, uint64_t, cnif_pid, uint64_t)
+
 /* CNIF_MODULE stringifies its argument: expand BENCH_MODULE first. */
 #define BENCH_DECLARE_MODULE(name) CNIF_MODULE(name, NULL, NULL, NULL)
 BENCH_DECLARE_MODULE(BENCH_MODULE)

@@ -2,4 +2,4 @@
 %% -DCNIF_USE_LIBC_SETJMP.
 -module(bench_cnif_libc).
 -include_lib("cnif/include/cnif.hrl").
--cnif_nifs([add/2, sum/1, seq/1]).
+-cnif_nifs([add/2, sum/1, seq/1, flood/2]).

@@ -1,6 +1,7 @@
-/* bench_raw.c -- the baseline of `make bench`: the same three functions as
+/* bench_raw.c -- the baseline of `make bench`: the same functions as
 ** bench_cnif.c written by hand against erl_nif, the way a careful person
-** would (every argument checked, no leak on the error paths). */
+** would (every argument checked, no leak on the error paths, no thread
+** left running at unload). */
 #include <erl_nif.h>
 #include <stdint.h>
 
@@ -64,10 +65,89 @@ static ERL_NIF_TERM seq(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
     return list;
 }
 
+/* flood(Pid, N) -> ok: a thread of its own sends Pid the messages 1..N,
+** each built in one message env that is cleared after every send. One
+** flood at a time: a call joins the previous call's thread (done sending
+** by then: its caller got the last message), unload joins the last. */
+typedef struct flood_job {
+    ErlNifPid to;
+    ErlNifUInt64 n;
+} flood_job;
+
+static ErlNifMutex *flood_lock;
+static ErlNifTid flood_tid;
+static int flood_running;
+
+static void *flood_thread(void *arg)
+{
+    flood_job *job = arg;
+    ErlNifEnv *msg = enif_alloc_env();
+
+    if (msg) {
+        for (ErlNifUInt64 i = 1; i <= job->n; i++) {
+            if (!enif_send(NULL, &job->to, msg, enif_make_uint64(msg, i)))
+                break;
+            enif_clear_env(msg);
+        }
+        enif_free_env(msg);
+    }
+    enif_free(job);
+    return NULL;
+}
+
+static void flood_join(void)
+{
+    if (flood_running) {
+        enif_thread_join(flood_tid, NULL);
+        flood_running = 0;
+    }
+}
+
+static ERL_NIF_TERM flood(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
+{
+    ErlNifPid to;
+    ErlNifUInt64 n;
+    flood_job *job;
+    (void)argc;
+
+    if (!enif_get_local_pid(env, argv[0], &to) || !enif_get_uint64(env, argv[1], &n))
+        return enif_make_badarg(env);
+    job = enif_alloc(sizeof *job);
+    if (!job)
+        return enif_raise_exception(env, enif_make_atom(env, "enomem"));
+    job->to = to;
+    job->n = n;
+    enif_mutex_lock(flood_lock);
+    flood_join();
+    if (enif_thread_create("bench_flood", &flood_tid, flood_thread, job, NULL) != 0) {
+        enif_mutex_unlock(flood_lock);
+        enif_free(job);
+        return enif_raise_exception(env, enif_make_atom(env, "no_thread"));
+    }
+    flood_running = 1;
+    enif_mutex_unlock(flood_lock);
+    return enif_make_atom(env, "ok");
+}
+
+static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info)
+{
+    (void)env, (void)priv, (void)info;
+    flood_lock = enif_mutex_create("bench_flood");
+    return flood_lock ? 0 : 1;
+}
+
+static void unload(ErlNifEnv *env, void *priv)
+{
+    (void)env, (void)priv;
+    flood_join();
+    enif_mutex_destroy(flood_lock);
+}
+
 static ErlNifFunc funcs[] = {
     {"add", 2, add, 0},
     {"sum", 1, sum, 0},
     {"seq", 1, seq, 0},
+    {"flood", 2, flood, 0},
 };
 
-ERL_NIF_INIT(bench_raw, funcs, NULL, NULL, NULL, NULL)
+ERL_NIF_INIT(bench_raw, funcs, load, NULL, NULL, unload)

@@ -1,0 +1,135 @@
+/* bench_spin.c -- the CPU job of the responsiveness benchmark
+** (bench_latency.erl): the same loop exported the four ways cnif offers to
+** run long work. spin*(Seed, N) runs N steps of xorshift64 from Seed and
+** returns the final state, so the work cannot be skipped and every mode
+** must return the same number.
+**
+**   spin/2              a plain NIF on the normal scheduler (the naive way)
+**   spin_dirty/2        CNIF_EXPORT_FLAGS with CNIF_DIRTY_CPU
+**   spin_yield/2        CNIF_EXPORT_YIELDING, slices of about 1 ms
+**   spin_yield_250us/2  the same with slices of about 250 us
+**   spin_thread/2       CNIF_EXPORT_THREADED: returns Ref, then {Ref, Result}
+**
+** and run_delay/0, for the ping: how long the calling thread has waited
+** for a CPU while runnable, from Linux's /proc/thread-self/schedstat.
+*/
+#include <cnif.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static uint64_t spin_steps(uint64_t x, uint64_t n)
+{
+    while (n--) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    return x;
+}
+
+static uint64_t spin(cnif_env *env, uint64_t seed, uint64_t n)
+{
+    (void)env;
+    return spin_steps(seed, n);
+}
+CNIF_EXPORT(spin, uint64_t, uint64_t, uint64_t)
+
+static uint64_t spin_dirty(cnif_env *env, uint64_t seed, uint64_t n)
+{
+    (void)env;
+    return spin_steps(seed, n);
+}
+CNIF_EXPORT_FLAGS(spin_dirty, CNIF_DIRTY_CPU, uint64_t, uint64_t, uint64_t)
+
+static uint64_t spin_thread(cnif_env *env, uint64_t seed, uint64_t n)
+{
+    (void)env;
+    return spin_steps(seed, n);
+}
+CNIF_EXPORT_THREADED(spin_thread, uint64_t, uint64_t, uint64_t)
+
+/* The yielding versions do the work in chunks of SPIN_CHUNK steps (some
+** tens of microseconds) and report the time each chunk took as a share of
+** a timeslice: of 1 ms, as erl_nif's documentation suggests, in spin_yield;
+** of 250 us in spin_yield_250us, to show what a shorter slice buys. */
+#define SPIN_CHUNK 16384
+
+typedef struct spin_state {
+    uint64_t x, left;
+    ErlNifTime percent_ns; /* 1% of the slice */
+    ErlNifTime carry_ns;   /* time not yet reported: less than 1% */
+} spin_state;
+
+static void spin_start(spin_state *s, uint64_t seed, uint64_t n, int slice_us)
+{
+    s->x = seed;
+    s->left = n;
+    s->percent_ns = (ErlNifTime)slice_us * 10;
+}
+
+static bool spin_slice(cnif_env *env, spin_state *s, uint64_t *result)
+{
+    ErlNifTime start = enif_monotonic_time(ERL_NIF_NSEC);
+    while (s->left) {
+        uint64_t n = s->left < SPIN_CHUNK ? s->left : SPIN_CHUNK;
+        ErlNifTime now;
+        int percent;
+
+        s->x = spin_steps(s->x, n);
+        s->left -= n;
+        now = enif_monotonic_time(ERL_NIF_NSEC);
+        s->carry_ns += now - start;
+        start = now;
+        percent = (int)(s->carry_ns / s->percent_ns);
+        if (percent > 0) {
+            s->carry_ns -= (ErlNifTime)percent * s->percent_ns;
+            if (cnif_timeslice_consume(env, percent > 100 ? 100 : percent)
+                && s->left)
+                return false;
+        }
+    }
+    *result = s->x;
+    return true;
+}
+
+/* A yielding export whose timeslice is slice_us. */
+#define SPIN_YIELDING(name, slice_us)                                         \
+    static void name##_init(cnif_env *env, spin_state *s, uint64_t seed,      \
+                            uint64_t n)                                       \
+    {                                                                         \
+        (void)env;                                                            \
+        spin_start(s, seed, n, (slice_us));                                   \
+    }                                                                         \
+    static bool name##_step(cnif_env *env, spin_state *s, uint64_t *result)   \
+    {                                                                         \
+        return spin_slice(env, s, result);                                    \
+    }                                                                         \
+    CNIF_EXPORT_YIELDING(name, uint64_t, spin_state, uint64_t, uint64_t)
+
+SPIN_YIELDING(spin_yield, 1000)
+SPIN_YIELDING(spin_yield_250us, 250)
+
+/* run_delay() -> the nanoseconds the calling thread has spent runnable
+** but not running (the second field of schedstat), or 0 where the kernel
+** does not say. The file stays open per thread: schedulers live on. */
+static uint64_t run_delay(cnif_env *env)
+{
+    static __thread int fd = -1;
+    char buf[96];
+    unsigned long long cpu_ns, delay_ns;
+    ssize_t len;
+
+    (void)env;
+    if (fd < 0)
+        fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || (len = pread(fd, buf, sizeof buf - 1, 0)) <= 0)
+        return 0;
+    buf[len] = 0;
+    if (sscanf(buf, "%llu %llu", &cpu_ns, &delay_ns) != 2)
+        return 0;
+    return delay_ns;
+}
+CNIF_EXPORT(run_delay, uint64_t)
+
+CNIF_MODULE(bench_spin, NULL, NULL, NULL)
