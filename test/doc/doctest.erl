@@ -403,7 +403,15 @@ collect(Port, Acc) ->
     receive
         {Port, {data, D}} -> collect(Port, [D | Acc]);
         {Port, {exit_status, S}} ->
-            {S, unicode:characters_to_list(iolist_to_binary(lists:reverse(Acc)))}
+            {S, text_of(iolist_to_binary(lists:reverse(Acc)))}
+    end.
+
+%% Output is UTF-8, except where a shell with a pipe for its terminal
+%% writes Latin-1 (a binary such as <<"ÿ">>).
+text_of(Bin) ->
+    case unicode:characters_to_list(Bin) of
+        Chars when is_list(Chars) -> Chars;
+        _ -> binary_to_list(Bin)
     end.
 
 pmap(F, Xs) ->
