@@ -216,7 +216,10 @@ is_prompt(Line) -> re:run(Line, "^\\d+> ") =/= nomatch.
 compile_erl(Line, Source, Dir) ->
     {match, [Name]} = re:run(Source, "-module\\('?([^')]+)'?\\)", [{capture, all_but_first, list}, unicode]),
     File = filename:join(Dir, Name ++ ".erl"),
-    ok = file:write_file(File, unicode:characters_to_binary(Source)),
+    %% Stack traces name the file as a reader's build would, not its path
+    %% in the build directory.
+    Named = ["-file(\"", Name, ".erl\", 1).\n", Source],
+    ok = file:write_file(File, unicode:characters_to_binary(Named)),
     case compile:file(File, [{outdir, Dir}, {i, Dir}, return_errors, report_warnings]) of
         {ok, _} -> [];
         {error, Errors, _} -> [failure(Line, "the Erlang module does not compile",
