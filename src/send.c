@@ -35,5 +35,12 @@ bool cnif_send(cnif_env *env, const cnif_pid *to, ErlNifEnv *msg_env,
                             "build the message in an env from enif_alloc_env");
     if (!msg_env && !(caller && enif_self(caller, &self)))
         return cnif__refuse("a message env is needed outside a NIF call");
-    return enif_send(caller, to, msg_env, msg);
+    if (!enif_send(caller, to, msg_env, msg))
+        return false;
+    /* A successful send invalidates msg_env, and erl_nif wants it cleared
+    ** before reuse: reusing it as it is builds the next terms in the
+    ** memory the sent message now owns. */
+    if (msg_env)
+        enif_clear_env(msg_env);
+    return true;
 }
