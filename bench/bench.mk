@@ -2,12 +2,13 @@
 #
 #   bench_raw.so           bench/bench_raw.c, plain erl_nif
 #   bench_cnif.so          bench/bench_cnif.c against $(LIB)
-#   bench_cnif_libc.so  the same source against a second copy of the
+#   bench_cnif_libc.so     the same source against a second copy of the
 #                          library built with -DCNIF_USE_LIBC_SETJMP
 #   bench_spin.so          bench/bench_spin.c, the CPU job of the
-#                          responsiveness benchmark, exported four ways
+#                          responsiveness benchmark (bench_latency.erl),
+#                          exported four ways, and run_delay/0 for its ping
 #
-# All three are compiled with the same $(ALL_CFLAGS). BENCH_JSON=path also
+# All are compiled with the same $(ALL_CFLAGS). BENCH_JSON=path also
 # writes the results as JSON; BENCH_ROUNDS=n changes the number of rounds.
 BENCH_DIR     = $(BUILD)/bench
 BENCH_LIBC = $(BENCH_DIR)/libc
