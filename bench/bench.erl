@@ -26,6 +26,9 @@
 -define(LIST_SLICES, 6).      % one list call per slice: 6 per variant per round
 -define(SEND_N, 100000).      % messages per flood call
 -define(SEND_SLICES, 4).      % one flood call per slice: 4 per variant per round
+-define(STRUCT_SLICES, 10).   % slices per variant per round, for both groups:
+-define(DECODE_SLICE, 200).   % 200 decode calls per slice (a round: about 3 ms)
+-define(ROUNDTRIP_SLICE, 50). % 50 decode+encode calls per slice (about 3 ms)
 
 %% A loop of N calls of Mod:Fun(I, 1), one per variant, so that each
 %% variant runs the same code with a direct remote call to its NIF.
@@ -38,6 +41,24 @@
 ?ADD_LOOP(add_cnif, bench_cnif, add_nif).
 ?ADD_LOOP(add_wrapped, bench_cnif, add).
 ?ADD_LOOP(add_libc, bench_cnif_libc, add_nif).
+
+%% The same for the struct benchmarks: N calls of Mod:Fun(Term).
+-define(STRUCT_LOOP(Name, Mod, Fun),
+        Name(0, _) -> ok;
+        Name(I, T) -> _ = Mod:Fun(T), Name(I - 1, T)).
+
+?STRUCT_LOOP(dec_map_raw, bench_struct_raw, decode_map).
+?STRUCT_LOOP(dec_map_cnif, bench_struct_cnif, decode_map_nif).
+?STRUCT_LOOP(dec_elixir_raw, bench_struct_raw, decode_elixir).
+?STRUCT_LOOP(dec_elixir_cnif, bench_struct_cnif, decode_elixir_nif).
+?STRUCT_LOOP(dec_record_raw, bench_struct_raw, decode_record).
+?STRUCT_LOOP(dec_record_cnif, bench_struct_cnif, decode_record_nif).
+?STRUCT_LOOP(rt_map_raw, bench_struct_raw, roundtrip_map).
+?STRUCT_LOOP(rt_map_cnif, bench_struct_cnif, roundtrip_map_nif).
+?STRUCT_LOOP(rt_elixir_raw, bench_struct_raw, roundtrip_elixir).
+?STRUCT_LOOP(rt_elixir_cnif, bench_struct_cnif, roundtrip_elixir_nif).
+?STRUCT_LOOP(rt_record_raw, bench_struct_raw, roundtrip_record).
+?STRUCT_LOOP(rt_record_cnif, bench_struct_cnif, roundtrip_record_nif).
 
 main() ->
     Rounds = rounds(),
@@ -52,6 +73,14 @@ main() ->
     Encode = group(Rounds, ?LIST_SLICES, [{min_heap_size, 3 * ?LIST_LEN}],
                    encode_variants()),
     Send = group(Rounds, ?SEND_SLICES, [], send_variants()),
+    StructDecode = group(Rounds, ?STRUCT_SLICES, [], struct_decode_variants()),
+    %% Room on the heap for a slice's worth of results (at most 66 words a
+    %% call), the garbage of the previous slice collected untimed. Under
+    %% the 512 KB above which erts gives a heap a fresh mmap at every
+    %% collection: touching new pages in the timed slice cost more than
+    %% the encode.
+    StructRoundtrip = group(Rounds, ?STRUCT_SLICES, [{min_heap_size, 20000}],
+                            struct_roundtrip_variants()),
     %% add_wrapped compares like with like: both NIFs behind the same
     %% Erlang wrapper. add_wrapper_cost shows what the wrapper itself adds
     %% to the bare raw call; it has no target of its own (see README).
@@ -61,7 +90,13 @@ main() ->
             row("add_libc_setjmp", Add, libc, raw, 1.10),
             row("list_decode_1m", Decode, cnif, raw, 1.05),
             row("list_encode_1m", Encode, cnif, raw, 1.05),
-            row("thread_send_100k", Send, cnif, raw, none)],
+            row("thread_send_100k", Send, cnif, raw, none),
+            row("struct_decode_map", StructDecode, map, raw_map, 1.05),
+            row("struct_decode_elixir", StructDecode, elixir, raw_elixir, 1.05),
+            row("struct_decode_record", StructDecode, record, raw_record, 1.05),
+            row("struct_roundtrip_map", StructRoundtrip, map, raw_map, 1.05),
+            row("struct_roundtrip_elixir", StructRoundtrip, elixir, raw_elixir, 1.05),
+            row("struct_roundtrip_record", StructRoundtrip, record, raw_record, 1.05)],
     print(Rows),
     Latency = latency(),
     print_latency(Latency),
@@ -93,7 +128,102 @@ check() ->
                             {fun bench_cnif_libc:add_nif/2, fun bench_cnif_libc:sum_nif/1,
                              fun bench_cnif_libc:seq_nif/1}]],
     {1000, 1000} = {flood_raw(1000), flood_cnif(1000)},
+    check_struct().
+
+%% The order of the struct benchmarks, 26 fields, as the three terms.
+order_fields() ->
+    [{id, 1234567890123}, {account, 42}, {symbol, <<"BTC-USD">>},
+     {venue, <<"XNAS">>}, {client_ref, <<16#0123456789abcdef0123456789abcdef:128>>},
+     {side, sell}, {type, limit}, {tif, gtc}, {status, partial},
+     {quantity, 1500}, {filled, 500}, {price, 64250.5}, {stop_price, 0.0},
+     {avg_price, 64249.75}, {fee, 1.25}, {created_us, 1700000000000000},
+     {updated_us, 1700000000500000}, {expires_us, 0}, {priority, 3},
+     {retries, 1}, {flags, 16#a5}, {leverage, -10}, {reduce_only, false},
+     {post_only, true}, {hidden, false}, {trader, <<"alice">>}].
+
+order(map) -> maps:from_list(order_fields());
+order(elixir) -> (order(map))#{'__struct__' => 'Elixir.Bench.Order'};
+order(record) -> list_to_tuple([order | [V || {_, V} <- order_fields()]]).
+
+%% The checksum both NIFs return: every field as an integer (floats
+%% truncated, enums as their index, booleans as 0/1, binaries as their
+%% size), summed.
+order_checksum() ->
+    Enums = #{sell => 1, limit => 1, gtc => 0, partial => 1},
+    lists:sum([if is_float(V) -> trunc(V);
+                  is_binary(V) -> byte_size(V);
+                  V =:= true -> 1;
+                  V =:= false -> 0;
+                  is_atom(V) -> maps:get(V, Enums);
+                  true -> V
+               end || {_, V} <- order_fields()]).
+
+%% Both sides return the checksum and the same term, and accept and
+%% reject the same variations of the order.
+check_struct() ->
+    [check_struct(Form) || Form <- [map, elixir, record]],
     ok.
+
+check_struct(Form) ->
+    Sum = order_checksum(),
+    T = order(Form),
+    Name = fun(Op, Suffix) -> list_to_atom(Op ++ atom_to_list(Form) ++ Suffix) end,
+    {Decode, DecodeNif} = {Name("decode_", ""), Name("decode_", "_nif")},
+    {Roundtrip, RoundtripNif} = {Name("roundtrip_", ""), Name("roundtrip_", "_nif")},
+    Raw = fun bench_struct_raw:Decode/1,
+    Cnif = fun bench_struct_cnif:DecodeNif/1,
+    {Sum, Sum} = {Raw(T), Cnif(T)},
+    {T, T} = {bench_struct_raw:Roundtrip(T), bench_struct_cnif:RoundtripNif(T)},
+    [{Form, Change, Ok, Ok} = {Form, Change, accepts(Raw, V), accepts(Cnif, V)}
+     || {Change, Ok, V} <- order_variations(Form, T)].
+
+%% {Name, Accepted, Term}: the order with one thing changed.
+order_variations(Form, T) ->
+    Set = fun(Key, V) -> set_field(Form, T, Key, V) end,
+    [{int_as_float, true, Set(price, 64250)},
+     {iolist_text, true, Set(symbol, [<<"BTC">>, $-, "USD"])},
+     {utf8_text, true, Set(trader, <<"zoë"/utf8>>)},
+     {bad_utf8, false, Set(trader, <<255>>)},
+     {float_as_int, false, Set(quantity, 1.0)},
+     {uint8_over, false, Set(priority, 256)},
+     {uint16_max, true, Set(retries, 65535)},
+     {int32_under, false, Set(leverage, -2147483649)},
+     {int64_over, false, Set(id, 1 bsl 63)},
+     {bad_enum, false, Set(side, hold)},
+     {bad_bool, false, Set(hidden, nil)},
+     {bytes_as_atom, false, Set(client_ref, ref)},
+     {not_a_term, false, 42}]
+    ++ case Form of
+           record ->
+               [{wrong_tag, false, setelement(1, T, other)},
+                {short, false, erlang:delete_element(27, T)}];
+           _ ->
+               [{missing_key, false, maps:remove(fee, T)},
+                {extra_key, true, T#{extra => 1}}]
+       end
+    ++ case Form of
+           elixir -> [{wrong_module, false, T#{'__struct__' => 'Elixir.Other'}},
+                      {plain_map, false, maps:remove('__struct__', T)}];
+           map -> [{elixir_struct, true, T#{'__struct__' => 'Elixir.Bench.Order'}}];
+           record -> []
+       end.
+
+set_field(record, T, Key, V) ->
+    Keys = [K || {K, _} <- order_fields()],
+    setelement(index(Key, Keys) + 1, T, V);
+set_field(_, T, Key, V) ->
+    T#{Key := V}.
+
+index(X, [X | _]) -> 1;
+index(X, [_ | Xs]) -> 1 + index(X, Xs).
+
+accepts(F, T) ->
+    try F(T) of
+        {'$cnif_badarg', _, _, _} -> false;
+        _ -> true
+    catch
+        error:badarg -> false
+    end.
 
 %% Variants: {Label, Setup, Run}. Setup() runs once in the group's process
 %% and returns the state; Run(State) runs one slice of the variant's calls
@@ -141,6 +271,33 @@ send_variants() ->
             end,
     [{raw, None, Calls(fun flood_raw/1)},
      {cnif, None, Calls(fun flood_cnif/1)}].
+
+%% The struct benchmarks: decode only, and decode and encode back, of the
+%% order as a map, an Elixir struct and a record; each variant a loop of
+%% direct calls on the same term.
+struct_decode_variants() ->
+    struct_variants([{raw_map, map, fun dec_map_raw/2}, {map, map, fun dec_map_cnif/2},
+                     {raw_elixir, elixir, fun dec_elixir_raw/2},
+                     {elixir, elixir, fun dec_elixir_cnif/2},
+                     {raw_record, record, fun dec_record_raw/2},
+                     {record, record, fun dec_record_cnif/2}], ?DECODE_SLICE, false).
+
+struct_roundtrip_variants() ->
+    struct_variants([{raw_map, map, fun rt_map_raw/2}, {map, map, fun rt_map_cnif/2},
+                     {raw_elixir, elixir, fun rt_elixir_raw/2},
+                     {elixir, elixir, fun rt_elixir_cnif/2},
+                     {raw_record, record, fun rt_record_raw/2},
+                     {record, record, fun rt_record_cnif/2}], ?ROUNDTRIP_SLICE, true).
+
+struct_variants(Loops, Calls, Gc) ->
+    [{Label, fun() -> order(Form) end,
+      fun(T) ->
+              Gc andalso erlang:garbage_collect(),
+              T0 = erlang:monotonic_time(nanosecond),
+              ok = Loop(Calls, T),
+              {erlang:monotonic_time(nanosecond) - T0, Calls}
+      end}
+     || {Label, Form, Loop} <- Loops].
 
 %% Both return the last message, N. cnif's job then replies {Ref, Sent}:
 %% that reply is received after the last message, outside the timing.
@@ -225,10 +382,10 @@ pass(#{ratio := Ratio, target := Target}) when Ratio =< Target -> "PASS";
 pass(_) -> "MISS".
 
 print(Rows) ->
-    io:format("~n~-20s ~14s ~14s ~7s ~15s ~7s  ~s~n",
+    io:format("~n~-24s ~14s ~14s ~7s ~15s ~7s  ~s~n",
               ["benchmark", "cnif ns/call", "raw ns/call", "ratio",
                "ratio p25-p75", "target", "result"]),
-    [io:format("~-20s ~14s ~14s ~7.3f ~15s ~7s  ~s~n",
+    [io:format("~-24s ~14s ~14s ~7.3f ~15s ~7s  ~s~n",
                [N, ns(C), ns(R), Ratio, io_lib:format("~.3f-~.3f", [P25, P75]),
                 target(T), pass(Row)])
      || #{name := N, cnif_ns := C, raw_ns := R, ratio := Ratio, target := T,

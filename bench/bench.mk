@@ -7,6 +7,9 @@
 #   bench_spin.so          bench/bench_spin.c, the CPU job of the
 #                          responsiveness benchmark (bench_latency.erl),
 #                          exported four ways, and run_delay/0 for its ping
+#   bench_struct_raw.so    bench/bench_struct_raw.c, a 26-field struct by hand
+#   bench_struct_cnif.so   bench/bench_struct_cnif.c, the same struct through
+#                          CNIF_DEFINE_STRUCT_AS, against $(LIB)
 #
 # All are compiled with the same $(ALL_CFLAGS). BENCH_JSON=path also
 # writes the results as JSON; BENCH_ROUNDS=n changes the number of rounds.
@@ -14,12 +17,15 @@ BENCH_DIR     = $(BUILD)/bench
 BENCH_LIBC = $(BENCH_DIR)/libc
 BENCH_LIB     = $(BENCH_LIBC)/libcnif.a
 BENCH_NIFS    = $(BENCH_DIR)/priv/bench_raw.so $(BENCH_DIR)/priv/bench_cnif.so \
-                $(BENCH_DIR)/priv/bench_cnif_libc.so $(BENCH_DIR)/priv/bench_spin.so
+                $(BENCH_DIR)/priv/bench_cnif_libc.so $(BENCH_DIR)/priv/bench_spin.so \
+                $(BENCH_DIR)/priv/bench_struct_raw.so $(BENCH_DIR)/priv/bench_struct_cnif.so
 BENCH_BEAMS   = $(patsubst bench/%.erl,$(BENCH_DIR)/ebin/%.beam,$(wildcard bench/*.erl))
 
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_raw.so,bench/bench_raw.c))
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_cnif.so,bench/bench_cnif.c))
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_spin.so,bench/bench_spin.c))
+$(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_struct_raw.so,bench/bench_struct_raw.c))
+$(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_struct_cnif.so,bench/bench_struct_cnif.c))
 
 $(BENCH_LIBC)/obj/%.o: src/%.c include/cnif.h src/internal.h
 	@mkdir -p $(dir $@)
