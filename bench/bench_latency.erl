@@ -10,8 +10,8 @@
 %% separates the BEAM's own share of a gap from the machine's. While
 %% it loops, 4 callers each run the same CPU job of about 1 second
 %% (bench_spin.c) in one of four ways: naive (a plain NIF), dirty, yielding
-%% and threaded; yielding also with 250 us slices instead of the 1 ms
-%% erl_nif suggests. One more mode, idle, is the control: the callers only sleep
+%% (slices ended by cnif_yield_due) and threaded; yielding also with the
+%% 1 ms slices erl_nif's docs suggest, counted by hand. One more mode, idle, is the control: the callers only sleep
 %% for 1 s, so its gaps are what the machine alone costs the ping (other
 %% OS threads taking the core). Every mode is run ?REPS times, the modes
 %% interleaved and their order rotated from one repetition to the next.
@@ -33,7 +33,7 @@ modes() ->
      {naive, fun(S, N) -> bench_spin:spin(S, N) end, none},
      {dirty, fun(S, N) -> bench_spin:spin_dirty(S, N) end, none},
      {yielding, fun(S, N) -> bench_spin:spin_yield(S, N) end, 2.0},
-     {yielding_250us, fun(S, N) -> bench_spin:spin_yield_250us(S, N) end, none},
+     {yielding_1ms, fun(S, N) -> bench_spin:spin_yield_1ms(S, N) end, none},
      {threaded, fun(S, N) ->
                         Ref = bench_spin:spin_thread(S, N),
                         receive {Ref, R} -> R end

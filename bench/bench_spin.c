@@ -6,8 +6,9 @@
 **
 **   spin/2              a plain NIF on the normal scheduler (the naive way)
 **   spin_dirty/2        CNIF_EXPORT_FLAGS with CNIF_DIRTY_CPU
-**   spin_yield/2        CNIF_EXPORT_YIELDING, slices of about 1 ms
-**   spin_yield_250us/2  the same with slices of about 250 us
+**   spin_yield/2        CNIF_EXPORT_YIELDING, slices ended by cnif_yield_due
+**   spin_yield_1ms/2    the same with 1 ms slices counted by hand with
+**                       cnif_timeslice_consume, as erl_nif's docs suggest
 **   spin_thread/2       CNIF_EXPORT_THREADED: returns Ref, then {Ref, Result}
 **
 ** and run_delay/0, for the ping: how long the calling thread has waited
@@ -50,9 +51,10 @@ static uint64_t spin_thread(cnif_env *env, uint64_t seed, uint64_t n)
 CNIF_EXPORT_THREADED(spin_thread, uint64_t, uint64_t, uint64_t)
 
 /* The yielding versions do the work in chunks of SPIN_CHUNK steps (some
-** tens of microseconds) and report the time each chunk took as a share of
-** a timeslice: of 1 ms, as erl_nif's documentation suggests, in spin_yield;
-** of 250 us in spin_yield_250us, to show what a shorter slice buys. */
+** tens of microseconds). spin_yield asks cnif_yield_due after each chunk;
+** spin_yield_1ms reports the time each chunk took as a share of a 1 ms
+** timeslice, as erl_nif's documentation suggests, to show what cnif's
+** shorter default slice buys. */
 #define SPIN_CHUNK 16384
 
 typedef struct spin_state {
@@ -93,22 +95,40 @@ static bool spin_slice(cnif_env *env, spin_state *s, uint64_t *result)
     return true;
 }
 
-/* A yielding export whose timeslice is slice_us. */
-#define SPIN_YIELDING(name, slice_us)                                         \
-    static void name##_init(cnif_env *env, spin_state *s, uint64_t seed,      \
-                            uint64_t n)                                       \
-    {                                                                         \
-        (void)env;                                                            \
-        spin_start(s, seed, n, (slice_us));                                   \
-    }                                                                         \
-    static bool name##_step(cnif_env *env, spin_state *s, uint64_t *result)   \
-    {                                                                         \
-        return spin_slice(env, s, result);                                    \
-    }                                                                         \
-    CNIF_EXPORT_YIELDING(name, uint64_t, spin_state, uint64_t, uint64_t)
+static void spin_yield_1ms_init(cnif_env *env, spin_state *s, uint64_t seed,
+                                uint64_t n)
+{
+    (void)env;
+    spin_start(s, seed, n, 1000);
+}
 
-SPIN_YIELDING(spin_yield, 1000)
-SPIN_YIELDING(spin_yield_250us, 250)
+static bool spin_yield_1ms_step(cnif_env *env, spin_state *s, uint64_t *result)
+{
+    return spin_slice(env, s, result);
+}
+CNIF_EXPORT_YIELDING(spin_yield_1ms, uint64_t, spin_state, uint64_t, uint64_t)
+
+static void spin_yield_init(cnif_env *env, spin_state *s, uint64_t seed,
+                            uint64_t n)
+{
+    (void)env;
+    spin_start(s, seed, n, 0);
+}
+
+static bool spin_yield_step(cnif_env *env, spin_state *s, uint64_t *result)
+{
+    while (s->left) {
+        uint64_t n = s->left < SPIN_CHUNK ? s->left : SPIN_CHUNK;
+        s->x = spin_steps(s->x, n);
+        s->left -= n;
+        if (s->left && cnif_yield_due(env))
+            return false;
+    }
+    *result = s->x;
+    return true;
+}
+CNIF_EXPORT_YIELDING(spin_yield, uint64_t, spin_state, uint64_t, uint64_t)
+
 
 /* run_delay() -> the nanoseconds the calling thread has spent runnable
 ** but not running (the second field of schedstat), or 0 where the kernel

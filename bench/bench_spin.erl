@@ -3,5 +3,5 @@
 %% with two slice lengths.
 -module(bench_spin).
 -include_lib("cnif/include/cnif.hrl").
--cnif_nifs([spin/2, spin_dirty/2, spin_yield/2, spin_yield_250us/2, spin_thread/2,
+-cnif_nifs([spin/2, spin_dirty/2, spin_yield/2, spin_yield_1ms/2, spin_thread/2,
             run_delay/0]).

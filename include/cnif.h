@@ -81,6 +81,8 @@ extern "C" {
 ** CNIF_PATH_MAX         path segments kept for a bad-argument report
 **                       (default 32); deeper paths are shown from the
 **                       innermost segment outwards, prefixed by "...".
+** CNIF_YIELD_SLICE_US  the time budget of a yielding call's slice, in
+**                       microseconds (default 200): see cnif_yield_due.
 ** CNIF_USE_LIBC_SETJMP  use glibc's _setjmp/_longjmp for the guard instead
 **                       of __builtin_setjmp/__builtin_longjmp (the default,
 **                       faster: see bench/); sanitizer builds always do.
@@ -1389,9 +1391,10 @@ typedef struct cnif__res_event {
 **     static void name_init(cnif_env *env, State *state, Arg1 a1, ...);
 **     static bool name_step(cnif_env *env, State *state, Ret *result);
 ** init runs once with the decoded arguments and a zeroed State; step runs
-** until it returns true with *result set. A step should do a bounded chunk
-** of work, call cnif_timeslice_consume, and return false when that says
-** the slice is used up; the NIF is then rescheduled and step called again.
+** until it returns true with *result set. A step loops over bounded chunks
+** of work and returns false, with its progress saved in State, as soon as
+** cnif_yield_due(env) says the slice's time is up; the NIF is then
+** rescheduled and step called again.
 **
 ** State, and the memory and cleanups from cnif_alloc / cnif_defer made in
 ** init or any step, last until the call ends: it completes, panics, or
@@ -1444,9 +1447,20 @@ typedef struct cnif__res_event {
     }                                                                         \
     CNIF__REGISTER(name, CNIF__NARG(Ret, ##__VA_ARGS__), 0)
 
-/* Tell the scheduler percent (1..100) of a timeslice went by since the
-** last report; true when the slice is used up and the step should return
-** false to yield. */
+/* True when the current slice of a yielding call has run for its budget,
+** CNIF_YIELD_SLICE_US microseconds (default 200), and the step should
+** return false; it also charges the process for the time, as
+** cnif_timeslice_consume does. Call it between chunks of some tens of
+** microseconds of work: it reads a monotonic clock. The budget is well
+** under erl_nif's 1 ms so that a process queued behind two yielding calls
+** on one scheduler still runs within a millisecond (bench/ measures it);
+** rescheduling costs about a microsecond per slice. False outside a
+** yielding call's step. */
+bool cnif_yield_due(cnif_env *env);
+
+/* The manual alternative: tell the scheduler percent (1..100) of its
+** 1 ms timeslice went by since the last report; true when the slice is used
+** up and the step should return false to yield. */
 bool cnif_timeslice_consume(cnif_env *env, int percent);
 
 /* The machinery behind CNIF_EXPORT_YIELDING; not for direct use. */

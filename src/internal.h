@@ -13,6 +13,9 @@
 #ifndef CNIF_MESSAGE_MAX
 #define CNIF_MESSAGE_MAX 512
 #endif
+#ifndef CNIF_YIELD_SLICE_US
+#define CNIF_YIELD_SLICE_US 200
+#endif
 #ifndef CNIF_PATH_MAX
 #define CNIF_PATH_MAX 32
 #endif
@@ -75,6 +78,7 @@ struct cnif_env {
 
     cnif__arena arena;
     struct cnif__yield *yield; /* the state of a yielding call's slice */
+    ErlNifTime slice_start;    /* when that slice began (ns) */
     struct cnif__job *job;     /* the job a pool thread runs, or NULL */
     /* Where the exception or bad-argument report is built. It is head.nif
     ** except while a threaded NIF decodes its arguments from the job's own

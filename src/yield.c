@@ -88,11 +88,26 @@ ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
     ERL_NIF_TERM result;
 
     cnif_phase_set(env, CNIF_PHASE_CALL);
+    env->slice_start = enif_monotonic_time(ERL_NIF_NSEC);
     result = step(env, state, &done);
     if (done)
         return result; /* the guard releases the arena as for any call */
     env->yield->arena = cnif__arena_take(&env->arena);
     return enif_schedule_nif(env->head.nif, name, 0, cont, 1, &term);
+}
+
+bool cnif_yield_due(cnif_env *env)
+{
+    ErlNifTime used;
+
+    if (!env->yield)
+        return false;
+    used = enif_monotonic_time(ERL_NIF_NSEC) - env->slice_start;
+    if (used < (ErlNifTime)CNIF_YIELD_SLICE_US * 1000)
+        return false;
+    /* Charged in the scheduler's unit: 1% of its 1 ms timeslice is 10 us. */
+    cnif_timeslice_consume(env, (int)(used / 10000));
+    return true;
 }
 
 bool cnif_timeslice_consume(cnif_env *env, int percent)
