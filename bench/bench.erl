@@ -75,10 +75,8 @@ main() ->
     Send = group(Rounds, ?SEND_SLICES, [], send_variants()),
     StructDecode = group(Rounds, ?STRUCT_SLICES, [], struct_decode_variants()),
     %% Room on the heap for a slice's worth of results (at most 66 words a
-    %% call), the garbage of the previous slice collected untimed. Under
-    %% the 512 KB above which erts gives a heap a fresh mmap at every
-    %% collection: touching new pages in the timed slice cost more than
-    %% the encode.
+    %% call), so no collection falls in a timed slice; the garbage of the
+    %% previous slice is collected untimed.
     StructRoundtrip = group(Rounds, ?STRUCT_SLICES, [{min_heap_size, 20000}],
                             struct_roundtrip_variants()),
     %% add_wrapped compares like with like: both NIFs behind the same
