@@ -84,46 +84,24 @@ static int64_t checksum(const order *o)
     return (int64_t)(sum & 0x7fffffffffffffff);
 }
 
-static int64_t decode_map(cnif_env *env, order_map o)
-{
-    (void)env;
-    return checksum(&o);
-}
-CNIF_EXPORT(decode_map, int64_t, order_map)
+/* decode_F(Order) -> the checksum, and roundtrip_F(Order) -> Order, for
+** the form F of the order whose codecs are T's. */
+#define ORDER_NIFS(F, T)                                                      \
+    static int64_t decode_##F(cnif_env *env, T o)                             \
+    {                                                                         \
+        (void)env;                                                            \
+        return checksum(&o);                                                  \
+    }                                                                         \
+    CNIF_EXPORT(decode_##F, int64_t, T)                                       \
+    static T roundtrip_##F(cnif_env *env, T o)                                \
+    {                                                                         \
+        (void)env;                                                            \
+        return o;                                                             \
+    }                                                                         \
+    CNIF_EXPORT(roundtrip_##F, T, T)
 
-static int64_t decode_elixir(cnif_env *env, order_ex o)
-{
-    (void)env;
-    return checksum(&o);
-}
-CNIF_EXPORT(decode_elixir, int64_t, order_ex)
-
-static int64_t decode_record(cnif_env *env, order_rec o)
-{
-    (void)env;
-    return checksum(&o);
-}
-CNIF_EXPORT(decode_record, int64_t, order_rec)
-
-static order_map roundtrip_map(cnif_env *env, order_map o)
-{
-    (void)env;
-    return o;
-}
-CNIF_EXPORT(roundtrip_map, order_map, order_map)
-
-static order_ex roundtrip_elixir(cnif_env *env, order_ex o)
-{
-    (void)env;
-    return o;
-}
-CNIF_EXPORT(roundtrip_elixir, order_ex, order_ex)
-
-static order_rec roundtrip_record(cnif_env *env, order_rec o)
-{
-    (void)env;
-    return o;
-}
-CNIF_EXPORT(roundtrip_record, order_rec, order_rec)
+ORDER_NIFS(map, order_map)
+ORDER_NIFS(elixir, order_ex)
+ORDER_NIFS(record, order_rec)
 
 CNIF_MODULE(bench_struct_cnif, NULL, NULL, NULL)
