@@ -543,24 +543,39 @@ typedef struct cnif_enum_entry {
     const char *name;
 } cnif_enum_entry;
 
-/* Map an atom to the value of its table entry; anything else fails with
-** "expected one of red, green, blue, got: ...". */
+/* Map an atom to the value of its table entry by name; anything else
+** fails with "expected one of red, green, blue, got: ...". For tables
+** known only at run time: CNIF_DEFINE_ENUM's codecs compare against atoms
+** made at load instead, and fall back to these only to fail. */
 bool cnif_enum_decode(cnif_env *env, ERL_NIF_TERM term,
                       const cnif_enum_entry *table, int *out);
 /* The atom for value; a value not in the table panics. */
 ERL_NIF_TERM cnif_enum_encode(cnif_env *env, const cnif_enum_entry *table,
                               int value);
 
-/* Give the enum typedef T codecs driven by table:
+/* Give the enum typedef T codecs driven by table, whose atoms are made
+** once at load (a term comparison per entry, no name copied):
 **     typedef enum { RED, GREEN } color;
 **     static const cnif_enum_entry color_atoms[] =
 **         {{RED, "red"}, {GREEN, "green"}, {0, NULL}};
 **     CNIF_DEFINE_ENUM(color, color_atoms)                                 */
 #define CNIF_DEFINE_ENUM(T, table)                                            \
+    static ERL_NIF_TERM cnif__enum_atoms_##T[sizeof(table) / sizeof(*(table))]; \
+    static void cnif__init_##T(cnif_env *env)                                 \
+    {                                                                         \
+        for (size_t i = 0; (table)[i].name; i++)                              \
+            cnif__enum_atoms_##T[i] = cnif_encode_cnif_atom(env, (table)[i].name); \
+    }                                                                         \
+    CNIF__REGISTER_TYPE(T)                                                    \
     CNIF__INLINE bool cnif_decode_##T(cnif_env *env, ERL_NIF_TERM term,      \
                                        T *out)                                \
     {                                                                         \
         int v;                                                                \
+        for (size_t i = 0; (table)[i].name; i++)                              \
+            if (term == cnif__enum_atoms_##T[i]) {                            \
+                *out = (T)(table)[i].value;                                   \
+                return true;                                                  \
+            }                                                                 \
         if (!cnif_enum_decode(env, term, (table), &v))                        \
             return false;                                                     \
         *out = (T)v;                                                          \
@@ -568,6 +583,9 @@ ERL_NIF_TERM cnif_enum_encode(cnif_env *env, const cnif_enum_entry *table,
     }                                                                         \
     CNIF__INLINE ERL_NIF_TERM cnif_encode_##T(cnif_env *env, T value)        \
     {                                                                         \
+        for (size_t i = 0; (table)[i].name; i++)                              \
+            if ((table)[i].value == (int)value)                               \
+                return cnif__enum_atoms_##T[i];                               \
         return cnif_enum_encode(env, (table), (int)value);                    \
     }                                                                         \
     CNIF_CODEC(T)
