@@ -502,7 +502,13 @@ CNIF__SIGNED(long, LONG_MIN, LONG_MAX, "-2147483648..2147483647")
 ** Encoding a NaN or an infinity panics: Erlang floats are always finite.
 ** bool:   the atoms true and false.
 */
-bool cnif_decode_double(cnif_env *env, ERL_NIF_TERM term, double *out);
+bool cnif__double_slow(cnif_env *env, ERL_NIF_TERM term, double *out);
+CNIF__INLINE bool cnif_decode_double(cnif_env *env, ERL_NIF_TERM term,
+                                     double *out)
+{
+    return enif_get_double(cnif_nif_env(env), term, out)
+           || cnif__double_slow(env, term, out);
+}
 ERL_NIF_TERM cnif_encode_double(cnif_env *env, double value);
 bool cnif_decode_float(cnif_env *env, ERL_NIF_TERM term, float *out);
 ERL_NIF_TERM cnif_encode_float(cnif_env *env, float value);
@@ -870,9 +876,6 @@ typedef enum cnif_struct_as {
 
 typedef struct cnif_field {
     const char *name; /* the C field name, the key unless .key is given */
-    size_t offset;
-    bool (*decode)(cnif_env *env, ERL_NIF_TERM term, void *out);
-    ERL_NIF_TERM (*encode)(cnif_env *env, const void *value);
     const char *key;
     bool optional;
 } cnif_field;
@@ -892,29 +895,39 @@ typedef struct cnif_struct {
     const void *defaults;
 } cnif_struct;
 
-bool cnif_struct_decode(cnif_env *env, const cnif_struct *desc,
-                        ERL_NIF_TERM term, void *out);
-ERL_NIF_TERM cnif_struct_encode(cnif_env *env, const cnif_struct *desc,
-                                const void *value);
 /* Make the atoms of a descriptor and check its options; run inside the
 ** load hook's guard for every defined type, so a bad declaration fails the
 ** load with a message instead of misbehaving later. */
 void cnif_struct_init(cnif_env *env, cnif_struct *desc);
+
+/* The generated codecs decode and encode each field with its own codec,
+** inline; these do the rest. cnif_struct_read checks the term's shape,
+** enters a nesting level, sets *out from .defaults when a field is
+** optional, and gives each field's term in values (0: an absent optional
+** field); cnif_struct_field_failed adds field i to a failure's path and
+** leaves the level; cnif_struct_build makes the term from the encoded
+** fields (values has room for count + 1: the record tag goes first). */
+bool cnif_struct_read(cnif_env *env, const cnif_struct *desc,
+                      ERL_NIF_TERM term, ERL_NIF_TERM *values, void *out);
+bool cnif_struct_field_failed(cnif_env *env, const cnif_struct *desc,
+                              size_t i);
+ERL_NIF_TERM cnif_struct_build(cnif_env *env, const cnif_struct *desc,
+                               ERL_NIF_TERM *values);
 
 #define CNIF_DEFINE_STRUCT(T, FIELDS, ...)                                    \
     CNIF_DEFINE_STRUCT_AS(T, T, FIELDS, __VA_ARGS__)
 
 #define CNIF_DEFINE_STRUCT_AS(Name, T, FIELDS, ...)                           \
     typedef T Name;                                                           \
+    enum { cnif__count_##Name = 0 FIELDS(CNIF__FIELD_COUNT) };                \
     static cnif_struct *cnif__desc_##Name(void)                               \
     {                                                                         \
-        typedef T cnif__self;                                                 \
         static const cnif_field fields[] = {FIELDS(CNIF__FIELD)};             \
-        static ERL_NIF_TERM atoms[sizeof fields / sizeof *fields + 1];        \
+        static ERL_NIF_TERM atoms[cnif__count_##Name + 1];                    \
         static cnif_struct desc = {.name = #Name,                             \
                                    .size = sizeof(T),                         \
                                    .fields = fields,                          \
-                                   .count = sizeof fields / sizeof *fields,   \
+                                   .count = cnif__count_##Name,               \
                                    .atoms = atoms,                            \
                                    __VA_ARGS__};                              \
         return &desc;                                                         \
@@ -927,20 +940,34 @@ void cnif_struct_init(cnif_env *env, cnif_struct *desc);
     CNIF__INLINE bool cnif_decode_##Name(cnif_env *env, ERL_NIF_TERM term,   \
                                           Name *out)                          \
     {                                                                         \
-        return cnif_struct_decode(env, cnif__desc_##Name(), term, out);       \
+        const cnif_struct *cnif__d = cnif__desc_##Name();                     \
+        ERL_NIF_TERM cnif__v[cnif__count_##Name + 1];                         \
+        size_t cnif__i = 0;                                                   \
+        if (!cnif_struct_read(env, cnif__d, term, cnif__v, out))              \
+            return false;                                                     \
+        FIELDS(CNIF__FIELD_DECODE)                                            \
+        cnif_depth_leave(env);                                                \
+        return true;                                                          \
     }                                                                         \
     CNIF__INLINE ERL_NIF_TERM cnif_encode_##Name(cnif_env *env, Name value)  \
     {                                                                         \
-        return cnif_struct_encode(env, cnif__desc_##Name(), &value);          \
+        const cnif_struct *cnif__d = cnif__desc_##Name();                     \
+        ERL_NIF_TERM cnif__v[cnif__count_##Name + 1];                         \
+        size_t cnif__i = cnif__d->as == CNIF_AS_RECORD;                       \
+        FIELDS(CNIF__FIELD_ENCODE)                                            \
+        return cnif_struct_build(env, cnif__d, cnif__v);                      \
     }                                                                         \
     CNIF_CODEC(Name)
 
-#define CNIF__FIELD(T, member, ...)                                           \
-    {.name = #member,                                                         \
-     .offset = offsetof(cnif__self, member),                                  \
-     .decode = cnif__decode_ptr_##T,                                          \
-     .encode = cnif__encode_ptr_##T,                                          \
-     __VA_ARGS__},
+#define CNIF__FIELD_COUNT(T, member, ...) +1
+#define CNIF__FIELD(T, member, ...) {.name = #member, __VA_ARGS__},
+#define CNIF__FIELD_DECODE(T, member, ...)                                    \
+    if (cnif__v[cnif__i]                                                      \
+        && !cnif_decode_##T(env, cnif__v[cnif__i], &out->member))             \
+        return cnif_struct_field_failed(env, cnif__d, cnif__i);               \
+    cnif__i++;
+#define CNIF__FIELD_ENCODE(T, member, ...)                                    \
+    cnif__v[cnif__i++] = cnif_encode_##T(env, value.member);
 
 /* --- Enums, tagged unions and one-of -------------------------------------
 ** A tagged union is a struct with a kind field (an enum) and an anonymous
@@ -1642,6 +1669,7 @@ CNIF__BUILTIN(cnif_value)
     if (!cnif_decode_##T(env, argv[i], &cnif__a##i))                          \
         cnif__arg_fail(env, i);
 #define CNIF__PASS_ARG(i, T) , cnif__a##i
+
 
 /* The body of the invoke function, with a return value (0) and for a
 ** `void` function (1). The list is (Ret, Args...). */

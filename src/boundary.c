@@ -59,8 +59,11 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
     case CNIF__BADARG:
         /* Returned, not raised: the generated wrapper matches it and raises
         ** badarg with error_info. A returned value costs the wrapper a tag
-        ** test on success where a try would cost a catch frame. */
+        ** test on success where a try would cost a catch frame. If the VM
+        ** could not build the report, plain badarg is raised instead. */
         result = cnif__badarg_term(&env);
+        if (result == cnif__atoms.badarg)
+            result = enif_make_badarg(nif);
         break;
     default:
         result = enif_raise_exception(nif, cnif__exception(&env));

@@ -1,5 +1,6 @@
 /* codec_struct.c -- C structs as atom-keyed maps, Elixir structs, records
-** and plain tuples, driven by the descriptor CNIF_DEFINE_STRUCT builds. */
+** and plain tuples: the shape checks and term building behind the
+** per-field code CNIF_DEFINE_STRUCT generates. */
 #include "internal.h"
 #include <stdio.h>
 #include <string.h>
@@ -61,13 +62,6 @@ static const char *cnif__struct_expected(cnif_env *env, const cnif_struct *d,
     return text;
 }
 
-static bool cnif__field_decode(cnif_env *env, const cnif_field *f,
-                               ERL_NIF_TERM term, void *out)
-{
-    return f->decode(env, term, (char *)out + f->offset)
-           || cnif_path_key(env, cnif__field_key(f));
-}
-
 /* A map key that names no field, for .reject_unknown. */
 static bool cnif__unknown_key(cnif_env *env, const cnif_struct *d,
                               ERL_NIF_TERM map)
@@ -91,8 +85,9 @@ static bool cnif__unknown_key(cnif_env *env, const cnif_struct *d,
     return true;
 }
 
+/* The field terms of a map or Elixir struct; 0 for a missing optional. */
 static bool cnif__struct_from_map(cnif_env *env, const cnif_struct *d,
-                                  ERL_NIF_TERM term, void *out)
+                                  ERL_NIF_TERM term, ERL_NIF_TERM *values)
 {
     ErlNifEnv *nif = env->head.nif;
     size_t matched = 0, size;
@@ -119,11 +114,11 @@ static bool cnif__struct_from_map(cnif_env *env, const cnif_struct *d,
     }
     for (size_t i = 0; i < d->count; i++) {
         const cnif_field *f = &d->fields[i];
-        if (enif_get_map_value(nif, term, d->atoms[i], &value)) {
+        if (enif_get_map_value(nif, term, d->atoms[i], &values[i])) {
             matched++;
-            if (!cnif__field_decode(env, f, value, out))
-                return false;
-        } else if (!f->optional) {
+        } else if (f->optional) {
+            values[i] = 0;
+        } else {
             char *expected = cnif_alloc(env, 300);
             snprintf(expected, 300, "%s with key %s",
                      cnif__struct_expected(env, d, ""), cnif__field_key(f));
@@ -136,8 +131,9 @@ static bool cnif__struct_from_map(cnif_env *env, const cnif_struct *d,
     return true;
 }
 
+/* The field terms of a record or plain tuple. */
 static bool cnif__struct_from_tuple(cnif_env *env, const cnif_struct *d,
-                                    ERL_NIF_TERM term, void *out)
+                                    ERL_NIF_TERM term, ERL_NIF_TERM *values)
 {
     bool record = d->as == CNIF_AS_RECORD;
     const ERL_NIF_TERM *items;
@@ -155,17 +151,13 @@ static bool cnif__struct_from_tuple(cnif_env *env, const cnif_struct *d,
         return cnif_decode_fail(env, term,
                                 cnif__struct_expected(env, d, detail));
     }
-    for (size_t i = 0; i < d->count; i++)
-        if (!cnif__field_decode(env, &d->fields[i], items[i + record], out))
-            return false;
+    memcpy(values, items + record, d->count * sizeof *values);
     return true;
 }
 
-bool cnif_struct_decode(cnif_env *env, const cnif_struct *d, ERL_NIF_TERM term,
-                        void *out)
+bool cnif_struct_read(cnif_env *env, const cnif_struct *d, ERL_NIF_TERM term,
+                      ERL_NIF_TERM *values, void *out)
 {
-    bool ok;
-
     /* Only optional fields can be left unwritten by a successful decode. */
     if (d->any_optional) {
         if (d->defaults)
@@ -175,38 +167,39 @@ bool cnif_struct_decode(cnif_env *env, const cnif_struct *d, ERL_NIF_TERM term,
     }
     if (!cnif_depth_enter(env))
         return false;
-    ok = d->as == CNIF_AS_MAP || d->as == CNIF_AS_STRUCT
-             ? cnif__struct_from_map(env, d, term, out)
-             : cnif__struct_from_tuple(env, d, term, out);
+    if (d->as == CNIF_AS_MAP || d->as == CNIF_AS_STRUCT
+            ? cnif__struct_from_map(env, d, term, values)
+            : cnif__struct_from_tuple(env, d, term, values))
+        return true;
     cnif_depth_leave(env);
-    return ok;
+    return false;
 }
 
-ERL_NIF_TERM cnif_struct_encode(cnif_env *env, const cnif_struct *d,
-                                const void *value)
+bool cnif_struct_field_failed(cnif_env *env, const cnif_struct *d, size_t i)
+{
+    cnif_depth_leave(env);
+    return cnif_path_key(env, cnif__field_key(&d->fields[i]));
+}
+
+ERL_NIF_TERM cnif_struct_build(cnif_env *env, const cnif_struct *d,
+                               ERL_NIF_TERM *values)
 {
     ErlNifEnv *nif = env->head.nif;
-    bool record = d->as == CNIF_AS_RECORD;
-    ERL_NIF_TERM terms[d->count + 1];
     ERL_NIF_TERM out;
 
-    for (size_t i = 0; i < d->count; i++) {
-        const cnif_field *f = &d->fields[i];
-        terms[i + record] = f->encode(env, (const char *)value + f->offset);
-    }
     switch (d->as) {
     case CNIF_AS_STRUCT:
-        terms[d->count] = d->form_atom;
-        enif_make_map_from_arrays(nif, d->atoms, terms, d->count + 1, &out);
+        values[d->count] = d->form_atom;
+        enif_make_map_from_arrays(nif, d->atoms, values, d->count + 1, &out);
         return out;
     case CNIF_AS_MAP:
-        enif_make_map_from_arrays(nif, d->atoms, terms, d->count, &out);
+        enif_make_map_from_arrays(nif, d->atoms, values, d->count, &out);
         return out;
     case CNIF_AS_RECORD:
-        terms[0] = d->form_atom;
-        return enif_make_tuple_from_array(nif, terms, (unsigned)d->count + 1);
+        values[0] = d->form_atom;
+        return enif_make_tuple_from_array(nif, values, (unsigned)d->count + 1);
     case CNIF_AS_TUPLE:
         break;
     }
-    return enif_make_tuple_from_array(nif, terms, (unsigned)d->count);
+    return enif_make_tuple_from_array(nif, values, (unsigned)d->count);
 }

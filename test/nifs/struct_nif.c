@@ -416,11 +416,8 @@ CNIF_EXPORT(midpoint, point, endpoints)
 ** bad hand-built descriptor shows what they reject. */
 static void bad_declaration(cnif_env *env, cnif_atom which)
 {
-    static const cnif_field fields[] = {
-        {.name = "x", .offset = 0, .decode = cnif__decode_ptr_double,
-         .encode = cnif__encode_ptr_double},
-        {.name = "y", .offset = 8, .decode = cnif__decode_ptr_double,
-         .encode = cnif__encode_ptr_double, .key = "x"}};
+    static const cnif_field fields[] = {{.name = "x"},
+                                        {.name = "y", .key = "x"}};
     static ERL_NIF_TERM atoms[3];
     static ERL_NIF_TERM tags[1];
     static const cnif_variant variants[] = {{"v", 0, 0, NULL, NULL}};
