@@ -155,6 +155,12 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 **   The same, run on a dirty scheduler when flags is CNIF_DIRTY_CPU or
 **   CNIF_DIRTY_IO (0 means a normal scheduler).
 **
+** CNIF_EXPORT_AS(erl_name, fn, Ret, Arg1, ..., ArgN)
+** CNIF_EXPORT_AS_FLAGS(erl_name, fn, flags, Ret, Arg1, ..., ArgN)
+**   The same for the C function fn exported as erl_name_nif/N (wrapped as
+**   erl_name/N): for a name the C side cannot use (a C library's own
+**   `compress`), or one C function behind several Erlang names.
+**
 ** CNIF_EXPORT_RAW(name, arity)
 ** CNIF_EXPORT_RAW_FLAGS(name, arity, flags)
 **   Export a raw-term NIF
@@ -196,15 +202,21 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 #define CNIF_EXPORT(name, ...) CNIF_EXPORT_FLAGS(name, 0, __VA_ARGS__)
 
 #define CNIF_EXPORT_FLAGS(name, flags, ...)                                   \
-    static ERL_NIF_TERM cnif__invoke_##name(cnif_env *env, int argc,          \
-                                            const ERL_NIF_TERM argv[])        \
+    CNIF_EXPORT_AS_FLAGS(name, name, flags, __VA_ARGS__)
+
+#define CNIF_EXPORT_AS(erl_name, fn, ...)                                     \
+    CNIF_EXPORT_AS_FLAGS(erl_name, fn, 0, __VA_ARGS__)
+
+#define CNIF_EXPORT_AS_FLAGS(erl_name, fn, flags, ...)                        \
+    static ERL_NIF_TERM cnif__invoke_##erl_name(cnif_env *env, int argc,      \
+                                                const ERL_NIF_TERM argv[])    \
     {                                                                         \
         (void)argc;                                                           \
         (void)argv;                                                           \
         CNIF__CAT(CNIF__INVOKE_, CNIF__IS_VOID(CNIF__FIRST(__VA_ARGS__)))     \
-        (name, __VA_ARGS__)                                                   \
+        (fn, __VA_ARGS__)                                                     \
     }                                                                         \
-    CNIF__REGISTER(name, CNIF__NARG(__VA_ARGS__), flags)
+    CNIF__REGISTER(erl_name, CNIF__NARG(__VA_ARGS__), flags)
 
 #define CNIF_EXPORT_RAW(name, arity) CNIF_EXPORT_RAW_FLAGS(name, arity, 0)
 

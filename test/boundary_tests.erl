@@ -265,6 +265,14 @@ typed_results_test() ->
     ?assertEqual({error, overflow}, ?M:safe_div(-16#8000000000000000, -1)),
     ?assertEqual(ok, ?M:noop()).
 
+%% CNIF_EXPORT_AS: one C function, another Erlang name, its own wrapper.
+export_as_test() ->
+    ?assertEqual({ok, 3}, ?M:checked_div(7, 2)),
+    ?assertEqual({error, division_by_zero}, ?M:checked_div(7, 0)),
+    ?assertError(badarg, ?M:checked_div(7, x)),
+    ?assertEqual({'$cnif_badarg', 2, <<>>, {expected, <<"an integer">>, x}},
+                 ?M:checked_div_nif(7, x)).
+
 %%% Nested guards
 
 %% try_once(Pid, How): the inner guard's cleanup runs before cnif_try

@@ -336,6 +336,8 @@ static div_result safe_div(cnif_env *env, int64_t a, int64_t b)
     return CNIF_OK(div_result, a / b);
 }
 CNIF_EXPORT(safe_div, div_result, int64_t, int64_t)
+/* The same C function under another Erlang name. */
+CNIF_EXPORT_AS(checked_div, safe_div, div_result, int64_t, int64_t)
 
 static void noop(cnif_env *env)
 {
