@@ -36,6 +36,7 @@ static struct {
     cnif__job *head, *tail; /* queued jobs */
     ErlNifTid *workers;
     int size, started;
+    int instances; /* loaded instances of this library sharing the pool */
     bool stopping;
     cnif__thread *threads; /* dedicated threads, running or finished */
 } cnif__pool;
@@ -68,12 +69,20 @@ void cnif__job_open(cnif_env *env)
         ERL_NIF_RT_CREATE | ERL_NIF_RT_TAKEOVER, &tried);
     if (!cnif__pool.job_type)
         cnif_panic(env, "cannot open the resource type of threaded jobs");
+    /* The same shared object loaded again while an earlier instance of it
+    ** lives on (its jobs still hold it) has the same statics: the two
+    ** share this pool, and only the last one's unload stops it. */
+    if (cnif__pool.lock) {
+        cnif__pool.instances++;
+        return;
+    }
     enif_system_info(&info, sizeof info);
     cnif__pool.size = info.scheduler_threads > 0 ? info.scheduler_threads : 1;
     cnif__pool.lock = enif_mutex_create("cnif_pool");
     cnif__pool.ready = enif_cond_create("cnif_pool");
     if (!cnif__pool.lock || !cnif__pool.ready)
         cnif_panic(env, "cannot create the thread pool's lock");
+    cnif__pool.instances = 1;
 }
 
 /* The body under a guard of its own on the job's thread, and the reply:
@@ -267,7 +276,7 @@ bool cnif_job_cancelled(cnif_env *env)
 ** drain the queue and stop, and join every dedicated thread. */
 void cnif__job_close(void)
 {
-    if (!cnif__pool.lock)
+    if (!cnif__pool.lock || --cnif__pool.instances > 0)
         return;
     enif_mutex_lock(cnif__pool.lock);
     cnif__pool.stopping = true;
