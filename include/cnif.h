@@ -1538,6 +1538,10 @@ ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
 **     {Ref, Result}                         the encoded return value
 **     {Ref, {error, {nif_panicked, #{...}}}} a panic
 **     {Ref, {error, Term}}                  cnif_raise(env, Term)
+**     {Ref, {error, {'$cnif_badarg', ArgNo, Path, Reason}}}
+**                                           cnif_raise_badarg in the body
+**                                           (cnif_error:message(Path, Reason)
+**                                           gives its text)
 ** A bad argument is still raised by the call itself, before any thread is
 ** involved: the arguments are copied into the job and decoded at once.
 ** Their decoded values, views included, stay valid while the job runs.
