@@ -944,11 +944,7 @@ ERL_NIF_TERM cnif_struct_build(cnif_env *env, const cnif_struct *desc,
                                    __VA_ARGS__};                              \
         return &desc;                                                         \
     }                                                                         \
-    static void cnif__init_##Name(cnif_env *env)                              \
-    {                                                                         \
-        cnif_struct_init(env, cnif__desc_##Name());                           \
-    }                                                                         \
-    CNIF__REGISTER_TYPE(Name)                                                 \
+    CNIF__DESCRIBED_TYPE(Name, cnif_struct_init)                              \
     CNIF__INLINE bool cnif_decode_##Name(cnif_env *env, ERL_NIF_TERM term,   \
                                           Name *out)                          \
     {                                                                         \
@@ -1053,11 +1049,7 @@ void cnif_union_init(cnif_env *env, cnif_union *desc);
                                   sizeof(((U *)0)->kind_field)};              \
         return &desc;                                                         \
     }                                                                         \
-    static void cnif__init_##U(cnif_env *env)                                 \
-    {                                                                         \
-        cnif_union_init(env, cnif__desc_##U());                               \
-    }                                                                         \
-    CNIF__REGISTER_TYPE(U)                                                    \
+    CNIF__DESCRIBED_TYPE(U, cnif_union_init)                                  \
     CNIF__INLINE bool cnif_decode_##U(cnif_env *env, ERL_NIF_TERM term,      \
                                        U *out)                                \
     {                                                                         \
@@ -1706,6 +1698,14 @@ CNIF__BUILTIN(cnif_value)
 
 /* A defined type's atoms are made at load: its init function goes into the
 ** ELF section "cnif_types", which CNIF_MODULE hands to the load hook. */
+/* A type whose descriptor cnif__desc_Name() is set up at load by init. */
+#define CNIF__DESCRIBED_TYPE(Name, init)                                      \
+    static void cnif__init_##Name(cnif_env *env)                              \
+    {                                                                         \
+        init(env, cnif__desc_##Name());                                       \
+    }                                                                         \
+    CNIF__REGISTER_TYPE(Name)
+
 #define CNIF__REGISTER_TYPE(Name)                                             \
     static const cnif__type_init cnif__type_##Name                            \
         __attribute__((used, section("cnif_types"))) = cnif__init_##Name;

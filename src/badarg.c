@@ -54,17 +54,22 @@ void cnif__vformat(cnif_env *env, const char *fmt, va_list ap)
     }
 }
 
+void cnif__reason_v(cnif_env *env, const char *fmt, va_list ap)
+{
+    cnif__vformat(env, fmt, ap);
+    env->has_reason = true;
+    env->path_len = 0;
+    env->path_truncated = false;
+}
+
 bool cnif_decode_fail_reason(cnif_env *env, const char *fmt, ...)
 {
     va_list ap;
     if (cnif__settled(env))
         return false;
     va_start(ap, fmt);
-    cnif__vformat(env, fmt, ap);
+    cnif__reason_v(env, fmt, ap);
     va_end(ap);
-    env->has_reason = true;
-    env->path_len = 0;
-    env->path_truncated = false;
     return false;
 }
 

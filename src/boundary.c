@@ -175,11 +175,8 @@ _Noreturn void cnif_raise_badarg(cnif_env *env, int argno, const char *fmt, ...)
     if (env->outcome != CNIF__RETURNED) /* from a cleanup: keep the report */
         cnif__arg_fail(env, argno - 1);
     va_start(ap, fmt);
-    cnif__vformat(env, fmt, ap);
+    cnif__reason_v(env, fmt, ap);
     va_end(ap);
-    env->has_reason = true;
-    env->path_len = 0;
-    env->path_truncated = false;
     cnif__arg_fail(env, argno - 1);
 }
 

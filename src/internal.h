@@ -132,9 +132,10 @@ cnif__arena cnif__arena_take(cnif__arena *from);
 bool cnif__decode_fail_got(cnif_env *env, ERL_NIF_TERM term,
                            const char *expected, const char *got_text);
 
-/* printf into env->message, truncated at a UTF-8 character boundary
-** (badarg.c). */
+/* printf into env->message, truncated at a UTF-8 character boundary; and
+** the same as a bad argument's free-form reason (badarg.c). */
 void cnif__vformat(cnif_env *env, const char *fmt, va_list ap);
+void cnif__reason_v(cnif_env *env, const char *fmt, va_list ap);
 
 /* A binary term holding a copy of text, or 0 if the VM cannot make one
 ** (boundary.c). */
