@@ -177,7 +177,7 @@ const char *cnif__phase_name(cnif_phase phase);
 /* Reporting failures that have no caller (report.c): a callback's to the
 ** cnif_reporter process (stderr if none runs); a load or upgrade hook's to
 ** the loading process, which the generated on_load turns into the
-** {error, {load_failed, Message}} of erlang:load_nif. */
+** {error, {load, Message}} of erlang:load_nif. */
 void cnif__report_callback_failure(cnif_env *failed, const char *what);
 void cnif__report_load_failure(cnif_env *failed, const char *what);
 void cnif__report_load_rc(ErlNifEnv *nif, const char *what, int rc);
