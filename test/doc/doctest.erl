@@ -48,8 +48,8 @@ check(Doc, Config) ->
     Sources = linked_sources(Doc),
     Blocks = [B || B <- blocks(Doc), not excerpt(B, Sources)],
     %% README.md and docs/README.md each get a directory of their own.
-    Name = re:replace(filename:rootname(Doc), "[^A-Za-z0-9_-]", "_", [global, {return, list}]),
-    Dir = filename:join(maps:get(dir, Config), Name),
+    DirName = re:replace(filename:rootname(Doc), "[^A-Za-z0-9_-]", "_", [global, {return, list}]),
+    Dir = filename:join(maps:get(dir, Config), DirName),
     ok = del_dir(Dir),
     ok = filelib:ensure_dir(filename:join(Dir, "x")),
     CFiles = c_files(Doc, [B || B = #block{lang = "c"} <- Blocks]),
