@@ -20,6 +20,7 @@ void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
     env->outer = cnif__current;
     env->arena = (cnif__arena){0};
     env->job = NULL;
+    env->yield = NULL;
     env->depth = 0;
     env->outcome = CNIF__RETURNED;
     env->expected = NULL;

@@ -6,4 +6,5 @@
             work_thread/4, ysum/1, block_sum/1, tick/0, cleanup_counts/2,
             damaged/0, watch_pool/2, watch_thread/2, watched/0, latch_wait/0,
             latch_set/1, job_hold/2, job_views/2, reset/0, send_normal/3,
-            send_dirty/3, send_pool/3, send_thread/3, send_raw/3]).
+            send_dirty/3, send_pool/3, send_thread/3, send_raw/3,
+            yield_due_outside/0]).

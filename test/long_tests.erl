@@ -588,3 +588,7 @@ unload_finishes_the_jobs_and_joins_the_pool_test_() ->
              ?assertEqual(Threads - Pool, wait_for(fun pool_threads/0, Threads - Pool)),
              ?assertEqual({module, ?M}, code:ensure_loaded(?M))
      end}.
+
+%% Outside a yielding call's step there is no slice to end.
+yield_due_outside_a_step_test() ->
+    ?assertEqual(false, ?M:yield_due_outside()).

@@ -659,4 +659,11 @@ static bool send_raw(cnif_env *env, cnif_pid to, cnif_term msg, send_how how)
 }
 CNIF_EXPORT(send_raw, bool, cnif_pid, cnif_term, send_how)
 
+/* cnif_yield_due outside a yielding call's step: always false. */
+static bool yield_due_outside(cnif_env *env)
+{
+    return cnif_yield_due(env);
+}
+CNIF_EXPORT(yield_due_outside, bool)
+
 CNIF_MODULE(long_nif, NULL, NULL, NULL)
