@@ -64,7 +64,7 @@ defmodule Cnif do
       # erlang:load_nif/2 must be called from the module itself.
       defp __cnif_load__ do
         case Cnif.__path__(__MODULE__, @cnif_lib, @cnif_app) do
-          {:ok, path} -> Cnif.__loaded__(:erlang.load_nif(path, 0))
+          {:ok, path} -> :cnif.load_result(:erlang.load_nif(path, 0))
           error -> error
         end
       end
@@ -172,19 +172,6 @@ defmodule Cnif do
 
       found ->
         found
-    end
-  end
-
-  @doc false
-  # A load hook that fails sends its message to the loading process: erts
-  # itself reports only the hook's return code.
-  def __loaded__(:ok), do: :ok
-
-  def __loaded__({:error, {reason, _text}} = error) do
-    receive do
-      {:"$cnif_load_failed", message} -> {:error, {reason, :erlang.binary_to_list(message)}}
-    after
-      0 -> error
     end
   end
 end

@@ -1,8 +1,9 @@
-%% cnif -- finding a cnif NIF library. The loading itself happens in the
-%% on_load function cnif_transform generates, since erlang:load_nif/2 must
-%% be called from the module the library belongs to.
+%% cnif -- finding a cnif NIF library, and the result of loading it. The
+%% loading itself happens in the on_load function cnif_transform (or
+%% `use Cnif`) generates, since erlang:load_nif/2 must be called from the
+%% module the library belongs to.
 -module(cnif).
--export([priv_path/2]).
+-export([priv_path/2, load_result/1]).
 
 %% The path (without extension, as erlang:load_nif/2 wants it) of the
 %% library Lib for Module: in the priv/ directory next to the module's
@@ -32,4 +33,18 @@ beam_file(Module) ->
     case code:where_is_file(atom_to_list(Module) ++ ".beam") of
         non_existing -> code:which(Module);
         Beam -> Beam
+    end.
+
+%% What erlang:load_nif/2 returned, with the message a failed load or
+%% upgrade hook sent to this process in place of erts's text, which only
+%% gives the hook's return code.
+-spec load_result(ok | {error, {atom(), string()}}) ->
+          ok | {error, {atom(), string()}}.
+load_result(ok) ->
+    ok;
+load_result({error, {Reason, _Text}} = Error) ->
+    receive
+        {'$cnif_load_failed', Message} -> {error, {Reason, binary_to_list(Message)}}
+    after 0 ->
+        Error
     end.
