@@ -1,7 +1,9 @@
 %% cnif -- finding a cnif NIF library, and the result of loading it. The
 %% loading itself happens in the on_load function cnif_transform (or
 %% `use Cnif`) generates, since erlang:load_nif/2 must be called from the
-%% module the library belongs to.
+%% module the library belongs to. (cnif_transform spells load_result/1 out
+%% in the code it generates: the line numbers of its generated wrappers,
+%% which stack traces show, follow from that code's length.)
 -module(cnif).
 -export([priv_path/2, load_result/1]).
 

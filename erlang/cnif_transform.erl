@@ -55,11 +55,21 @@ attributes(Forms, Nifs, Line) ->
      {attribute, Line, on_load, {'$cnif_on_load', 0}}].
 
 functions(Module, Nifs, Lib, Line) ->
-    %% erlang:load_nif/2 must be called from the module itself.
+    %% erlang:load_nif/2 must be called from the module itself. A load hook
+    %% that fails sends its message to this process: erts itself only
+    %% reports the hook's return code.
     Source = [io_lib:format("'$cnif_on_load'() ->~n"
                             "    cnif_reporter:ensure_started(),~n"
                             "    case cnif:priv_path(~tw, ~tp) of~n"
-                            "        {ok, Path} -> cnif:load_result(erlang:load_nif(Path, []));~n"
+                            "        {ok, Path} ->~n"
+                            "            case erlang:load_nif(Path, []) of~n"
+                            "                ok -> ok;~n"
+                            "                {error, {Reason, _}} = Error ->~n"
+                            "                    receive {'$cnif_load_failed', Message} ->~n"
+                            "                        {error, {Reason, binary_to_list(Message)}}~n"
+                            "                    after 0 -> Error~n"
+                            "                    end~n"
+                            "            end;~n"
                             "        Error -> Error~n"
                             "    end.~n", [Module, Lib])
               | [wrapper(Module, F, A) || {F, A} <- Nifs]],
