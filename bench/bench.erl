@@ -217,7 +217,7 @@ index(X, [_ | Xs]) -> 1 + index(X, Xs).
 
 accepts(F, T) ->
     try F(T) of
-        {'$cnif_badarg', _, _, _} -> false;
+        {'$cnif_badarg', _, _, _, _} -> false;
         _ -> true
     catch
         error:badarg -> false

@@ -18,7 +18,7 @@ flood(_, _) -> erlang:nif_error(not_loaded).
 %% can tell the guard's cost from the wrapper's.
 add_wrapped(A, B) ->
     case add(A, B) of
-        {'$cnif_badarg', ArgNo, Path, Reason} ->
+        {'$cnif_badarg', _Secret, ArgNo, Path, Reason} ->
             erlang:error(badarg, [A, B],
                          [{error_info, #{module => cnif_error,
                                          cause => {ArgNo, Path, Reason}}}]);

@@ -64,7 +64,7 @@ defmodule Cnif do
       # erlang:load_nif/2 must be called from the module itself.
       defp __cnif_load__ do
         case Cnif.__path__(__MODULE__, @cnif_lib, @cnif_app) do
-          {:ok, path} -> :cnif.load_result(:erlang.load_nif(path, 0))
+          {:ok, path} -> :cnif.load_result(:erlang.load_nif(path, :cnif.load_info(__MODULE__, 0)))
           error -> error
         end
       end
@@ -86,13 +86,19 @@ defmodule Cnif do
       @nifs [{unquote(nif), unquote(length(args))}]
 
       # A bad argument comes back as a value (testing a tag costs less
-      # than a try); raise it as :badarg with EEP-54 error_info.
+      # than a try); raise it as :badarg with EEP-54 error_info if it
+      # carries the module's secret (see :cnif.load_info/2): a returned
+      # value of the same shape is just a value.
       def unquote(name)(unquote_splicing(args)) do
         case unquote(nif)(unquote_splicing(args)) do
-          {:"$cnif_badarg", arg_no, path, reason} ->
-            :erlang.error(:badarg, unquote(args),
-              error_info: %{module: Cnif.Error, cause: {arg_no, path, reason}}
-            )
+          {:"$cnif_badarg", secret, arg_no, path, reason} = result ->
+            if :cnif.is_report(__MODULE__, secret) do
+              :erlang.error(:badarg, unquote(args),
+                error_info: %{module: Cnif.Error, cause: {arg_no, path, reason}}
+              )
+            else
+              result
+            end
 
           result ->
             result

@@ -5,7 +5,7 @@
 %% in the code it generates: the line numbers of its generated wrappers,
 %% which stack traces show, follow from that code's length.)
 -module(cnif).
--export([priv_path/2, load_result/1]).
+-export([priv_path/2, load_result/1, load_info/2, is_report/2]).
 
 %% The path (without extension, as erlang:load_nif/2 wants it) of the
 %% library Lib for Module: in the priv/ directory next to the module's
@@ -50,3 +50,30 @@ load_result({error, {Reason, _Text}} = Error) ->
     after 0 ->
         Error
     end.
+
+%% The load info a cnif library is loaded with: UserInfo for its load or
+%% upgrade hook, and the module's secret. A NIF returns a bad-argument
+%% report as the value {'$cnif_badarg', Secret, ArgNo, Path, Reason}, and
+%% the generated wrapper raises only a report that carries the secret, so
+%% no value a NIF returns (a caller's own data, say) can pass for one.
+%% The secret is made once per module and node and kept across reloads:
+%% old and new code of the module share it.
+-spec load_info(module(), term()) -> {'$cnif_load', non_neg_integer(), term()}.
+load_info(Module, UserInfo) ->
+    Key = {cnif_secret, Module},
+    Secret = case persistent_term:get(Key, undefined) of
+                 undefined ->
+                     %% A small integer: a report carries it without a copy.
+                     S = rand:uniform(1 bsl 59) - 1,
+                     persistent_term:put(Key, S),
+                     S;
+                 S ->
+                     S
+             end,
+    {'$cnif_load', Secret, UserInfo}.
+
+%% Whether Secret is Module's: the value a NIF of Module returned is then a
+%% bad-argument report of cnif's, not a value that looks like one.
+-spec is_report(module(), term()) -> boolean().
+is_report(Module, Secret) ->
+    persistent_term:get({cnif_secret, Module}, undefined) =:= Secret.

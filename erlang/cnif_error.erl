@@ -27,7 +27,7 @@ format_error(_Reason, _Stacktrace) ->
 %% The text of one bad argument: the path, then why.
 -spec message(binary(), {expected, binary(), term()}
                       | {expected, binary(), term(), binary()}
-                      | binary()) -> string().
+                      | binary() | term()) -> string().
 message(Path, Reason) ->
     Why = case Reason of
               {expected, Expected, Got} ->
@@ -36,7 +36,11 @@ message(Path, Reason) ->
               {expected, Expected, _Got, GotText} ->
                   io_lib:format("expected ~ts, got ~ts", [Expected, GotText]);
               Text when is_binary(Text) ->
-                  text(Text)
+                  text(Text);
+              Other ->
+                  %% Not a report cnif made: print it rather than fail
+                  %% while formatting an error.
+                  io_lib:format("~0tP", [Other, ?GOT_DEPTH])
           end,
     lists:flatten(case Path of
                       <<>> -> Why;
@@ -56,8 +60,10 @@ got_format(_Got) ->
 
 %% A reason written by NIF code may hold bytes that are not UTF-8; print
 %% those as a binary rather than fail while formatting an error.
-text(Binary) ->
+text(Binary) when is_binary(Binary) ->
     case unicode:characters_to_list(Binary) of
         Chars when is_list(Chars) -> Chars;
         _ -> io_lib:format("~p", [Binary])
-    end.
+    end;
+text(Other) ->
+    io_lib:format("~0tP", [Other, ?GOT_DEPTH]).

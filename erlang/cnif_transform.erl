@@ -9,7 +9,8 @@
 %% listed F/A:
 %%   F_nif/A  the NIF itself (a stub until the library is loaded). It
 %%            returns a bad argument as the value
-%%            {'$cnif_badarg', ArgNo, Path, Reason}: call F/A instead;
+%%            {'$cnif_badarg', Secret, ArgNo, Path, Reason}: call F/A
+%%            instead;
 %%   F/A      the wrapper that raises that report as error:badarg with
 %%            EEP-54 error_info (see cnif_error).
 -module(cnif_transform).
@@ -62,7 +63,7 @@ functions(Module, Nifs, Lib, Line) ->
                             "    cnif_reporter:ensure_started(),~n"
                             "    case cnif:priv_path(~tw, ~tp) of~n"
                             "        {ok, Path} ->~n"
-                            "            case erlang:load_nif(Path, []) of~n"
+                            "            case erlang:load_nif(Path, cnif:load_info(~tw, [])) of~n"
                             "                ok -> ok;~n"
                             "                {error, {Reason, _}} = Error ->~n"
                             "                    receive {'$cnif_load_failed', Message} ->~n"
@@ -71,13 +72,15 @@ functions(Module, Nifs, Lib, Line) ->
                             "                    end~n"
                             "            end;~n"
                             "        Error -> Error~n"
-                            "    end.~n", [Module, Lib])
+                            "    end.~n", [Module, Lib, Module])
               | [wrapper(Module, F, A) || {F, A} <- Nifs]],
     parse(lists:flatten(Source), Line).
 
 %% The NIF returns a bad-argument report as a value (a tag test on the
 %% result costs less than a try): the wrapper raises it as badarg with
-%% error_info. Panics and raised terms pass through as exceptions.
+%% error_info, if it carries the module's secret (see cnif:load_info/2);
+%% a returned value of the same shape is just a value. Panics and raised
+%% terms pass through as exceptions.
 wrapper(Module, F, A) ->
     Args = string:join(["A" ++ integer_to_list(I) || I <- lists:seq(1, A)], ", "),
     Blanks = string:join(lists:duplicate(A, "_"), ", "),
@@ -85,15 +88,20 @@ wrapper(Module, F, A) ->
     io_lib:format(
       "~tw(~s) ->~n"
       "    case ~tw(~s) of~n"
-      "        {'$cnif_badarg', ArgNo, Path, Reason} ->~n"
-      "            erlang:error(badarg, [~s],~n"
-      "                         [{error_info, #{module => cnif_error,~n"
-      "                                         cause => {ArgNo, Path, Reason}}}]);~n"
+      "        {'$cnif_badarg', Secret, ArgNo, Path, Reason} = Result ->~n"
+      "            case cnif:is_report(~tw, Secret) of~n"
+      "                true ->~n"
+      "                    erlang:error(badarg, [~s],~n"
+      "                                 [{error_info, #{module => cnif_error,~n"
+      "                                                 cause => {ArgNo, Path, Reason}}}]);~n"
+      "                false ->~n"
+      "                    Result~n"
+      "            end;~n"
       "        Result ->~n"
       "            Result~n"
       "    end.~n"
       "~tw(~s) -> erlang:nif_error({not_loaded, ~tw}).~n",
-      [F, Args, Nif, Args, Args, Nif, Blanks, Module]).
+      [F, Args, Nif, Args, Module, Args, Nif, Blanks, Module]).
 
 %% Generated source is parsed form by form (the preprocessor has already
 %% run, so it names the module literally).

@@ -38,8 +38,10 @@
 **
 ** Each exported C function `name` is registered with the VM as `name_nif`;
 ** the generated wrapper `name` calls it. `name_nif` returns a bad argument
-** as the value {'$cnif_badarg', ArgNo, Path, Reason} (cheaper for the
-** wrapper to test than a try), which the wrapper raises; call `name`.
+** as the value {'$cnif_badarg', Secret, ArgNo, Path, Reason} (cheaper for
+** the wrapper to test than a try), which the wrapper raises; call `name`.
+** Secret is the module's (erlang/cnif.erl, load_info/2): a value the NIF
+** returns that merely looks like a report is returned as it is.
 ** Everything that can go wrong during the call (decoding, the body,
 ** encoding, building the exception, cleanup) ends as an Erlang exception,
 ** never as a crash:
@@ -422,6 +424,7 @@ _Noreturn void cnif__arg_fail(cnif_env *env, int index);
 typedef struct cnif_atoms {
     ERL_NIF_TERM ok, error, true_, false_, undefined, nil, badarg;
     ERL_NIF_TERM nif_panicked, message, phase, location, cnif_badarg, expected;
+    ERL_NIF_TERM cnif_load;
     ERL_NIF_TERM phases[CNIF_PHASE_COUNT];
 } cnif_atoms;
 extern cnif_atoms cnif__atoms;
@@ -1015,6 +1018,7 @@ typedef struct cnif_union {
     size_t count;
     ERL_NIF_TERM *tags; /* made at load */
     size_t kind_offset, kind_size;
+    size_t size; /* of the union type, to keep a decoded value */
 } cnif_union;
 
 bool cnif_union_decode(cnif_env *env, const cnif_union *desc,
@@ -1046,7 +1050,7 @@ void cnif_union_init(cnif_env *env, cnif_union *desc);
         static cnif_union desc = {#U, variants,                               \
                                   sizeof variants / sizeof *variants, tags,   \
                                   offsetof(U, kind_field),                    \
-                                  sizeof(((U *)0)->kind_field)};              \
+                                  sizeof(((U *)0)->kind_field), sizeof(U)};   \
         return &desc;                                                         \
     }                                                                         \
     CNIF__DESCRIBED_TYPE(U, cnif_union_init)                                  \

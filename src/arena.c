@@ -36,13 +36,10 @@ static void *cnif__alloc_chunk(cnif_env *env, size_t size)
 
     if (env->arena.chunks) {
         size_t last = (size_t)(env->arena.bump_end - env->arena.chunks->data);
-        if (last <= SIZE_MAX / 2)
-            capacity = last * 2;
+        capacity = last <= CNIF__SIZE_MAX / 2 ? last * 2 : CNIF__SIZE_MAX;
     }
     if (capacity < size)
         capacity = size;
-    if (capacity > SIZE_MAX - sizeof *chunk - alignof(cnif__chunk))
-        cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
     raw = enif_alloc(sizeof *chunk + capacity + alignof(cnif__chunk) - 1);
     if (!raw)
         cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
@@ -59,7 +56,7 @@ void *cnif_alloc(cnif_env *env, size_t size)
 {
     void *p;
 
-    if (size > SIZE_MAX - alignof(max_align_t))
+    if (size > CNIF__SIZE_MAX)
         cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
     size = cnif__round_up(size ? size : 1);
     if (size > (size_t)(env->arena.bump_end - env->arena.bump))

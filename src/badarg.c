@@ -24,6 +24,12 @@ bool cnif__decode_fail_got(cnif_env *env, ERL_NIF_TERM term,
 {
     if (cnif__settled(env))
         return false;
+    /* 0 is no term at all (an unset variable): putting it in the report
+    ** would hand the VM garbage. */
+    if (!term) {
+        term = cnif__atoms.undefined;
+        got_text = "no term (an unset ERL_NIF_TERM)";
+    }
     env->expected = expected;
     env->got = term;
     env->got_text = got_text;
@@ -71,6 +77,36 @@ bool cnif_decode_fail_reason(cnif_env *env, const char *fmt, ...)
     cnif__reason_v(env, fmt, ap);
     va_end(ap);
     return false;
+}
+
+void cnif__failure_save(cnif_env *env, cnif__failure *f)
+{
+    f->expected = env->expected;
+    f->got = env->got;
+    f->got_text = env->got_text;
+    f->reason = env->has_reason
+                    ? strcpy(cnif_alloc(env, strlen(env->message) + 1),
+                             env->message)
+                    : NULL;
+    f->path_len = env->path_len;
+    f->path_truncated = env->path_truncated;
+    f->path = cnif_alloc(env, env->path_len * sizeof *f->path);
+    memcpy(f->path, env->path, env->path_len * sizeof *f->path);
+}
+
+void cnif__failure_restore(cnif_env *env, const cnif__failure *f)
+{
+    if (cnif__settled(env))
+        return;
+    env->expected = f->expected;
+    env->got = f->got;
+    env->got_text = f->got_text;
+    env->has_reason = f->reason != NULL;
+    if (f->reason)
+        strcpy(env->message, f->reason);
+    env->path_len = f->path_len;
+    env->path_truncated = f->path_truncated;
+    memcpy(env->path, f->path, f->path_len * sizeof *f->path);
 }
 
 /* Segments arrive innermost first. Past CNIF_PATH_MAX the outer ones are
@@ -127,10 +163,29 @@ static size_t cnif__path_format(cnif_env *env, char *buf, size_t cap)
     return n < cap ? n : cap - 1;
 }
 
-/* {'$cnif_badarg', ArgNo, Path, Reason}, Reason being {expected, Expected,
-** Got}, {expected, Expected, Got, GotText} or a binary; the wrapper and
-** cnif_error format it lazily, only if someone prints it. */
-ERL_NIF_TERM cnif__badarg_term(cnif_env *env)
+/* The wrapper's secret; 0 (no wrapper can match it) until a load gives
+** one. A small integer, so a report needs no copy of it. */
+static uint64_t cnif__secret;
+
+ERL_NIF_TERM cnif__badarg_secret_take(ErlNifEnv *nif, ERL_NIF_TERM info)
+{
+    const ERL_NIF_TERM *items;
+    int arity;
+    ErlNifUInt64 secret;
+
+    if (enif_get_tuple(nif, info, &arity, &items) && arity == 3
+        && items[0] == cnif__atoms.cnif_load
+        && enif_get_uint64(nif, items[1], &secret)) {
+        cnif__secret = secret;
+        return items[2];
+    }
+    return info;
+}
+
+/* Reason is {expected, Expected, Got}, {expected, Expected, Got, GotText}
+** or a binary; the wrapper and cnif_error format it lazily, only if
+** someone prints it. */
+ERL_NIF_TERM cnif__badarg_term(cnif_env *env, bool to_wrapper)
 {
     ErlNifEnv *nif = env->reply_nif;
     char path[CNIF_MESSAGE_MAX];
@@ -158,6 +213,11 @@ ERL_NIF_TERM cnif__badarg_term(cnif_env *env)
     }
     if (!path_term || !reason)
         return cnif__atoms.badarg;
+    if (to_wrapper)
+        return enif_make_tuple5(nif, cnif__atoms.cnif_badarg,
+                                enif_make_uint64(nif, cnif__secret),
+                                enif_make_int(nif, env->badarg_argno),
+                                path_term, reason);
     return enif_make_tuple4(nif, cnif__atoms.cnif_badarg,
                             enif_make_int(nif, env->badarg_argno), path_term,
                             reason);

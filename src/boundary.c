@@ -22,11 +22,14 @@ void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
     env->job = NULL;
     env->yield = NULL;
     env->depth = 0;
+    env->argc = 0;
     env->outcome = CNIF__RETURNED;
     env->expected = NULL;
     env->has_reason = false;
     env->path_len = 0;
     env->path_truncated = false;
+    env->one_of_trying = 0;
+    env->one_of_memo = NULL;
     cnif__current = env;
 }
 
@@ -52,6 +55,7 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
     ERL_NIF_TERM volatile result = 0; /* read after a possible longjmp */
 
     cnif__guard_begin(&env, nif, CNIF_PHASE_DECODE);
+    env.argc = argc;
     if (CNIF__SETJMP(env.jump) == 0)
         result = invoke(&env, argc, argv);
     switch (cnif__guard_finish(&env)) {
@@ -62,7 +66,7 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
         ** badarg with error_info. A returned value costs the wrapper a tag
         ** test on success where a try would cost a catch frame. If the VM
         ** could not build the report, plain badarg is raised instead. */
-        result = cnif__badarg_term(&env);
+        result = cnif__badarg_term(&env, true);
         if (result == cnif__atoms.badarg)
             result = enif_make_badarg(nif);
         break;
@@ -81,6 +85,12 @@ bool cnif_try(cnif_env *outer, ERL_NIF_TERM (*fn)(cnif_env *, void *),
     bool returned;
 
     cnif__guard_begin(&env, outer->head.nif, outer->head.phase);
+    /* The nested guard is still part of the outer call: a job's
+    ** cancellation and a yielding slice's clock are the outer call's. */
+    env.job = outer->job;
+    env.yield = outer->yield;
+    env.slice_start = outer->slice_start;
+    env.argc = outer->argc;
     if (CNIF__SETJMP(env.jump) == 0)
         value = fn(&env, arg);
     returned = cnif__guard_finish(&env) == CNIF__RETURNED;
@@ -174,7 +184,12 @@ _Noreturn void cnif_raise_badarg(cnif_env *env, int argno, const char *fmt, ...)
     (void)env;
     env = cnif__target("cnif_raise_badarg");
     if (env->outcome != CNIF__RETURNED) /* from a cleanup: keep the report */
-        cnif__arg_fail(env, argno - 1);
+        cnif__unwind(env);
+    /* Checked before argno - 1 is computed: INT_MIN must not overflow. */
+    if (argno < 1 || argno > env->argc)
+        cnif_panic(env, "cnif_raise_badarg: argument %d does not exist: this "
+                        "call has %d argument%s", argno, env->argc,
+                   env->argc == 1 ? "" : "s");
     va_start(ap, fmt);
     cnif__reason_v(env, fmt, ap);
     va_end(ap);
@@ -220,7 +235,7 @@ ERL_NIF_TERM cnif__exception(cnif_env *env)
     case CNIF__RAISED:
         return env->raised;
     case CNIF__BADARG:
-        return cnif__badarg_term(env);
+        return cnif__badarg_term(env, false);
     case CNIF__PANICKED:
         return cnif__panic_term(env);
     case CNIF__RETURNED:

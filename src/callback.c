@@ -5,7 +5,7 @@
 
 bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
                        void (*body)(cnif_env *env, void *arg), void *arg,
-                       void (*on_failure)(cnif_env *failed, const char *what))
+                       cnif__failure_fn *on_failure)
 {
     cnif_env env;
     bool returned;
@@ -15,7 +15,7 @@ bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
         body(&env, arg);
     returned = cnif__guard_finish(&env) == CNIF__RETURNED;
     if (!returned)
-        on_failure(&env, what);
+        on_failure(&env, what, phase);
     cnif__guard_release(&env);
     return returned;
 }

@@ -13,18 +13,22 @@
 #define CNIF__ATOM_NATIVE_UTF8 1
 #endif
 
-/* The atom's name as NUL-terminated UTF-8 in buf; false if term is not an
-** atom (or, before OTP 26, not a Latin-1 one). */
-static bool cnif__atom_text(ErlNifEnv *nif, ERL_NIF_TERM term, char *buf)
+/* The atom's name as NUL-terminated UTF-8 in buf, and its length in
+** bytes; -1 if term is not an atom (or, before OTP 26, not a Latin-1 one).
+** An atom may hold NUL characters ('red\0x'), so the length, not strlen,
+** says where the name ends. */
+static int cnif__atom_text(ErlNifEnv *nif, ERL_NIF_TERM term, char *buf)
 {
 #ifdef CNIF__ATOM_NATIVE_UTF8
-    return enif_get_atom(nif, term, buf, CNIF__ATOM_BYTES, ERL_NIF_UTF8) > 0;
+    int n = enif_get_atom(nif, term, buf, CNIF__ATOM_BYTES, ERL_NIF_UTF8);
+    return n > 0 ? n - 1 : -1;
 #else
     unsigned char latin1[256];
+    char *start = buf;
     int n = enif_get_atom(nif, term, (char *)latin1, sizeof latin1,
                           ERL_NIF_LATIN1);
     if (n <= 0)
-        return false;
+        return -1;
     for (int i = 0; i < n - 1; i++) {
         if (latin1[i] < 0x80) {
             *buf++ = (char)latin1[i];
@@ -34,7 +38,7 @@ static bool cnif__atom_text(ErlNifEnv *nif, ERL_NIF_TERM term, char *buf)
         }
     }
     *buf = '\0';
-    return true;
+    return (int)(buf - start);
 #endif
 }
 
@@ -63,14 +67,16 @@ static int cnif__latin1(const char *name, char out[256])
 bool cnif_decode_cnif_atom(cnif_env *env, ERL_NIF_TERM term, cnif_atom *out)
 {
     char name[CNIF__ATOM_BYTES];
-    size_t size;
+    int len = cnif__atom_text(env->head.nif, term, name);
     char *copy;
 
-    if (!cnif__atom_text(env->head.nif, term, name))
+    if (len < 0)
         return cnif_decode_fail(env, term, "an atom");
-    size = strlen(name) + 1;
-    copy = cnif_alloc(env, size);
-    memcpy(copy, name, size);
+    /* A C string would cut the name at its first NUL: another atom. */
+    if (memchr(name, '\0', (size_t)len))
+        return cnif_decode_fail(env, term, "an atom without NUL characters");
+    copy = cnif_alloc(env, (size_t)len + 1);
+    memcpy(copy, name, (size_t)len + 1);
     *out = copy;
     return true;
 }
@@ -135,10 +141,12 @@ bool cnif_enum_decode(cnif_env *env, ERL_NIF_TERM term,
                       const cnif_enum_entry *table, int *out)
 {
     char name[CNIF__ATOM_BYTES];
+    int len = cnif__atom_text(env->head.nif, term, name);
 
-    if (cnif__atom_text(env->head.nif, term, name)) {
+    if (len >= 0) {
         for (const cnif_enum_entry *e = table; e->name; e++) {
-            if (strcmp(e->name, name) == 0) {
+            if (strlen(e->name) == (size_t)len
+                && memcmp(e->name, name, (size_t)len) == 0) {
                 *out = e->value;
                 return true;
             }

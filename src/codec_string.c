@@ -22,6 +22,10 @@ ERL_NIF_TERM cnif_encode_cnif_str(cnif_env *env, cnif_str value)
     if (value.size && !value.data)
         cnif_panic(env, "cannot encode a string of %zu bytes at NULL",
                    value.size);
+    /* Before the bytes are read for validation: such a size is a lie. */
+    if (value.size > CNIF__SIZE_MAX)
+        cnif_panic(env, "out of memory: cannot allocate a binary of %zu bytes",
+                   value.size);
     if (!value.term && !cnif_utf8_valid(value.data, value.size))
         cnif_panic(env, "cannot encode a string that is not valid UTF-8");
     return cnif_encode_cnif_bin(env, bin);

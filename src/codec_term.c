@@ -23,6 +23,12 @@ bool cnif__tuple_has(cnif_env *env, cnif_tuple tuple, int index)
 
     if (index >= 0 && index < tuple.arity)
         return true;
+    if (index < 0)
+        return cnif_decode_fail_reason(env, "tuple index %d is negative",
+                                       index);
+    /* A tuple assembled in C has no term yet: make one to show. */
+    if (!tuple.term && tuple.arity >= 0 && (tuple.items || !tuple.arity))
+        tuple.term = cnif_tuple_make(env, tuple.arity, tuple.items);
     expected = cnif_alloc(env, 64);
     snprintf(expected, 64, "a tuple of at least %d elements", index + 1);
     return cnif_decode_fail(env, tuple.term, expected);
@@ -30,6 +36,9 @@ bool cnif__tuple_has(cnif_env *env, cnif_tuple tuple, int index)
 
 ERL_NIF_TERM cnif_tuple_make(cnif_env *env, int n, const ERL_NIF_TERM *items)
 {
+    if (n < 0 || (n > 0 && !items))
+        cnif_panic(env, "cannot make a tuple of %d elements at %p", n,
+                   (const void *)items);
     return enif_make_tuple_from_array(env->head.nif, items, (unsigned)n);
 }
 
@@ -90,12 +99,39 @@ cnif_map cnif_map_put(cnif_env *env, cnif_map map, ERL_NIF_TERM key,
     return out;
 }
 
+/* A map of more than 32 keys is a hash trie, which erts builds by sorting
+** the keys with erts_qsort. Past 128 elements, erts_qsort seeds its pivot
+** from the scheduler's data, which is NULL on any other thread (a job's, a
+** thread of the user's): the VM crashes (erlang/otp#8208, from OTP
+** 23.3.4.15, 24.3.4.2 and 25.1 until the fix in 27.3). erts never sorts
+** when it puts a key into a trie, so off the schedulers a larger map is
+** made from its first 128 pairs and grows by puts. That costs about ten
+** times the time and leaves the replaced trie nodes in nif as garbage
+** until it is freed or sent, so the schedulers keep the one-step build. */
+#define CNIF__MAP_SORT_MAX 128
+
+bool cnif__map_make(ErlNifEnv *nif, const ERL_NIF_TERM *keys,
+                    const ERL_NIF_TERM *values, size_t n, ERL_NIF_TERM *out)
+{
+    size_t first = n, size;
+
+    if (n > CNIF__MAP_SORT_MAX && enif_thread_type() == ERL_NIF_THR_UNDEFINED)
+        first = CNIF__MAP_SORT_MAX;
+    if (!enif_make_map_from_arrays(nif, (ERL_NIF_TERM *)keys,
+                                   (ERL_NIF_TERM *)values, first, out))
+        return false;
+    for (size_t i = first; i < n; i++)
+        enif_make_map_put(nif, *out, keys[i], values[i], out);
+    /* A put replaces the value of a key it meets again: a duplicate shows
+    ** as a map smaller than n. */
+    return first == n || (enif_get_map_size(nif, *out, &size) && size == n);
+}
+
 cnif_map cnif_map_from_arrays(cnif_env *env, const ERL_NIF_TERM *keys,
                               const ERL_NIF_TERM *values, size_t n)
 {
     cnif_map out;
-    if (!enif_make_map_from_arrays(env->head.nif, (ERL_NIF_TERM *)keys,
-                                   (ERL_NIF_TERM *)values, n, &out.term))
+    if (!cnif__map_make(env->head.nif, keys, values, n, &out.term))
         cnif_panic(env, "cnif_map_from_arrays: duplicate keys");
     return out;
 }

@@ -64,26 +64,128 @@ static long cnif__kind_get(const cnif_union *d, const void *value)
     return (long)k8;
 }
 
-/* "an integer or a UTF-8 string": what each alternative expected. An
-** alternative that failed below the top of the term (a path was recorded)
-** recognised the term, by its record tag, struct module or keys, and
-** rejected a part of it: its own report says more, so it is the one made,
-** by decoding with it again. */
-static bool cnif__one_of_decode(cnif_env *env, const cnif_union *d,
-                                ERL_NIF_TERM term, void *out)
+/* --- One-of memo -----------------------------------------------------------
+** Trying alternatives in turn is backtracking: an alternative may decode a
+** large part of the term before it fails, and the next one decodes that
+** part again. A one-of nested in the part then runs once per try of every
+** one-of above it, which is exponential in the nesting (expr = int |
+** [expr]). So a one-of decoded while an outer one-of is trying an
+** alternative keeps its outcome, the value or the failure, under (its
+** descriptor, the term, the nesting depth: the depth bound can make the
+** same term fail deeper down), and a second visit reuses it. Each part of
+** the term is then decoded at most once per alternative of the one-of
+** right above it: linear in the size of the term. A one-of with no one-of
+** around it keeps nothing, which is the common case. */
+typedef struct cnif__memo_entry {
+    const cnif_union *desc; /* NULL: a free slot */
+    ERL_NIF_TERM term;
+    unsigned depth;
+    void *value;              /* the decoded value, or NULL */
+    cnif__failure *failure; /* the failure, or NULL */
+} cnif__memo_entry;
+
+typedef struct cnif__one_of_memo {
+    cnif__memo_entry *slots;
+    size_t cap, len; /* cap is a power of two */
+} cnif__one_of_memo;
+
+static size_t cnif__memo_hash(const cnif_union *d, ERL_NIF_TERM term,
+                              unsigned depth)
 {
-    size_t size = 1, inside = d->count;
-    const char **expected = cnif_alloc(env, d->count * sizeof *expected);
+    uint64_t h = ((uint64_t)(uintptr_t)d ^ (uint64_t)term * 0x9E3779B97F4A7C15u)
+                 + depth;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The slot of (d, term, depth): its entry, or the free slot to fill. */
+static cnif__memo_entry *cnif__memo_slot(cnif__one_of_memo *m,
+                                         const cnif_union *d,
+                                         ERL_NIF_TERM term, unsigned depth)
+{
+    size_t i = cnif__memo_hash(d, term, depth) & (m->cap - 1);
+    while (m->slots[i].desc
+           && !(m->slots[i].desc == d && m->slots[i].term == term
+                && m->slots[i].depth == depth))
+        i = (i + 1) & (m->cap - 1);
+    return &m->slots[i];
+}
+
+/* A free slot for (d, term, depth), the table grown to stay half empty. */
+static cnif__memo_entry *cnif__memo_add(cnif_env *env, const cnif_union *d,
+                                        ERL_NIF_TERM term)
+{
+    cnif__one_of_memo *m = env->one_of_memo;
+    cnif__memo_entry *e;
+
+    if (!m) {
+        m = env->one_of_memo = cnif_alloc(env, sizeof *m);
+        *m = (cnif__one_of_memo){0};
+    }
+    if (2 * (m->len + 1) > m->cap) {
+        cnif__one_of_memo old = *m;
+        m->cap = old.cap ? old.cap * 2 : 64;
+        m->slots = cnif_alloc(env, m->cap * sizeof *m->slots);
+        memset(m->slots, 0, m->cap * sizeof *m->slots);
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.slots[i].desc)
+                *cnif__memo_slot(m, old.slots[i].desc, old.slots[i].term,
+                                 old.slots[i].depth) = old.slots[i];
+    }
+    m->len++;
+    e = cnif__memo_slot(m, d, term, env->depth);
+    *e = (cnif__memo_entry){d, term, env->depth, NULL, NULL};
+    return e;
+}
+
+/* --- One-of decoding ------------------------------------------------------ */
+
+/* "an integer or a UTF-8 string": what each alternative expected, each
+** phrase once ("a map or a map" says nothing). */
+static const char *cnif__one_of_expected(cnif_env *env, const cnif_union *d,
+                                         const char **expected)
+{
+    size_t size = 1;
     char *text, *p;
+
+    for (size_t i = 0; i < d->count; i++)
+        size += strlen(expected[i]) + 4;
+    text = p = cnif_alloc(env, size);
+    *p = '\0';
+    for (size_t i = 0; i < d->count; i++) {
+        size_t j = 0;
+        while (j < i && strcmp(expected[j], expected[i]) != 0)
+            j++;
+        if (j == i)
+            p = stpcpy(stpcpy(p, p > text ? " or " : ""), expected[i]);
+    }
+    return text;
+}
+
+/* Try the alternatives in order. An alternative that failed below the top
+** of the term (a path was recorded) recognised the term, by its record
+** tag, struct module or keys, and rejected a part of it: its report says
+** more than the list of expectations, so it is the one kept. */
+static bool cnif__one_of_try(cnif_env *env, const cnif_union *d,
+                             ERL_NIF_TERM term, void *out)
+{
+    const char **expected = cnif_alloc(env, d->count * sizeof *expected);
+    cnif__failure *inside = NULL;
 
     for (size_t i = 0; i < d->count; i++) {
         const cnif_variant *v = &d->variants[i];
-        if (v->decode(env, term, (char *)out + v->offset)) {
+        bool decoded;
+
+        env->one_of_trying++;
+        decoded = v->decode(env, term, (char *)out + v->offset);
+        env->one_of_trying--;
+        if (decoded) {
             cnif__kind_set(d, out, v->kind);
             return true;
         }
-        if (inside == d->count && env->path_len > 0)
-            inside = i;
+        if (!inside && env->path_len > 0) {
+            inside = cnif_alloc(env, sizeof *inside);
+            cnif__failure_save(env, inside);
+        }
         /* A reason is in env->message, which the next alternative's
         ** failure overwrites: keep a copy. */
         if (env->has_reason)
@@ -91,22 +193,43 @@ static bool cnif__one_of_decode(cnif_env *env, const cnif_union *d,
                                  env->message);
         else
             expected[i] = env->expected ? env->expected : "a valid value";
-        size += strlen(expected[i]) + 4;
     }
-    if (inside < d->count)
-        return d->variants[inside].decode(
-            env, term, (char *)out + d->variants[inside].offset);
-    text = p = cnif_alloc(env, size);
-    *p = '\0';
-    for (size_t i = 0; i < d->count; i++) {
-        /* "a map or a map" says nothing: each phrase once. */
-        size_t j = 0;
-        while (j < i && strcmp(expected[j], expected[i]) != 0)
-            j++;
-        if (j == i)
-            p = stpcpy(stpcpy(p, p > text ? " or " : ""), expected[i]);
+    if (inside) {
+        cnif__failure_restore(env, inside);
+        return false;
     }
-    return cnif_decode_fail(env, term, text);
+    return cnif_decode_fail(env, term, cnif__one_of_expected(env, d, expected));
+}
+
+static bool cnif__one_of_decode(cnif_env *env, const cnif_union *d,
+                                ERL_NIF_TERM term, void *out)
+{
+    cnif__memo_entry *e;
+    bool decoded;
+
+    if (!env->one_of_trying)
+        return cnif__one_of_try(env, d, term, out);
+    if (env->one_of_memo) {
+        e = cnif__memo_slot(env->one_of_memo, d, term, env->depth);
+        if (e->desc && e->value) {
+            memcpy(out, e->value, d->size);
+            return true;
+        }
+        if (e->desc) {
+            cnif__failure_restore(env, e->failure);
+            return false;
+        }
+    }
+    decoded = cnif__one_of_try(env, d, term, out);
+    /* Added after the try: the table may have grown during it. */
+    e = cnif__memo_add(env, d, term);
+    if (decoded) {
+        e->value = memcpy(cnif_alloc(env, d->size), out, d->size);
+    } else {
+        e->failure = cnif_alloc(env, sizeof *e->failure);
+        cnif__failure_save(env, e->failure);
+    }
+    return decoded;
 }
 
 /* "one of empty, {circle, _}, {rect, _}". */

@@ -20,6 +20,11 @@
 #define CNIF_PATH_MAX 32
 #endif
 
+/* The largest size cnif asks erts for, for a binary or a resource. erts
+** counts a binary's bits in a word and adds headers to every size, which
+** must not wrap; above this no allocation could succeed anyway. */
+#define CNIF__SIZE_MAX (SIZE_MAX >> 4)
+
 /* The guard's jump. __builtin_setjmp saves three words and is inline;
 ** glibc's _setjmp goes through the PLT and mangles every saved pointer,
 ** which bench/ measured as most of the guard's cost (1.2x a raw call
@@ -85,6 +90,7 @@ struct cnif_env {
     ** env: the report must still be a term of the calling process. */
     ErlNifEnv *reply_nif;
     unsigned depth;
+    int argc; /* the NIF's arity, for cnif_raise_badarg; 0 with no caller */
 
     /* The outcome, and what the exception is built from. */
     cnif__outcome outcome;
@@ -105,7 +111,26 @@ struct cnif_env {
     cnif__segment path[CNIF_PATH_MAX];
 
     char message[CNIF_MESSAGE_MAX]; /* panic message or decode reason */
+
+    /* One-of decoding (codec_union.c): how many alternatives are being
+    ** tried around the current decoder, and what one-ofs inside them
+    ** decoded, so that trying the next alternative never decodes the same
+    ** part of the term twice. */
+    unsigned one_of_trying;
+    struct cnif__one_of_memo *one_of_memo;
 };
+
+/* A recorded decode failure, kept aside while other alternatives are
+** tried and put back if it is the one to report (badarg.c). */
+typedef struct cnif__failure {
+    const char *expected, *got_text, *reason;
+    ERL_NIF_TERM got;
+    cnif__segment *path;
+    unsigned path_len;
+    bool path_truncated;
+} cnif__failure;
+void cnif__failure_save(cnif_env *env, cnif__failure *failure);
+void cnif__failure_restore(cnif_env *env, const cnif__failure *failure);
 
 /* Enter and leave a guard (boundary.c). cnif__guard_finish runs the
 ** cleanups and releases the call's memory; cnif__exception builds the term
@@ -141,8 +166,15 @@ void cnif__reason_v(cnif_env *env, const char *fmt, va_list ap);
 ** (boundary.c). */
 ERL_NIF_TERM cnif__text(ErlNifEnv *nif, const char *text, size_t size);
 
-/* The bad-argument report term (badarg.c). */
-ERL_NIF_TERM cnif__badarg_term(cnif_env *env);
+/* The bad-argument report term (badarg.c):
+**     {'$cnif_badarg', ArgNo, Path, Reason}, or, returned to a generated
+**     wrapper, {'$cnif_badarg', Secret, ArgNo, Path, Reason}.
+** Secret is the integer the wrapper's module passed in its load info,
+** {'$cnif_load', Secret, UserInfo} (see erlang/cnif.erl): a value the NIF
+** returns cannot pass for a report without it. cnif__badarg_secret_take
+** keeps it and gives UserInfo (info itself if it has no secret). */
+ERL_NIF_TERM cnif__badarg_term(cnif_env *env, bool to_wrapper);
+ERL_NIF_TERM cnif__badarg_secret_take(ErlNifEnv *nif, ERL_NIF_TERM info);
 
 /* The existing atom named by UTF-8 text; false if there is none. Never
 ** creates one (codec_atom.c). */
@@ -152,11 +184,15 @@ bool cnif__atom_existing(ErlNifEnv *nif, const char *name, ERL_NIF_TERM *atom);
 void cnif__atoms_init(ErlNifEnv *nif);
 
 /* Run body(env, arg) under a guard of its own; on failure call
-** on_failure(failed_env, what) before the guard is released. Returns
-** whether body returned normally (callback.c). */
+** on_failure(failed_env, what, phase) before the guard is released: phase
+** is the one the guard began in (the callback's), which a panic in one of
+** its cleanups no longer shows. Returns whether body returned normally
+** (callback.c). */
+typedef void cnif__failure_fn(cnif_env *failed, const char *what,
+                              cnif_phase phase);
 bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
                        void (*body)(cnif_env *env, void *arg), void *arg,
-                       void (*on_failure)(cnif_env *failed, const char *what));
+                       cnif__failure_fn *on_failure);
 
 /* Open the resource types of cnif's own machinery, at load and upgrade
 ** (yield.c, job.c), and stop the job threads at unload (job.c). */
@@ -178,8 +214,12 @@ const char *cnif__phase_name(cnif_phase phase);
 ** cnif_reporter process (stderr if none runs); a load or upgrade hook's to
 ** the loading process, which the generated on_load turns into the
 ** {error, {load, Message}} of erlang:load_nif. */
-void cnif__report_callback_failure(cnif_env *failed, const char *what);
-void cnif__report_load_failure(cnif_env *failed, const char *what);
+cnif__failure_fn cnif__report_callback_failure, cnif__report_load_failure;
 void cnif__report_load_rc(ErlNifEnv *nif, const char *what, int rc);
+
+/* A map of n keys and values, false if a key repeats; safe on any thread,
+** unlike enif_make_map_from_arrays (codec_term.c). */
+bool cnif__map_make(ErlNifEnv *nif, const ERL_NIF_TERM *keys,
+                    const ERL_NIF_TERM *values, size_t n, ERL_NIF_TERM *out);
 
 #endif

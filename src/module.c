@@ -44,6 +44,7 @@ void cnif__atoms_init(ErlNifEnv *nif)
     a->phase = enif_make_atom(nif, "phase");
     a->location = enif_make_atom(nif, "location");
     a->cnif_badarg = enif_make_atom(nif, "$cnif_badarg");
+    a->cnif_load = enif_make_atom(nif, "$cnif_load");
     a->expected = enif_make_atom(nif, "expected");
     for (int i = 0; i < CNIF_PHASE_COUNT; i++)
         a->phases[i] = enif_make_atom(nif, cnif__phase_names[i]);
@@ -53,6 +54,7 @@ typedef struct cnif__hook_args {
     void **priv, **old_priv;
     ERL_NIF_TERM info;
     int rc;
+    bool jobs_open; /* this load counts in the job pool's instances */
 } cnif__hook_args;
 
 /* Defined types first (their atoms and resource types), then the user's
@@ -64,6 +66,7 @@ static void cnif__load_body(cnif_env *env, void *arg)
 
     cnif__yield_open(env);
     cnif__job_open(env);
+    a->jobs_open = true;
     for (const cnif__type_init *init = m->types; init < m->types_end; init++)
         (*init)(env);
     if (env->head.phase == CNIF_PHASE_LOAD && m->load)
@@ -75,16 +78,24 @@ static void cnif__load_body(cnif_env *env, void *arg)
 static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
                            ERL_NIF_TERM info, cnif_phase phase)
 {
-    cnif__hook_args args = {priv, old_priv, info, 0};
+    cnif__hook_args args = {priv, old_priv, info, 0, false};
     const char *what = phase == CNIF_PHASE_LOAD ? "load hook" : "upgrade hook";
+    int rc = -1;
 
     cnif__atoms_init(nif);
-    if (!cnif__run_guarded(nif, phase, what, cnif__load_body, &args,
-                           cnif__report_load_failure))
-        return -1;
-    if (args.rc != 0)
-        cnif__report_load_rc(nif, what, args.rc);
-    return args.rc;
+    args.info = cnif__badarg_secret_take(nif, info);
+    if (cnif__run_guarded(nif, phase, what, cnif__load_body, &args,
+                          cnif__report_load_failure)) {
+        rc = args.rc;
+        if (rc != 0)
+            cnif__report_load_rc(nif, what, rc);
+    }
+    /* erts never unloads a library that failed to load: give back its share
+    ** of the job pool, or the pool would outlive the last real unload with
+    ** its threads (the same shared object, loaded again, shares it). */
+    if (rc != 0 && args.jobs_open)
+        cnif__job_close();
+    return rc;
 }
 
 static int cnif__load(ErlNifEnv *nif, void **priv, ERL_NIF_TERM info)

@@ -24,7 +24,8 @@ static void cnif__describe(cnif_env *failed, char *buf, size_t size)
         snprintf(buf, size, "raised an exception (callbacks cannot raise)");
 }
 
-void cnif__report_callback_failure(cnif_env *failed, const char *what)
+void cnif__report_callback_failure(cnif_env *failed, const char *what,
+                                   cnif_phase callback)
 {
     ErlNifEnv *nif = failed->head.nif;
     ErlNifEnv *msg_env = enif_alloc_env();
@@ -42,7 +43,7 @@ void cnif__report_callback_failure(cnif_env *failed, const char *what)
     keys[1] = enif_make_atom(msg_env, "module");
     values[1] = enif_make_atom(msg_env, cnif__module_name());
     keys[2] = enif_make_atom(msg_env, "callback");
-    values[2] = enif_make_copy(msg_env, cnif__atoms.phases[failed->head.phase]);
+    values[2] = enif_make_copy(msg_env, cnif__atoms.phases[callback]);
     keys[3] = enif_make_atom(msg_env, "resource");
     values[3] = what ? cnif__report_text(msg_env, what)
                      : enif_make_atom(msg_env, "undefined");
@@ -66,7 +67,7 @@ void cnif__report_callback_failure(cnif_env *failed, const char *what)
     enif_free_env(msg_env);
     cnif__describe(failed, text, sizeof text);
     fprintf(stderr, "cnif: %s: %s callback%s%s %s\n", cnif__module_name(),
-            cnif__phase_name(failed->head.phase), what ? " of " : "",
+            cnif__phase_name(callback), what ? " of " : "",
             what ? what : "", text);
 }
 
@@ -82,8 +83,10 @@ static void cnif__send_load_failure(ErlNifEnv *nif, const char *text)
     fprintf(stderr, "%s\n", text);
 }
 
-void cnif__report_load_failure(cnif_env *failed, const char *what)
+void cnif__report_load_failure(cnif_env *failed, const char *what,
+                               cnif_phase hook)
 {
+    (void)hook; /* what already names the hook */
     char detail[CNIF_MESSAGE_MAX + 300], text[CNIF_MESSAGE_MAX + 400];
     cnif__describe(failed, detail, sizeof detail);
     snprintf(text, sizeof text, "cnif: %s %s", what, detail);

@@ -28,6 +28,25 @@ static void cnif__release_slot(void *arg)
         enif_release_resource(*slot);
 }
 
+/* erts aborts the VM when it cannot allocate a resource. A large one is
+** first tried with an allocator that reports failure: if that cannot get
+** the memory, neither could erts. Small ones are not worth the probe. */
+#define CNIF__RESOURCE_PROBE_MIN (1 << 16)
+static void *cnif__resource_alloc_checked(ErlNifResourceType *type,
+                                          size_t size)
+{
+    void *probe;
+
+    if (size > CNIF__SIZE_MAX)
+        return NULL;
+    if (size >= CNIF__RESOURCE_PROBE_MIN) {
+        if (!(probe = enif_alloc(size)))
+            return NULL;
+        enif_free(probe);
+    }
+    return enif_alloc_resource(type, size);
+}
+
 void *cnif_resource_alloc(cnif_env *env, cnif_resource_type *rt, size_t size)
 {
     /* The call's reference is released through a slot registered before
@@ -39,10 +58,10 @@ void *cnif_resource_alloc(cnif_env *env, cnif_resource_type *rt, size_t size)
     if (!rt->type)
         cnif_panic(env, "resource type %s is not open: the library was not "
                         "loaded through CNIF_MODULE", rt->name);
-    *slot = enif_alloc_resource(rt->type, size);
+    *slot = cnif__resource_alloc_checked(rt->type, size);
     if (!*slot)
-        cnif_panic(env, "out of memory: cannot allocate a %s resource",
-                   rt->name);
+        cnif_panic(env, "out of memory: cannot allocate a %s resource of "
+                        "%zu bytes", rt->name, size);
     memset(*slot, 0, size);
     return *slot;
 }

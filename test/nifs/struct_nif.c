@@ -423,7 +423,7 @@ static void bad_declaration(cnif_env *env, cnif_atom which)
     static const cnif_variant variants[] = {{"v", 0, 0, NULL, NULL}};
     cnif_struct s = {.name = "bad", .size = 16, .fields = fields, .count = 1,
                      .atoms = atoms};
-    cnif_union u = {"bad_union", variants, 1, tags, 0, 3};
+    cnif_union u = {"bad_union", variants, 1, tags, 0, 3, 8};
 
     if (strcmp(which, "duplicate_key") == 0) {
         s.count = 2;
