@@ -13,7 +13,7 @@
 **
 ** The counters are reached through a static pointer each version sets in
 ** its hooks, not through cnif_priv: on a job's thread that crashes the VM
-** (see /work/findings/matrix.md).
+** (enif_priv_data of the job's own env; a known defect).
 **
 ** Every deliberate panic sits on a line marked "site:NAME"; soak.erl looks
 ** the marker up to know the exact location it must see. */
