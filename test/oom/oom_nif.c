@@ -138,6 +138,15 @@ static int64_t map_sum(cnif_env *env, cnif_map map)
 }
 CNIF_EXPORT(map_sum, int64_t, cnif_map)
 
+/* The same after pad bytes of call-scoped memory: some pad puts the end of
+** a chunk between the iterator's creation and its cleanup's registration. */
+static int64_t map_sum_padded(cnif_env *env, cnif_map map, size_t pad)
+{
+    memset(cnif_alloc(env, pad), 0, pad);
+    return map_sum(env, map);
+}
+CNIF_EXPORT(map_sum_padded, int64_t, cnif_map, size_t)
+
 /* A user codec built on the map codec: the value under the atom key
 ** `size` (a missing key is a bad argument, its message made in call-scoped
 ** memory). */

@@ -6,7 +6,7 @@
             echo_cnif_str/1, echo_cnif_cstr/1, echo_cnif_value/1,
             echo_cnif_array_cnif_cstr/1, echo_cnif_array_cnif_array_int64_t/1,
             echo_color/1, bin_reverse/1, bin_repeat/2, bin_sub/3, echo_pair/1,
-            map_build/1, map_from_pairs/1, map_sum/1, echo_sized/1,
+            map_build/1, map_from_pairs/1, map_sum/1, map_sum_padded/2, echo_sized/1,
             echo_point/1, echo_point_rec/1, echo_point_ex/1, echo_point_tup/1,
             echo_cnif_array_point/1, echo_cnif_array_shape/1,
             echo_cnif_array_id/1, echo_maybe_point/1, echo_str_result/1,

@@ -17,9 +17,9 @@
 **
 ** Arming: oom_arm(N, Sticky) from Erlang right before the call under test
 ** and oom_disarm() right after; N = 0 only counts and records each call's
-** kind and caller (the trace). A library loaded with CNIF_OOM_ARM=N[s] in
-** the environment is armed from its first call (the load hook's); when it
-** is unloaded it appends its state to the file named by CNIF_OOM_REPORT.
+** kind and caller (the trace). A library can also be armed from the moment
+** it is mapped, before its load hook, and report when it is unmapped (see
+** the end of this file).
 **
 ** Nothing here calls a wrapped function except through __real_, so the
 ** control NIFs never count themselves. */
@@ -46,7 +46,7 @@
 typedef enum oom_kind { OOM_KINDS(OOM_KIND_ENUM) K_COUNT } oom_kind;
 static const char *const kind_names[K_COUNT] = {OOM_KINDS(OOM_KIND_NAME)};
 
-#define OOM_LIVE(X) X(mem) X(bin) X(env) X(res) X(iter) X(thread) X(mutex) X(cond)
+#define OOM_LIVE(X) X(mem) X(bin) X(env) X(res) X(iter) X(thread) X(mutex) X(condvar)
 #define OOM_LIVE_ENUM(k) L_##k,
 #define OOM_LIVE_NAME(k) #k,
 typedef enum live_kind { OOM_LIVE(OOM_LIVE_ENUM) L_COUNT } live_kind;
@@ -102,7 +102,6 @@ static void arm(long target, bool sticky)
     oom.sticky = sticky;
     atomic_store(&oom.seen, 0);
     atomic_store(&oom.fired, 0);
-    atomic_store(&oom.fired_kind, -1);
     atomic_store(&oom.armed, true);
 }
 
@@ -315,23 +314,23 @@ WRAP(int, pthread_key_create, (pthread_key_t *key, void (*destructor)(void *)))
 }
 
 /* A lock or condition variable is live from its init to its destroy. */
-#define COUNTED(obj, T, Attr)                                                 \
+#define COUNTED(obj, T, Attr, what)                                               \
     WRAP(int, pthread_##obj##_init, (T * p, const Attr *attr))                \
     {                                                                         \
         int rc = FAIL(pthread_##obj##_init)                                   \
                      ? ENOMEM                                                 \
                      : __real_pthread_##obj##_init(p, attr);                  \
         if (rc == 0)                                                          \
-            up(L_##obj);                                                      \
+            up(what);                                                         \
         return rc;                                                            \
     }                                                                         \
     WRAP(int, pthread_##obj##_destroy, (T * p))                               \
     {                                                                         \
-        down(L_##obj);                                                        \
+        down(what);                                                           \
         return __real_pthread_##obj##_destroy(p);                             \
     }
-COUNTED(mutex, pthread_mutex_t, pthread_mutexattr_t)
-COUNTED(cond, pthread_cond_t, pthread_condattr_t)
+COUNTED(mutex, pthread_mutex_t, pthread_mutexattr_t, L_mutex)
+COUNTED(cond, pthread_cond_t, pthread_condattr_t, L_condvar)
 
 /* Only dlopen: cnif's threads drop their hold on the library with libc's
 ** dlclose after leaving its code, which must stay libc's own. */
@@ -402,13 +401,13 @@ CNIF_EXPORT(oom_arm, void, int64_t, bool)
 static cnif_term oom_disarm(cnif_env *env)
 {
     ErlNifEnv *nif = cnif_nif_env(env);
-    int kind;
+    long fired;
 
     atomic_store(&oom.armed, false);
-    kind = atomic_load(&oom.fired_kind);
-    return enif_make_tuple3(nif, enif_make_long(nif, atomic_load(&oom.seen)),
-                            enif_make_long(nif, atomic_load(&oom.fired)),
-                            enif_make_atom(nif, kind < 0 ? "none" : kind_names[kind]));
+    fired = atomic_load(&oom.fired);
+    return enif_make_tuple3(
+        nif, enif_make_long(nif, atomic_load(&oom.seen)), enif_make_long(nif, fired),
+        enif_make_atom(nif, fired ? kind_names[atomic_load(&oom.fired_kind)] : "none"));
 }
 CNIF_EXPORT(oom_disarm, cnif_term)
 
@@ -445,32 +444,43 @@ static cnif_term oom_live(cnif_env *env)
 }
 CNIF_EXPORT(oom_live, cnif_term)
 
-/* --- Arming a library from its load, reporting at its unload ----------------- */
+/* --- Arming a library from its load, reporting at its unload ----------------
+** A copy of the library at PATH is armed when it is mapped if PATH.arm
+** holds "N" or "Ns" (sticky), and writes its state to PATH.report when it
+** is unmapped, as one Erlang term:
+**     {Seen, Fired, FiredKind, [{What, LiveCount}]}.
+** (Files, not the environment: os:putenv does not reach getenv.) */
+static char report_path[4096];
 
 __attribute__((constructor)) static void oom_arm_at_load(void)
 {
-    const char *spec = getenv("CNIF_OOM_ARM");
-    char *end;
+    Dl_info self;
+    char path[sizeof report_path];
     long target;
-
-    if (!spec)
-        return;
-    target = strtol(spec, &end, 10);
-    arm(target, *end == 's');
-}
-
-/* One line the test reads back as an Erlang term:
-**   {Seen, Fired, FiredKind, [{What, Count}]}. */
-__attribute__((destructor)) static void oom_report_at_unload(void)
-{
-    const char *path = getenv("CNIF_OOM_REPORT");
-    int kind = atomic_load(&oom.fired_kind);
+    char sticky = 0;
     FILE *f;
 
-    if (!path || !(f = fopen(path, "a")))
+    if (!dladdr((void *)oom_arm_at_load, &self) || !self.dli_fname)
         return;
-    fprintf(f, "{%ld, %ld, %s, [", atomic_load(&oom.seen),
-            atomic_load(&oom.fired), kind < 0 ? "none" : kind_names[kind]);
+    snprintf(path, sizeof path, "%s.arm", self.dli_fname);
+    if (!(f = fopen(path, "r")))
+        return;
+    if (fscanf(f, "%ld%c", &target, &sticky) >= 1) {
+        snprintf(report_path, sizeof report_path, "%s.report", self.dli_fname);
+        arm(target, sticky == 's');
+    }
+    fclose(f);
+}
+
+__attribute__((destructor)) static void oom_report_at_unload(void)
+{
+    long fired = atomic_load(&oom.fired);
+    FILE *f;
+
+    if (!report_path[0] || !(f = fopen(report_path, "w")))
+        return;
+    fprintf(f, "{%ld, %ld, %s, [", atomic_load(&oom.seen), fired,
+            fired ? kind_names[atomic_load(&oom.fired_kind)] : "none");
     for (int i = 0; i < L_COUNT; i++)
         fprintf(f, "%s{%s, %ld}", i ? ", " : "", live_names[i],
                 atomic_load(&live[i]));
