@@ -118,10 +118,17 @@ typedef enum cnif_phase {
     CNIF_PHASE_COUNT
 } cnif_phase;
 
+/* Where a NIF was exported, for the panics cnif raises on its behalf. */
+typedef struct cnif__site {
+    const char *file;
+    int line;
+} cnif__site;
+
 /* The public head of every cnif_env. The rest of the struct is private. */
 struct cnif__env_head {
     ErlNifEnv *nif;
     cnif_phase phase;
+    const cnif__site *site; /* the NIF's export site, or NULL */
 };
 
 /* The erl_nif environment of this call, for direct enif_* calls. Terms made
@@ -210,6 +217,7 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
     CNIF_EXPORT_AS_FLAGS(erl_name, fn, 0, __VA_ARGS__)
 
 #define CNIF_EXPORT_AS_FLAGS(erl_name, fn, flags, ...)                        \
+    CNIF__SITE(erl_name)                                                      \
     static ERL_NIF_TERM cnif__invoke_##erl_name(cnif_env *env, int argc,      \
                                                 const ERL_NIF_TERM argv[])    \
     {                                                                         \
@@ -223,6 +231,7 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 #define CNIF_EXPORT_RAW(name, arity) CNIF_EXPORT_RAW_FLAGS(name, arity, 0)
 
 #define CNIF_EXPORT_RAW_FLAGS(name, arity, flags)                             \
+    CNIF__SITE(name)                                                          \
     static ERL_NIF_TERM cnif__invoke_##name(cnif_env *env, int argc,          \
                                             const ERL_NIF_TERM argv[])        \
     {                                                                         \
@@ -285,7 +294,8 @@ ErlNifEntry *cnif_module_entry(const cnif_module *module);
 ** CNIF_EXPORT generates; not for direct use. */
 ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
                        ERL_NIF_TERM (*invoke)(cnif_env *, int,
-                                              const ERL_NIF_TERM[]));
+                                              const ERL_NIF_TERM[]),
+                       const cnif__site *site);
 
 /* ------------------------------------------------------------------------
 ** 4. THE BOUNDARY
@@ -303,7 +313,13 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
 /* End the call with error:{nif_panicked, #{message => Msg, phase => Phase,
 ** location => <<"file.c:LINE">>}}, where Msg is the printf-style message
 ** (truncated to CNIF_MESSAGE_MAX - 1 bytes) and Phase the current phase.
-** env may be NULL: the innermost guard of this thread is used. */
+** env may be NULL: the innermost guard of this thread is used.
+**
+** cnif's own panics (out of memory, a view past its binary, a NaN to
+** encode...) are located in the user's code too: at the CNIF_EXPORT (or
+** other export) line of the NIF being called, the CNIF_DEFINE_RESOURCE
+** line in a resource callback, the CNIF_DEFINE_* line of a type checked at
+** load; only with none of these, at cnif's own source line. */
 #define cnif_panic(env, ...) cnif_panic_at((env), __FILE__, __LINE__, __VA_ARGS__)
 
 /* Panic with "assertion failed: <expr>" unless expr holds. */
@@ -400,9 +416,16 @@ bool cnif_depth_enter(cnif_env *env);
 void cnif_depth_leave(cnif_env *env);
 
 /* End the call with a bad argument for argument number argno (1-based):
-** "*** argument N: <reason>". For checks the types cannot express. */
-_Noreturn void cnif_raise_badarg(cnif_env *env, int argno, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+** "*** argument N: <reason>". For checks the types cannot express. An
+** argno the call does not have (0, or more than its arity; any number in
+** a callback, which has no arguments) is a mistake in the NIF, not in its
+** caller: it panics "cnif_raise_badarg: argument N does not exist: this
+** call has A arguments", located here. */
+#define cnif_raise_badarg(env, argno, ...)                                    \
+    cnif_raise_badarg_at((env), __FILE__, __LINE__, (argno), __VA_ARGS__)
+_Noreturn void cnif_raise_badarg_at(cnif_env *env, const char *file, int line,
+                                    int argno, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Raise the recorded decode failure as a bad argument for argv[index].
 ** Used by the generated code and CNIF_ARG. */
@@ -1281,9 +1304,22 @@ typedef struct cnif_resource_type {
 /* Open rt with its callbacks: created at load, taken over at upgrade. */
 void cnif_resource_type_open(cnif_env *env, cnif_resource_type *rt);
 
-/* A zeroed resource of size bytes, owned by the call (see above). */
+/* A zeroed resource of type T, owned by the call (see above). */
 #define cnif_resource_new(env, T)                                             \
     ((T *)cnif_resource_alloc((env), &cnif__res_type_##T, sizeof(T)))
+
+/* The same with size bytes, for a T that ends in a flexible array member:
+** size is at least sizeof(T). A size no allocator can satisfy panics with
+** "out of memory" (erts itself would abort the VM). */
+#define cnif_resource_new_size(env, T, size)                                  \
+    ((T *)cnif_resource_alloc((env), &cnif__res_type_##T,                     \
+                              cnif__size_at_least((size), sizeof(T))))
+CNIF__INLINE size_t cnif__size_at_least(size_t size, size_t least)
+{
+    return size < least ? least : size;
+}
+
+/* The machinery of both: size bytes of the resource type rt. */
 void *cnif_resource_alloc(cnif_env *env, cnif_resource_type *rt, size_t size);
 
 bool cnif_resource_decode(cnif_env *env, cnif_resource_type *rt,
@@ -1353,23 +1389,28 @@ typedef struct cnif__res_event {
         void (*dyncall)(cnif_env *env, T *obj, void *call_data);              \
     } cnif__res_callbacks_##T;                                                \
     static const cnif__res_callbacks_##T cnif__res_cb_##T = {__VA_ARGS__};   \
+    static const cnif__site cnif__res_site_##T = {__FILE__, __LINE__};        \
     static void cnif__res_destroy_##T(cnif_env *env, void *obj)               \
     {                                                                         \
+        ((struct cnif__env_head *)env)->site = &cnif__res_site_##T;           \
         cnif__res_cb_##T.destroy(env, (T *)obj);                              \
     }                                                                         \
     static void cnif__res_down_##T(cnif_env *env, void *arg)                  \
     {                                                                         \
         cnif__res_event *e = arg;                                             \
+        ((struct cnif__env_head *)env)->site = &cnif__res_site_##T;           \
         cnif__res_cb_##T.down(env, (T *)e->obj, e->pid, e->mon);             \
     }                                                                         \
     static void cnif__res_stop_##T(cnif_env *env, void *arg)                  \
     {                                                                         \
         cnif__res_event *e = arg;                                             \
+        ((struct cnif__env_head *)env)->site = &cnif__res_site_##T;           \
         cnif__res_cb_##T.stop(env, (T *)e->obj, e->event, e->direct);        \
     }                                                                         \
     static void cnif__res_dyncall_##T(cnif_env *env, void *arg)               \
     {                                                                         \
         cnif__res_event *e = arg;                                             \
+        ((struct cnif__env_head *)env)->site = &cnif__res_site_##T;           \
         cnif__res_cb_##T.dyncall(env, (T *)e->obj, e->data);                  \
     }                                                                         \
     static void cnif__res_dtor_cb_##T(ErlNifEnv *nif, void *obj)              \
@@ -1457,6 +1498,7 @@ typedef struct cnif__res_event {
 ** slices need into State or cnif_alloc memory.
 */
 #define CNIF_EXPORT_YIELDING(name, Ret, State, ...)                           \
+    CNIF__SITE(name)                                                          \
     static ERL_NIF_TERM cnif__yield_cont_##name(ErlNifEnv *, int,             \
                                                 const ERL_NIF_TERM[]);        \
     static ERL_NIF_TERM cnif__yield_run_##name(cnif_env *env, void *state,    \
@@ -1480,7 +1522,8 @@ typedef struct cnif__res_event {
     static ERL_NIF_TERM cnif__yield_cont_##name(ErlNifEnv *nif, int argc,     \
                                                 const ERL_NIF_TERM argv[])    \
     {                                                                         \
-        return cnif_call(nif, argc, argv, cnif__yield_again_##name);          \
+        return cnif_call(nif, argc, argv, cnif__yield_again_##name,           \
+                         &cnif__site_##name);                                 \
     }                                                                         \
     static ERL_NIF_TERM cnif__invoke_##name(cnif_env *env, int argc,          \
                                             const ERL_NIF_TERM argv[])        \
@@ -1566,6 +1609,7 @@ bool cnif_job_cancelled(cnif_env *env);
     return cnif__atoms.ok;
 
 #define CNIF__EXPORT_JOB(name, own_thread, ...)                               \
+    CNIF__SITE(name)                                                          \
     typedef struct cnif__job_args_##name {                                    \
         CNIF__ARGS(CNIF__JOB_FIELD, __VA_ARGS__)                              \
         char cnif__none; /* a struct needs a member */                        \
@@ -1574,6 +1618,7 @@ bool cnif_job_cancelled(cnif_env *env);
     {                                                                         \
         cnif__job_args_##name *cnif__args = args;                             \
         (void)cnif__args;                                                     \
+        ((struct cnif__env_head *)env)->site = &cnif__site_##name;            \
         cnif_phase_set(env, CNIF_PHASE_CALL);                                 \
         CNIF__CAT(CNIF__JOB_RUN_, CNIF__IS_VOID(CNIF__FIRST(__VA_ARGS__)))    \
         (name, __VA_ARGS__)                                                   \
@@ -1706,6 +1751,8 @@ CNIF__BUILTIN(cnif_value)
 #define CNIF__DESCRIBED_TYPE(Name, init)                                      \
     static void cnif__init_##Name(cnif_env *env)                              \
     {                                                                         \
+        static const cnif__site here = {__FILE__, __LINE__};                  \
+        ((struct cnif__env_head *)env)->site = &here;                         \
         init(env, cnif__desc_##Name());                                       \
     }                                                                         \
     CNIF__REGISTER_TYPE(Name)
@@ -1714,11 +1761,17 @@ CNIF__BUILTIN(cnif_value)
     static const cnif__type_init cnif__type_##Name                            \
         __attribute__((used, section("cnif_types"))) = cnif__init_##Name;
 
+/* The export site of name, where cnif's own panics during its calls are
+** reported: the user's file and the line of the export. */
+#define CNIF__SITE(name)                                                      \
+    static const cnif__site cnif__site_##name = {__FILE__, __LINE__};
+
 #define CNIF__REGISTER(name, arity, flags)                                    \
     static ERL_NIF_TERM cnif__nif_##name(ErlNifEnv *nif, int argc,            \
                                          const ERL_NIF_TERM argv[])           \
     {                                                                         \
-        return cnif_call(nif, argc, argv, cnif__invoke_##name);               \
+        return cnif_call(nif, argc, argv, cnif__invoke_##name,                \
+                         &cnif__site_##name);                                 \
     }                                                                         \
     static ErlNifFunc cnif__entry_##name                                      \
         __attribute__((used, section("cnif_nifs"), aligned(sizeof(void *)))) = \

@@ -17,6 +17,7 @@ void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
     env->head.nif = nif;
     env->reply_nif = nif;
     env->head.phase = phase;
+    env->head.site = NULL;
     env->outer = cnif__current;
     env->arena = (cnif__arena){0};
     env->job = NULL;
@@ -49,13 +50,15 @@ void cnif__guard_release(cnif_env *env)
 
 ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
                        ERL_NIF_TERM (*invoke)(cnif_env *, int,
-                                              const ERL_NIF_TERM[]))
+                                              const ERL_NIF_TERM[]),
+                       const cnif__site *site)
 {
     cnif_env env;
     ERL_NIF_TERM volatile result = 0; /* read after a possible longjmp */
 
     cnif__guard_begin(&env, nif, CNIF_PHASE_DECODE);
     env.argc = argc;
+    env.head.site = site;
     if (CNIF__SETJMP(env.jump) == 0)
         result = invoke(&env, argc, argv);
     switch (cnif__guard_finish(&env)) {
@@ -91,6 +94,7 @@ bool cnif_try(cnif_env *outer, ERL_NIF_TERM (*fn)(cnif_env *, void *),
     env.yield = outer->yield;
     env.slice_start = outer->slice_start;
     env.argc = outer->argc;
+    env.head.site = outer->head.site;
     if (CNIF__SETJMP(env.jump) == 0)
         value = fn(&env, arg);
     returned = cnif__guard_finish(&env) == CNIF__RETURNED;
@@ -138,21 +142,46 @@ static const char *cnif__basename(const char *path)
     return slash ? slash + 1 : path;
 }
 
-_Noreturn void cnif_panic_at(cnif_env *env, const char *file, int line,
-                             const char *fmt, ...)
+/* Record the panic on the innermost guard (the first one of a call
+** stands) and return that guard. A panic raised inside cnif on behalf of
+** a NIF is reported at the NIF's export site, in the user's file, when the
+** call has one; the caller's own cnif_panic is reported where it is. */
+static cnif_env *cnif__panic_record(const char *file, int line,
+                                    bool for_caller, const char *fmt,
+                                    va_list ap)
 {
-    (void)env;
-    env = cnif__target("cnif_panic");
+    cnif_env *env = cnif__target("cnif_panic");
     if (env->outcome != CNIF__PANICKED) {
-        va_list ap;
-        va_start(ap, fmt);
+        if (for_caller && env->head.site) {
+            file = env->head.site->file;
+            line = env->head.site->line;
+        }
         cnif__vformat(env, fmt, ap);
-        va_end(ap);
         env->outcome = CNIF__PANICKED;
         env->panic_phase = env->head.phase;
         env->panic_file = cnif__basename(file);
         env->panic_line = line;
     }
+    return env;
+}
+
+_Noreturn void cnif_panic_at(cnif_env *env, const char *file, int line,
+                             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    env = cnif__panic_record(file, line, false, fmt, ap);
+    va_end(ap);
+    cnif__unwind(env);
+}
+
+_Noreturn void cnif__panic_for_caller(cnif_env *env, const char *file,
+                                      int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    env = cnif__panic_record(file, line, true, fmt, ap);
+    va_end(ap);
     cnif__unwind(env);
 }
 
@@ -178,7 +207,8 @@ _Noreturn void cnif__arg_fail(cnif_env *env, int index)
     cnif__unwind(env);
 }
 
-_Noreturn void cnif_raise_badarg(cnif_env *env, int argno, const char *fmt, ...)
+_Noreturn void cnif_raise_badarg_at(cnif_env *env, const char *file, int line,
+                                    int argno, const char *fmt, ...)
 {
     va_list ap;
     (void)env;
@@ -187,9 +217,10 @@ _Noreturn void cnif_raise_badarg(cnif_env *env, int argno, const char *fmt, ...)
         cnif__unwind(env);
     /* Checked before argno - 1 is computed: INT_MIN must not overflow. */
     if (argno < 1 || argno > env->argc)
-        cnif_panic(env, "cnif_raise_badarg: argument %d does not exist: this "
-                        "call has %d argument%s", argno, env->argc,
-                   env->argc == 1 ? "" : "s");
+        cnif_panic_at(env, file, line,
+                      "cnif_raise_badarg: argument %d does not exist: this "
+                      "call has %d argument%s",
+                      argno, env->argc, env->argc == 1 ? "" : "s");
     va_start(ap, fmt);
     cnif__reason_v(env, fmt, ap);
     va_end(ap);

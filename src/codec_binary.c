@@ -99,9 +99,11 @@ static bool cnif__iolist_walk(cnif_env *env, ERL_NIF_TERM term,
             term = tail;
             continue;
         }
-        if (enif_inspect_binary(nif, term, &bin)) /* a binary tail */
+        if (enif_is_empty_list(nif, term))
+            ; /* the usual end of a list */
+        else if (enif_inspect_binary(nif, term, &bin)) /* a binary tail */
             cnif__iolist_bytes(env, to, &n, bin.data, bin.size);
-        else if (!enif_is_empty_list(nif, term))
+        else
             return false;
         if (!stack.len)
             break;

@@ -182,17 +182,23 @@ float_range_test() ->
     ?assertEqual({1, "expected a float, got: bar"},
                  badarg(fun() -> ?M:echo_float(bar) end)).
 
+%% cnif's own panics are located at the NIF's export line.
 non_finite_encode_panics_test() ->
-    Site = site("codec_number.c", <<"cannot encode %g as an Erlang float">>),
-    Expect = fun(Text) ->
+    Expect = fun(Text, Nif) ->
                      {encode, <<"cannot encode ", Text/binary,
-                                " as an Erlang float: it is not finite">>, Site}
+                                " as an Erlang float: it is not finite">>,
+                      site("codec_nif.c", <<"CNIF_EXPORT(", Nif/binary, ",">>)}
              end,
-    ?assertEqual(Expect(<<"inf">>), panic(fun() -> ?M:special_double(inf) end)),
-    ?assertEqual(Expect(<<"-inf">>), panic(fun() -> ?M:special_double(neg_inf) end)),
-    ?assertEqual(Expect(<<"nan">>), panic(fun() -> ?M:special_double(nan) end)),
-    ?assertEqual(Expect(<<"inf">>), panic(fun() -> ?M:special_float(inf) end)),
-    ?assertEqual(Expect(<<"nan">>), panic(fun() -> ?M:special_float(nan) end)).
+    ?assertEqual(Expect(<<"inf">>, <<"special_double">>),
+                 panic(fun() -> ?M:special_double(inf) end)),
+    ?assertEqual(Expect(<<"-inf">>, <<"special_double">>),
+                 panic(fun() -> ?M:special_double(neg_inf) end)),
+    ?assertEqual(Expect(<<"nan">>, <<"special_double">>),
+                 panic(fun() -> ?M:special_double(nan) end)),
+    ?assertEqual(Expect(<<"inf">>, <<"special_float">>),
+                 panic(fun() -> ?M:special_float(inf) end)),
+    ?assertEqual(Expect(<<"nan">>, <<"special_float">>),
+                 panic(fun() -> ?M:special_float(nan) end)).
 
 bool_test() ->
     ?assertEqual(true, ?M:echo_bool(true)),
@@ -227,7 +233,7 @@ enum_rejects_test() ->
 
 enum_encode_unknown_value_panics_test() ->
     ?assertEqual({encode, <<"cannot encode 7: not a value of this enum">>,
-                  site("codec_atom.c", <<"not a value of this enum">>)},
+                  site("codec_nif.c", <<"CNIF_EXPORT(color_from_int,">>)},
                  panic(fun() -> ?M:color_from_int(7) end)).
 
 %% Decoding reads atoms; it never makes one from caller data. The key name is
@@ -292,7 +298,7 @@ bin_sub_shares_memory_test() ->
     ?assertEqual(1000000, binary:referenced_byte_size(Sub)).
 
 bin_sub_out_of_range_panics_test() ->
-    Site = site("codec_binary.c", <<"\"sub-binary [">>),
+    Site = site("codec_nif.c", <<"CNIF_EXPORT(bin_sub,">>),
     ?assertEqual({call, <<"sub-binary [2, 2+3) is outside a binary of 4 bytes">>, Site},
                  panic(fun() -> ?M:bin_sub(<<"abcd">>, 2, 3) end)),
     ?assertEqual({call, <<"sub-binary [5, 5+0) is outside a binary of 4 bytes">>, Site},
@@ -315,7 +321,7 @@ bin_builder_test() ->
 
 bin_builder_finished_twice_panics_test() ->
     ?assertEqual({call, <<"cnif_bin_finish called twice">>,
-                  site("codec_binary.c", <<"\"cnif_bin_finish called twice\"">>)},
+                  site("codec_nif.c", <<"CNIF_EXPORT(bin_finish_twice,">>)},
                  panic(fun() -> ?M:bin_finish_twice() end)).
 
 %% A builder abandoned by a panic is released by the call's cleanup. 100k
@@ -409,7 +415,7 @@ cstr_rejects_test() ->
 
 string_encode_invalid_panics_test() ->
     ?assertEqual({encode, <<"cannot encode a string that is not valid UTF-8">>,
-                  site("codec_string.c", <<"a string that is not valid UTF-8\"">>)},
+                  site("codec_nif.c", <<"CNIF_EXPORT(str_invalid,">>)},
                  panic(fun() -> ?M:str_invalid() end)).
 
 %% --- Lists as arrays -------------------------------------------------------------
@@ -557,7 +563,7 @@ map_build_test() ->
 
 map_build_rejects_test() ->
     ?assertEqual({call, <<"cnif_map_from_arrays: duplicate keys">>,
-                  site("codec_term.c", <<"\"cnif_map_from_arrays: duplicate keys\"">>)},
+                  site("codec_nif.c", <<"CNIF_EXPORT(map_from_lists,">>)},
                  panic(fun() -> ?M:map_from_lists([a, a], [1, 2]) end)),
     ?assertEqual({2, "expected 1 values, got 2"},
                  badarg(fun() -> ?M:map_from_lists([a], [1, 2]) end)).

@@ -44,10 +44,11 @@ panicked(Message, Phase, Site) ->
     {nif_panicked, #{message => Message, phase => Phase, location => site(Site)}}.
 
 %% cnif_send's refusals all panic from one line of src/send.c.
-refused(Why) ->
+%% cnif's own panic, located at the export line of the NIF that sent.
+refused(Where, Why) ->
     {nif_panicked, #{message => <<"cnif_send: ", Why/binary>>, phase => call,
-                     location => location("src", "send.c",
-                                          <<"cnif_panic(NULL, \"cnif_send: %s\", why)">>)}}.
+                     location => location("test/nifs", "long_nif.c",
+                                          ["(", atom_to_list(Where), ","])}}.
 
 %% How ?M:F(Args) ended: {ok, Value}, {error, Reason}, or {badarg, Cause}
 %% with the error_info cause the generated wrapper attached. A job's reply
@@ -522,14 +523,14 @@ expected_send(Where, How) ->
         owned -> {ok, true};
         direct when Scheduler -> {ok, true};
         direct when Raw -> {ok, false};
-        direct -> {error, refused(<<"a message env is needed outside a NIF call">>)};
+        direct -> {error, refused(Where, <<"a message env is needed outside a NIF call">>)};
         own_env when Raw -> {badarg, {3, <<>>, <<"a raw thread has no env of its own">>}};
-        own_env -> {error, refused(<<"the call's own env cannot be a message env: "
+        own_env -> {error, refused(Where, <<"the call's own env cannot be a message env: "
                                      "build the message in an env from enif_alloc_env">>)};
-        null_env when Scheduler -> {error, refused(<<"on a scheduler thread, pass the call's env">>)};
+        null_env when Scheduler -> {error, refused(Where, <<"on a scheduler thread, pass the call's env">>)};
         null_env -> {ok, true};
         stale_env when Raw -> {ok, false};
-        stale_env -> {error, refused(<<"the env belongs to another thread or to a call "
+        stale_env -> {error, refused(Where, <<"the env belongs to another thread or to a call "
                                        "that has ended">>)}
     end.
 

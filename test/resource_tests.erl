@@ -175,7 +175,7 @@ call_drops_its_own_reference_test() ->
 
 returning_a_null_resource_panics_test() ->
     Panicked = panicked(encode, <<"cannot encode a NULL resource">>,
-                        site("resource.c", "\"cannot encode a NULL resource\"")),
+                        site("res_nif.c", "CNIF_EXPORT(counter_null,")),
     ?assertError(Panicked, ?M:counter_null()).
 
 %% A resource dropped by every term is destroyed; a kept one is not, until
@@ -293,7 +293,7 @@ monitoring_a_dead_process_returns_1_test() ->
 
 monitor_from_a_type_without_down_panics_test() ->
     Panicked = panicked(call, <<"cnif_resource_monitor: the resource type has no .down callback">>,
-                        site("resource.c", "\"cnif_resource_monitor: the resource type has no \"")),
+                        site("res_nif.c", "CNIF_EXPORT(counter_monitor,")),
     ?assertError(Panicked, ?M:counter_monitor(?M:counter_new(0, quiet), self())).
 
 %%% Select on a pipe
@@ -330,7 +330,7 @@ select_read_write_and_stop_test() ->
         ?assertEqual({false, false}, ?M:fdpair_open(F)),
         ?assertEqual([], mailbox()),
         Panicked = panicked(call, <<"cnif_select on fd -1 failed: invalid event">>,
-                            site("resource.c", "\"cnif_select on fd %d failed:%s%s%s\"")),
+                            site("res_nif.c", "CNIF_EXPORT(fdpair_select,")),
         ?assertError(Panicked, ?M:fdpair_select(F, read, In))
     end).
 

@@ -54,8 +54,6 @@ site(Path, Marker) ->
 
 nif_site(Marker) -> site("test/nifs/struct_nif.c", Marker).
 
-lib_site(File, Marker) -> site(filename:join("src", File), Marker).
-
 ex_point(X, Y) -> #{'__struct__' => ?POINT, x => X, y => Y}.
 
 %% A list nested Depth deep around Leaf.
@@ -338,7 +336,7 @@ union_rejects_test() ->
 
 union_unknown_kind_panics_test() ->
     ?assertEqual(panicked(encode, <<"cannot encode shape: kind 7 has no variant">>,
-                          lib_site("codec_union.c", <<"has no variant">>)),
+                          nif_site(<<"CNIF_EXPORT(shape_of_kind,">>)),
                  raised(fun() -> ?M:shape_of_kind(7) end)),
     ?assertEqual({circle, 1.0}, ?M:shape_of_kind(20)).
 
@@ -509,18 +507,19 @@ user_codec_rejects_test() ->
 %% --- Declarations checked at load ---------------------------------------------------------
 
 bad_declarations_panic_test() ->
-    Struct = lib_site("codec_struct.c", <<"two fields use the key">>),
+    %% cnif's checks are located at the NIF that ran them.
+    Struct = nif_site(<<"CNIF_EXPORT(bad_declaration,">>),
     ?assertEqual(panicked(call, <<"struct bad: two fields use the key x">>, Struct),
                  raised(fun() -> ?M:bad_declaration(duplicate_key) end)),
     ?assertEqual(panicked(call, <<"struct bad: CNIF_AS_STRUCT needs .module">>,
-                          lib_site("codec_struct.c", <<"needs .module">>)),
+                          Struct),
                  raised(fun() -> ?M:bad_declaration(struct_without_module) end)),
     ?assertEqual(panicked(call, <<"struct bad: CNIF_AS_RECORD needs .tag">>,
-                          lib_site("codec_struct.c", <<"needs .tag">>)),
+                          Struct),
                  raised(fun() -> ?M:bad_declaration(record_without_tag) end)),
     ?assertEqual(panicked(call, <<"union bad_union: the kind field must be an integer "
                                   "or enum">>,
-                          lib_site("codec_union.c", <<"must be an integer or enum">>)),
+                          Struct),
                  raised(fun() -> ?M:bad_declaration(kind_of_three_bytes) end)).
 
 %% --- Dynamic term values ---------------------------------------------------------------------
@@ -616,7 +615,7 @@ value_depth_decode_test() ->
 value_depth_encode_test() ->
     ?assertEqual(nested(511, 0), ?M:value_nested(511)),
     ?assertEqual(panicked(encode, <<"cannot encode a value nested deeper than 512 levels">>,
-                          lib_site("codec_value.c", <<"nested deeper than %d levels\"">>)),
+                          nif_site(<<"CNIF_EXPORT(value_nested,">>)),
                  raised(fun() -> ?M:value_nested(512) end)),
     ?assertEqual(3, ?M:add(1, 2)).
 
@@ -635,7 +634,7 @@ sample_expected() ->
     panicked(encode, <<"reading -500 is negative">>, nif_site(<<"READING_PANIC">>)).
 tree_expected() ->
     panicked(encode, <<"cannot encode nan as an Erlang float: it is not finite">>,
-             lib_site("codec_number.c", <<"as an Erlang float">>)).
+             nif_site(<<"CNIF_EXPORT(value_tree,">>)).
 
 %% The same calls, whole: what they return when nothing is broken.
 unbroken_encoders_test() ->
@@ -657,17 +656,13 @@ encode_panics_test() ->
     ?assertEqual(polygon_expected(), raised(fun polygon_panic/0)),
     ?assertEqual(sample_expected(), raised(fun sample_panic/0)),
     ?assertEqual(tree_expected(), raised(fun() -> tree_panic(nan) end)),
-    Faults = [{inf, "codec_number.c", <<"as an Erlang float">>,
-               <<"cannot encode -inf as an Erlang float: it is not finite">>},
-              {bad_kind, "codec_value.c", <<"of unknown kind">>,
-               <<"cannot encode a value of unknown kind 99">>},
-              {null_binary, "codec_binary.c", <<"bytes at NULL">>,
-               <<"cannot encode a binary of 10 bytes at NULL">>},
-              {duplicate_keys, "codec_value.c", <<"map with duplicate keys">>,
-               <<"cannot encode a map with duplicate keys">>}],
-    [?assertEqual(panicked(encode, Message, lib_site(File, Marker)),
+    Faults = [{inf, <<"cannot encode -inf as an Erlang float: it is not finite">>},
+              {bad_kind, <<"cannot encode a value of unknown kind 99">>},
+              {null_binary, <<"cannot encode a binary of 10 bytes at NULL">>},
+              {duplicate_keys, <<"cannot encode a map with duplicate keys">>}],
+    [?assertEqual(panicked(encode, Message, nif_site(<<"CNIF_EXPORT(value_tree,">>)),
                   raised(fun() -> tree_panic(How) end))
-     || {How, File, Marker, Message} <- Faults],
+     || {How, Message} <- Faults],
     ?assertEqual(3, ?M:add(1, 2)).
 
 %% What the VM holds: erlang:memory(total) and the OS's resident set size.

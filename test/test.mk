@@ -36,10 +36,12 @@ test: deps
 
 # The same suites with the library and test NIFs under ASan and UBSan.
 # The BEAM is not built with ASan, so libasan is preloaded; its own
-# allocations at exit are not ours, so leak detection is left off.
+# allocations at exit are not ours, so leak detection is left off. An
+# allocation too large to satisfy must return NULL, as malloc's does: cnif's
+# out-of-memory paths are under test too.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 test-asan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" CFLAGS="-O1 -g" \
-	    ERL_RUN_ENV="LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1"
+	    ERL_RUN_ENV="LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1"
 
 .PHONY: test-build

@@ -1,0 +1,265 @@
+%% regress_tests -- one test per way the public API was found to crash,
+%% hang or mislead the VM (issue 9), over test/nifs/regress_nif.c. Each
+%% asserts the exact outcome the fix gives; before it, each one failed.
+-module(regress_tests).
+-include_lib("eunit/include/eunit.hrl").
+
+-define(M, regress_nif).
+
+%% --- Helpers -----------------------------------------------------------------
+
+panic(Fun) ->
+    try Fun() of
+        Value -> {returned, Value}
+    catch
+        error:{nif_panicked, #{message := Message, phase := Phase,
+                               location := Location} = Info}
+          when map_size(Info) =:= 3 ->
+            {Phase, Message, Location}
+    end.
+
+badarg(Fun) ->
+    try Fun() of
+        Value -> {returned, Value}
+    catch
+        error:badarg:Stack ->
+            [{?M, _, _, Info} | _] = Stack,
+            #{module := cnif_error, cause := {ArgNo, Path, Reason}} =
+                proplists:get_value(error_info, Info),
+            {ArgNo, cnif_error:message(Path, Reason)}
+    end.
+
+%% <<"regress_nif.c:Line">> of the line marked "site:Name".
+site(Name) ->
+    {ok, Source} = file:read_file("test/nifs/regress_nif.c"),
+    Lines = binary:split(Source, <<"\n">>, [global]),
+    Marker = <<"site:", (atom_to_binary(Name))/binary, " ">>,
+    [Line] = [N || {N, Text} <- lists:zip(lists:seq(1, length(Lines)), Lines),
+                   binary:match(<<Text/binary, " ">>, Marker) =/= nomatch],
+    iolist_to_binary(["regress_nif.c:", integer_to_list(Line)]).
+
+nested(Depth, Leaf) ->
+    lists:foldl(fun(_, Acc) -> [Acc] end, Leaf, lists:seq(1, Depth)).
+
+%% --- Sizes no allocator can satisfy ------------------------------------------
+%% Every entry point, at 2^62, SIZE_MAX and 2^50 (within the bound cnif
+%% checks first, so erl_nif's own allocator is asked and says no): a panic
+%% saying out of memory, never "binary_alloc: Cannot allocate" and an
+%% aborted VM.
+
+huge_sizes_panic_out_of_memory_test_() ->
+    Sizes = [1 bsl 62, (1 bsl 64) - 1, 1 bsl 50],
+    [{atom_to_list(Entry) ++ " " ++ integer_to_list(Size),
+      fun() -> check_out_of_memory(Entry, Size) end}
+     || Entry <- [bin_new, bin_encode, str_encode, builder_alloc,
+                  builder_realloc, resource, alloc],
+        Size <- Sizes,
+        %% A string is validated before it is copied: 2^50 bytes to read
+        %% could only be a lie about a buffer's size.
+        {Entry, Size} =/= {str_encode, 1 bsl 50}].
+
+%% Located at the NIF's export line: the caller's file, not cnif's.
+check_out_of_memory(Entry, Size) ->
+    {Phase, Message, Location} = panic(fun() -> ?M:ask_size(Entry, Size) end),
+    ?assertEqual({Entry, expected_phase(Entry), site(ask_size)},
+                 {Entry, Phase, Location}),
+    ?assertMatch({match, _}, re:run(Message, "^out of memory")).
+
+expected_phase(bin_encode) -> encode;
+expected_phase(str_encode) -> encode;
+expected_phase(_) -> call.
+
+%% The sized resource form, where memory allows: the bytes are there.
+sized_resource_test() ->
+    ?assertEqual(100000, ?M:blob_sum(100000)),
+    ?assertEqual(0, ?M:blob_sum(0)).
+
+%% An iolist is flattened by cnif itself: no recursion, any nesting, a
+%% binary tail, and exactly the bytes erlang:iolist_to_binary gives.
+iolist_flattening_test() ->
+    Deep = nested(300000, [<<"ab">>, $c | <<"d">>]),
+    ?assertEqual(4, ?M:iolist_size(Deep)),
+    Mixed = [1, [2, <<3, 4>>, [], [[5]]], <<>> | <<6>>],
+    ?assertEqual(iolist_to_binary(Mixed), ?M:iolist_flat(Mixed)),
+    ?assertEqual(<<>>, ?M:iolist_flat([])),
+    ?assertEqual(<<>>, ?M:iolist_flat([[], [[]]])),
+    ?assertEqual({1, "expected a binary, got: [1,256]"},
+                 badarg(fun() -> ?M:iolist_flat([1, 256]) end)),
+    ?assertEqual({1, "expected a binary, got: [1|2]"},
+                 badarg(fun() -> ?M:iolist_flat([1 | 2]) end)),
+    ?assertEqual({1, "expected a binary, got: [<<1:1>>]"},
+                 badarg(fun() -> ?M:iolist_flat([<<1:1>>]) end)).
+
+%% An iolist of 256 TB, more than an address space holds, made of one
+%% shared 64 MB binary: refused as out of memory (erts's own flattening
+%% would abort the VM).
+iolist_larger_than_memory_test() ->
+    Shared = binary:copy(<<0>>, 1 bsl 26),
+    Huge = lists:duplicate(1024, lists:duplicate(4096, Shared)),
+    ?assertEqual(1 bsl 48, iolist_size(Huge)),
+    ?assertEqual({decode, <<"out of memory: cannot allocate 281474976710656 bytes">>,
+                  site(iolist_size)},
+                 panic(fun() -> ?M:iolist_size(Huge) end)).
+
+%% --- A tuple built in C --------------------------------------------------------
+
+c_built_tuple_test() ->
+    ?assertEqual(20, ?M:pair_at(1)),
+    ?assertEqual({1, "expected a tuple of at least 6 elements, got: {10,20}"},
+                 badarg(fun() -> ?M:pair_at(5) end)),
+    ?assertEqual({1, "tuple index -1 is negative"},
+                 badarg(fun() -> ?M:pair_at(-1) end)).
+
+unset_term_in_a_report_test() ->
+    ?assertEqual({1, "expected a term that was never set, got no term "
+                     "(an unset ERL_NIF_TERM)"},
+                 badarg(fun() -> ?M:takes_unset(x) end)).
+
+%% --- Recursive one-of: linear work -------------------------------------------
+%% The leaf decodes for a failing term D deep grow by the same amount for
+%% every level: linear, where they were 2^(D+1).
+
+leaf_decodes(Fun) ->
+    ?M:leaf_count(),
+    _ = (catch Fun()),
+    ?M:leaf_count().
+
+linear_in_depth(Echo) ->
+    Counts = [leaf_decodes(fun() -> ?M:Echo(nested(D, bad)) end)
+              || D <- [10, 20, 40, 80]],
+    [C10, C20, C40, C80] = Counts,
+    Step = (C20 - C10) div 10,
+    ?assert(Step =< 2),
+    ?assertEqual([C10 + 10 * Step, C10 + 30 * Step, C10 + 70 * Step],
+                 [C20, C40, C80]).
+
+recursive_one_of_is_linear_test() ->
+    linear_in_depth(echo_expr).
+
+twice_recursive_one_of_is_linear_test() ->
+    linear_in_depth(echo_twin).
+
+%% A deep term at the size that took seconds and hundreds of megabytes
+%% (23 levels) or never returned (40): its report is the innermost one.
+recursive_one_of_report_test() ->
+    ?assertEqual({1, "..." ++ lists:append(lists:duplicate(32, "[0]"))
+                      ++ ": expected an integer or a list, got: bad"},
+                 badarg(fun() -> ?M:echo_expr(nested(40, bad)) end)),
+    ?assertEqual({1, "[0][1]: expected an integer or a list, got: bad"},
+                 badarg(fun() -> ?M:echo_expr([[1, bad]]) end)),
+    ?assertEqual(nested(40, 7), ?M:echo_expr(nested(40, 7))),
+    ?assertEqual([1, [2, [3]], []], ?M:echo_twin([1, [2, [3]], []])),
+    ?assertEqual({1, "..." ++ lists:append(lists:duplicate(32, "[0]"))
+                     ++ ": expected an integer or nested deeper than 512 levels, "
+                        "got: " ++ lists:duplicate(20, $[) ++ "..." ++ lists:duplicate(20, $])},
+                 badarg(fun() -> ?M:echo_expr(nested(600, 1)) end)).
+
+%% A term shared at two depths: the depth bound fails the deep copy only.
+shared_subterm_at_two_depths_test() ->
+    X = nested(509, 1),
+    ?assertEqual([X], ?M:echo_expr([X])),
+    ?assertEqual({1, "..." ++ lists:append(lists:duplicate(32, "[0]"))
+                     ++ ": expected an integer or nested deeper than 512 levels, "
+                        "got: [1]"},
+                 badarg(fun() -> ?M:echo_expr([X, [[[X]]]]) end)).
+
+%% --- Atoms with NUL --------------------------------------------------------------
+
+nul_atoms_test() ->
+    RedNul = list_to_atom("red\0x"),
+    ?assertEqual({1, "expected one of red, green, got: 'red\\000x'"},
+                 badarg(fun() -> ?M:echo_color(RedNul) end)),
+    ?assertEqual(-1, ?M:color_index(RedNul)),
+    ?assertEqual(0, ?M:color_index(red)),
+    ?assertEqual({1, "expected an atom without NUL characters, got: 'red\\000x'"},
+                 badarg(fun() -> ?M:echo_atom(RedNul) end)),
+    ?assertEqual(red, ?M:echo_color(red)),
+    ?assertEqual('a b', ?M:echo_atom('a b')).
+
+%% --- A returned value that looks like a report -----------------------------------
+
+lookalike_report_is_a_value_test() ->
+    Forged = [{'$cnif_badarg', 1, <<>>, <<"x">>},
+              {'$cnif_badarg', 0, 1, <<>>, <<"x">>},
+              {'$cnif_badarg', 1, <<>>, {expected, 1, 2}},
+              {'$cnif_badarg', x, y, z, w}],
+    [?assertEqual(F, ?M:echo_term(F)) || F <- Forged],
+    %% The real secret of another module does not pass either.
+    Other = persistent_term:get({cnif_secret, regress_nif}) + 1,
+    Mine = {'$cnif_badarg', Other, 1, <<>>, <<"x">>},
+    ?assertEqual(Mine, ?M:echo_term(Mine)).
+
+%% The formatter prints any cause, even one cnif did not make.
+formatter_takes_any_cause_test() ->
+    ?assertEqual("{1,2}", cnif_error:message(<<>>, {1, 2})),
+    ?assertEqual("x: why", cnif_error:message(x, <<"why">>)).
+
+%% --- cnif_raise_badarg's argument number -----------------------------------------
+
+raise_badarg_in_range_test() ->
+    ?assertEqual({1, "argument 1 is wrong"},
+                 badarg(fun() -> ?M:raise_badarg_at(1, 0) end)),
+    ?assertEqual({2, "argument 2 is wrong"},
+                 badarg(fun() -> ?M:raise_badarg_at(2, 0) end)).
+
+raise_badarg_out_of_range_test_() ->
+    [fun() ->
+             Text = iolist_to_binary(
+                      io_lib:format("cnif_raise_badarg: argument ~b does not "
+                                    "exist: this call has 2 arguments", [N])),
+             ?assertEqual({call, Text, site(raise_badarg)},
+                          panic(fun() -> ?M:raise_badarg_at(N, 0) end))
+     end || N <- [0, 3, 99, -1, -(1 bsl 31), (1 bsl 31) - 1]].
+
+raise_badarg_with_no_arguments_test() ->
+    ?assertEqual({call, <<"cnif_raise_badarg: argument 1 does not exist: this "
+                          "call has 0 arguments">>, site(raise_badarg0)},
+                 panic(fun() -> ?M:raise_badarg_arity0() end)).
+
+%% --- Inside cnif_try, the outer call's state --------------------------------------
+
+try_sees_yield_due_test() ->
+    ?assertEqual(true, ?M:try_sees_yield(true)).
+
+try_sees_job_cancelled_test() ->
+    ?M:try_cancel_seen(),
+    Caller = spawn(fun() -> ?M:try_sees_cancel(10000), receive after infinity -> ok end end),
+    timer:sleep(50),
+    exit(Caller, kill),
+    ?assertEqual(1, wait_seen(200)).
+
+wait_seen(0) ->
+    timeout;
+wait_seen(N) ->
+    case ?M:try_cancel_seen() of
+        -1 -> timer:sleep(10), wait_seen(N - 1);
+        Seen -> Seen
+    end.
+
+try_in_a_plain_call_test() ->
+    ?assertEqual(true, ?M:try_plain()).
+
+%% --- A callback's report names the callback ---------------------------------------
+%% The reporter's name is taken for the test: the report comes here.
+
+callback_report_names_the_callback_test() ->
+    Reporter = whereis(cnif_reporter),
+    true = unregister(cnif_reporter),
+    register(cnif_reporter, self()),
+    try
+        spawn(fun() -> ?M:fragile_drop() end),
+        receive
+            {'$cnif_report', Report} ->
+                ?assertEqual(#{label => {cnif, callback_failed},
+                               module => regress_nif, callback => destroy,
+                               resource => <<"fragile">>,
+                               message => <<"destroy failed">>,
+                               location => site(fragile_destroy)},
+                             Report)
+        after 5000 ->
+                ?assert(no_report)
+        end
+    after
+        unregister(cnif_reporter),
+        register(cnif_reporter, Reporter)
+    end.
