@@ -24,8 +24,8 @@
 %% --- Entry ---------------------------------------------------------------
 
 main() ->
-    Cfg = config(),
     Status = try
+                 Cfg = config(),
                  setup(),
                  case Cfg#cfg.replay of
                      undefined -> run(Cfg);
@@ -118,8 +118,13 @@ run(Cfg = #cfg{n = N, seed = Seed, jobs = Jobs}) ->
         _ -> io:format("fuzz: ~b violation(s)~n", [length(All)]), 1
     end.
 
+nifs(#cfg{only = all}) ->
+    [Nif || {Nif, _, _} <- fuzz_model:nifs()];
 nifs(#cfg{only = Only}) ->
-    [Nif || {Nif, _, _} <- fuzz_model:nifs(), Only =:= all orelse lists:member(Nif, Only)].
+    case [Nif || Nif <- Only, not lists:keymember(Nif, 1, fuzz_model:nifs())] of
+        [] -> Only;
+        Unknown -> error({'FUZZ_ONLY names no such NIF', Unknown})
+    end.
 
 %% Units of ?UNIT cases, the NIFs taking turns so that all advance together.
 units(Nifs, PerNif) ->
@@ -348,12 +353,11 @@ job_result({accept_job, _}, {returned, Ref}) when is_reference(Ref) ->
 job_result(_, Outcome) ->
     Outcome.
 
-judge(_, _, {accept_job, Out}, {sent, Value}) ->
-    judge(x, [], {accept, Out}, {returned, Value});
-judge(_, _, {accept_or_panic, Out, _}, {returned, _} = Outcome) ->
-    judge(x, [], {accept, Out}, Outcome);
-judge(_, _, {Panic, _, Prefix}, {raised, error, {nif_panicked, _} = Reason, _})
-  when Panic =:= accept_or_panic ->
+judge(Nif, Args, {accept_job, Out}, {sent, Value}) ->
+    judge(Nif, Args, {accept, Out}, {returned, Value});
+judge(Nif, Args, {accept_or_panic, Out, _}, {returned, _} = Outcome) ->
+    judge(Nif, Args, {accept, Out}, Outcome);
+judge(_, _, {accept_or_panic, _, Prefix}, {raised, error, {nif_panicked, _} = Reason, _}) ->
     judge_panic(Prefix, Reason);
 judge(_, _, {panic, Prefix}, {raised, error, {nif_panicked, _} = Reason, _}) ->
     judge_panic(Prefix, Reason);

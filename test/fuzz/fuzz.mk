@@ -35,6 +35,6 @@ fuzz: deps
 fuzz-asan: deps
 	@$(MAKE) --no-print-directory fuzz BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" CFLAGS="-O1 -g" \
 	    FUZZ_N=$(FUZZ_ASAN_N) \
-	    ERL_RUN_ENV="LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1"
+	    ERL_RUN_ENV="LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1"
 
 .PHONY: fuzz fuzz-asan fuzz-build

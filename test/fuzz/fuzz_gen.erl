@@ -67,7 +67,16 @@ nul_atoms() -> ['red\0x', '\0', 'blue\0', 'fuzz\0never_an_atom'].
 for_nif([S]) ->
     frequency([{5, [gen(good, S)]}, {7, [gen(near, S)]},
                {3, [any()]}, {1, [adversarial(S)]}]);
+for_nif([bin, size, size] = Schemas) ->
+    %% cnif_bin_sub: positions around the end of the binary, one past it.
+    frequency([{2, ?LET(B, binary(),
+                        ?LET(Pos, choose(0, byte_size(B) + 1),
+                             [B, Pos, choose(0, byte_size(B) - min(Pos, byte_size(B)) + 1)]))},
+               {1, for_nif_(Schemas)}]);
 for_nif(Schemas) ->
+    for_nif_(Schemas).
+
+for_nif_(Schemas) ->
     frequency([{1, [gen(good, S) || S <- Schemas]},
                {2, [sub(near, S) || S <- Schemas]}]).
 
@@ -443,7 +452,7 @@ cheap(S) ->
           [{'$fz', deep, kinds(), elements([510, 511, 512, 513, 514]), scalar()},
            {'$fz', bin, elements([1 bsl 16]), choose(0, 255)},
            {'$fz', long, 1000, long_item(S)},
-           {'$fz', bigmap, elements([0, 31, 32, 33, 64]), choose(0, 3)},
+           {'$fz', bigmap, elements([0, 31, 32, 33, 64, 129, 1000]), choose(0, 3)},
            ?LET({Neg, Bits}, {bool(), elements([1000, 10000])},
                 sign(Neg) * ((1 bsl Bits) - 1)),
            {'$fz', map, [{1, a}, {1.0, b}]},
