@@ -389,7 +389,8 @@ setup() ->
     {ok, Path} = cnif:priv_path(?M, "oom_nif"),
     library(Path ++ ".so").
 
-cleanup(#{symbols := Symbols}) ->
+cleanup(#{symbols := Symbols, addr2line := Resolver}) ->
+    exit(Resolver, kill),
     ets:delete(Symbols).
 
 %% A library's path and its functions by address, to name failing sites.
@@ -400,7 +401,7 @@ library(So) ->
              ets:insert(Symbols, {list_to_integer(Addr, 16), Name});
          _ -> ok
      end || Line <- string:lexemes(os:cmd("nm -n --defined-only " ++ So), "\n")],
-    #{so => So, symbols => Symbols}.
+    #{so => So, symbols => Symbols, addr2line => spawn(fun() -> resolver(So) end)}.
 
 sweep(Ctx, #{name := Name} = F) ->
     Base0 = #{trace := Trace} = baseline(F),
@@ -513,35 +514,59 @@ expected(#{expect := Expect}, Outcome) ->
 site(#{sites := Sites}, N) when N =< length(Sites) -> lists:nth(N, Sites);
 site(_, _) -> {none, "?", "?", "?"}.
 
-%% The sites of a trace, named from the debug info by one addr2line run
-%% (from the symbol table where there is none: a library built without -g).
-sites(#{so := So, symbols := Symbols}, Trace) ->
-    Offsets = [Offset || {_, Offset} <- Trace],
-    Named = case Offsets of
-                [] -> #{};
-                _ -> addr2line(So, Offsets)
-            end,
-    [case maps:get(Offset, Named, {"??", "?"}) of
+%% The sites of a trace, named from the debug info by the library's
+%% addr2line (from the symbol table where there is none: a library built
+%% without -g).
+sites(#{symbols := Symbols} = Ctx, Trace) ->
+    [case addr2line(Ctx, Offset) of
          {"??", _} -> {Kind, function(Symbols, Offset), "?", "?"};
          {Function, Where} ->
-             case string:split(Where, ":") of
-                 [File, Line] -> {Kind, Function, File, Line};
+             case string:split(filename:basename(Where), ":") of
+                 [File, Line] -> {Kind, Function, File, hd(string:lexemes(Line, " "))};
                  _ -> {Kind, Function, "?", "?"}
              end
      end || {Kind, Offset} <- Trace].
 
-%% #{Offset => {InnermostFunction, "file.c:LINE"}}.
-addr2line(So, Offsets) ->
-    Args = lists:append([io_lib:format(" 0x~.16b", [O]) || O <- lists:usort(Offsets)]),
-    Lines = string:lexemes(os:cmd("addr2line -a -f -i -e " ++ So ++ Args), "\n"),
-    groups(Lines, #{}).
+%% {InnermostFunction, "path/file.c:LINE"} of an address, from the
+%% library's resolver.
+addr2line(#{addr2line := Resolver}, Offset) ->
+    Resolver ! {self(), Offset},
+    receive {Resolver, Answer} -> Answer
+    after 10000 -> erlang:error(addr2line_silent)
+    end.
 
-groups(["0x" ++ Hex, Function, Where | Rest], Acc) ->
-    Next = lists:dropwhile(fun(L) -> not lists:prefix("0x", L) end, Rest),
-    groups(Next, Acc#{list_to_integer(Hex, 16) =>
-                          {Function, filename:basename(hd(string:lexemes(Where, " ")))}});
-groups(_, Acc) ->
-    Acc.
+%% A process that owns an addr2line for the library: it answers each
+%% address read from its input, and the address 0 sent after it marks
+%% where the answer ends. Line-buffered: to a pipe, addr2line would hold
+%% its answers back.
+resolver(So) ->
+    Port = open_port({spawn_executable, os:find_executable("stdbuf")},
+                     [{args, ["-oL", "addr2line", "-a", "-f", "-i", "-e", So]},
+                      {line, 4096}, use_stdio]),
+    resolve(Port).
+
+resolve(Port) ->
+    receive
+        {From, Offset} ->
+            true = port_command(Port, io_lib:format("0x~.16b~n0~n", [Offset])),
+            From ! {self(), case addr2line_lines(Port, []) of
+                                [_Address, Function, Where | _] -> {Function, Where};
+                                _ -> {"??", "?"}
+                            end},
+            resolve(Port)
+    end.
+
+addr2line_lines(Port, Acc) ->
+    case addr2line_line(Port) of
+        "0x0000000000000000" -> % then "??" and "??:0"
+            _ = [addr2line_line(Port) || _ <- [function, where]],
+            lists:reverse(Acc);
+        Line ->
+            addr2line_lines(Port, [Line | Acc])
+    end.
+
+addr2line_line(Port) ->
+    receive {Port, {data, {eol, Line}}} -> Line end.
 
 function(Symbols, Offset) ->
     case ets:prev(Symbols, Offset + 1) of
@@ -578,7 +603,7 @@ load_lifecycle() ->
         conclude(load_lifecycle, Base, Runs)
     after
         _ = code:purge(oom_load),
-        ets:delete(maps:get(symbols, Ctx))
+        cleanup(Ctx)
     end.
 
 life_sweep(_, _, Mode, N, Acc) when N > ?MAX_N ->
