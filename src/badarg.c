@@ -31,7 +31,11 @@ bool cnif__decode_fail_got(cnif_env *env, ERL_NIF_TERM term,
         got_text = "no term (an unset ERL_NIF_TERM)";
     }
     env->expected = expected;
-    env->got = term;
+    /* Where the report is made: a threaded NIF decodes from the job's env,
+    ** which is freed before the report is built. */
+    env->got = env->reply_nif == env->head.nif
+                   ? term
+                   : enif_make_copy(env->reply_nif, term);
     env->got_text = got_text;
     env->has_reason = false;
     env->path_len = 0;
@@ -199,9 +203,7 @@ ERL_NIF_TERM cnif__badarg_term(cnif_env *env, bool to_wrapper)
         const char *expected = env->expected ? env->expected : "a valid value";
         ERL_NIF_TERM expected_term =
             cnif__text(nif, expected, strlen(expected));
-        ERL_NIF_TERM got = !env->expected ? cnif__atoms.undefined
-                           : nif == env->head.nif ? env->got
-                                                  : enif_make_copy(nif, env->got);
+        ERL_NIF_TERM got = env->expected ? env->got : cnif__atoms.undefined;
         reason = !expected_term ? 0
                  : env->expected && env->got_text
                      ? enif_make_tuple4(nif, cnif__atoms.expected, expected_term,

@@ -14,22 +14,31 @@ static ERL_NIF_TERM cnif__report_text(ErlNifEnv *msg_env, const char *text)
     return term ? term : enif_make_atom(msg_env, "undefined");
 }
 
-/* "panicked at demo.c:12: message" or "raised an exception". */
+/* "panicked at demo.c:12: message", or "raised Term" with the term
+** printed (a callback cannot raise: nothing would catch it). */
 static void cnif__describe(cnif_env *failed, char *buf, size_t size)
 {
     if (failed->outcome == CNIF__PANICKED)
         snprintf(buf, size, "panicked at %s:%d: %s", failed->panic_file,
                  failed->panic_line, failed->message);
+    else if (failed->outcome == CNIF__RAISED)
+        enif_snprintf(buf, size, "raised %T (callbacks cannot raise)",
+                      failed->raised);
     else
-        snprintf(buf, size, "raised an exception (callbacks cannot raise)");
+        snprintf(buf, size, "raised a bad argument (callbacks have none)");
 }
 
 void cnif__report_callback_failure(cnif_env *failed, const char *what,
                                    cnif_phase callback)
 {
-    ErlNifEnv *nif = failed->head.nif;
+    /* A callback can run on a thread of no scheduler (a resource released
+    ** by a job), where erl_nif wants no caller env. */
+    ErlNifEnv *nif = enif_thread_type() == ERL_NIF_THR_UNDEFINED
+                         ? NULL
+                         : failed->head.nif;
     ErlNifEnv *msg_env = enif_alloc_env();
-    ERL_NIF_TERM keys[6], values[6], report;
+    ERL_NIF_TERM keys[7], values[7], report;
+    unsigned count = 6;
     ErlNifPid reporter;
     char location[256] = "";
     char text[CNIF_MESSAGE_MAX + 300];
@@ -53,8 +62,12 @@ void cnif__report_callback_failure(cnif_env *failed, const char *what,
                                                    : "raised an exception");
     keys[5] = enif_make_atom(msg_env, "location");
     values[5] = cnif__report_text(msg_env, location);
+    if (failed->outcome == CNIF__RAISED) { /* what it raised, whole */
+        keys[count] = enif_make_atom(msg_env, "raised");
+        values[count++] = enif_make_copy(msg_env, failed->raised);
+    }
 
-    if (enif_make_map_from_arrays(msg_env, keys, values, 6, &report)
+    if (enif_make_map_from_arrays(msg_env, keys, values, count, &report)
         && enif_whereis_pid(nif, enif_make_atom(msg_env, "cnif_reporter"),
                             &reporter)
         && enif_send(nif, &reporter, msg_env,

@@ -67,6 +67,7 @@ rows() ->
       "copies of its arguments before any thread runs",
       fun(decode) -> call(fm_job_decode, [{decode, nope}]); (K) -> call(fm_job_decode, [{K, 0}]) end,
       fun(decode) -> {badarg, {1, <<"[1]">>, {expected, <<"an integer">>, nope}}};
+         (alloc) -> raised(job_decode, decode, alloc);
          (K) -> raised(decode, decode, K)
       end},
      {call, "call (body)",
@@ -220,8 +221,8 @@ raised(Row, _Phase, raise) ->
     {error, {raised, Row}};
 raised(Row, _Phase, raise_badarg) ->
     {badarg, {1, <<>>, text(["refused in ", atom_to_list(Row)])}};
-raised(_Row, Phase, alloc) ->
-    panicked(<<"out of memory: cannot allocate 18446744073709551615 bytes">>, Phase, alloc_site());
+raised(Row, Phase, alloc) ->
+    panicked(<<"out of memory: cannot allocate 18446744073709551615 bytes">>, Phase, alloc_site(Row));
 raised(Row, Phase, nested_try) ->
     panicked(text(["panic inside cnif_try in ", atom_to_list(Row)]), Phase, site(nested_try)).
 
@@ -254,19 +255,19 @@ callback(Row, Resource, Callback, Kind) ->
 callback(_Row, _Resource, _Callback, decode, _Module) ->
     na(callback);
 callback(Row, Resource, Callback, Kind, Module) ->
-    Report = fun(Message, Location) -> report(Module, Callback, Resource, Message, Location) end,
-    case no_caller(Row, Callback, Kind) of
-        {error, {nif_panicked, #{message := Message, location := Location}}} ->
-            Report(Message, Location);
-        _ ->
-            Report(<<"raised an exception">>, <<>>)
+    case {Kind, no_caller(Row, Callback, Kind)} of
+        {Raising, {error, Raised}} when Raising =:= raise; Raising =:= nested_try ->
+            {report, Report} = report(Module, Callback, Resource, <<"raised an exception">>, <<>>),
+            {report, Report#{raised => Raised}};
+        {_, {error, {nif_panicked, #{message := Message, location := Location}}}} ->
+            report(Module, Callback, Resource, Message, Location)
     end.
 
 %% A failure where there is no caller: as in a call, except that there is
 %% no argument for cnif_raise_badarg to name, which it refuses by panicking.
 no_caller(_Row, Phase, raise_badarg) ->
     panicked(<<"cnif_raise_badarg: argument 1 does not exist: this call has 0 arguments">>,
-             Phase, line_of("src/boundary.c", "cnif_panic(env, \"cnif_raise_badarg: argument %d", 0));
+             Phase, site(raise_badarg));
 no_caller(Row, Phase, Kind) ->
     raised(Row, Phase, Kind).
 
@@ -274,11 +275,11 @@ no_caller(Row, Phase, Kind) ->
 hook(_Hook, decode) ->
     na(hook);
 hook(Hook, Kind) ->
-    Text = case no_caller(Hook, Hook, Kind) of
-               {error, {nif_panicked, #{message := Message, location := Location}}} ->
-                   ["panicked at ", Location, ": ", Message];
-               _ ->
-                   "raised an exception (callbacks cannot raise)"
+    Text = case {Kind, no_caller(Hook, Hook, Kind)} of
+               {Raising, {error, Raised}} when Raising =:= raise; Raising =:= nested_try ->
+                   ["raised ", printed(Raised), " (callbacks cannot raise)"];
+               {_, {error, {nif_panicked, #{message := Message, location := Location}}}} ->
+                   ["panicked at ", Location, ": ", Message]
            end,
     {on_load, {error, {Hook, binary_to_list(text(["cnif: ", atom_to_list(Hook), " hook ", Text]))}}}.
 
@@ -299,28 +300,15 @@ na(nested_try) ->
 %%% Known defects: {Row, Kind} => {Id, Now, Why}
 
 known_defects() ->
-    Dropped = "the report says only that the callback raised: the raised term (here a "
-        "nif_panicked caught by cnif_try, or {raised, ROW}) is dropped, so an operator "
-        "cannot tell what failed or where",
-    Crash = "the term is made in cnif_nif_env(env), as cnif_raise asks, but while a threaded "
-        "NIF decodes its arguments that is the job's own env: the exception the caller gets "
-        "points into it, and the VM crashes (nested_try: segfault in the GC right after the "
-        "call); not run here",
-    maps:from_list(
-      [{{Row, Kind}, {"F2", report(Module, Callback, Resource, <<"raised an exception">>, <<>>),
-                      Dropped}}
-       || {Row, Callback, Resource, Module} <- [{destroy, destroy, <<"fm_res">>, ?M},
-                                                {destroy_deferring, destroy, <<"fm_res">>, ?M},
-                                                {down, down, <<"fm_res">>, ?M},
-                                                {stop, stop, <<"fm_res">>, ?M},
-                                                {dyncall, dyncall, <<"fm_res">>, ?M},
-                                                {unload, unload, undefined, ?H}],
-          Kind <- [raise, nested_try]]
-      ++ [{{Hook, Kind}, {"F2", {on_load, {error, {Hook, "cnif: " ++ atom_to_list(Hook)
-                                                  ++ " hook raised an exception (callbacks cannot raise)"}}},
-                          Dropped}}
-          || Hook <- [load, upgrade], Kind <- [raise, nested_try]]
-      ++ [{{job_decode, Kind}, {"F1", not_run, Crash}} || Kind <- [raise, nested_try]]).
+    #{}.
+
+%% A raised term as erl_nif's enif_snprintf prints it with %T: as ~w, but
+%% a map's pairs without spaces and a text binary as text.
+printed({nif_panicked, #{location := Location, message := Message, phase := Phase}}) ->
+    io_lib:format("{nif_panicked,#{location=><<\"~ts\">>,message=><<\"~ts\">>,phase=>~w}}",
+                  [Location, Message, Phase]);
+printed(Term) ->
+    io_lib:format("~w", [Term]).
 
 report(Module, Callback, Resource, Message, Location) ->
     {report, #{label => {cnif, callback_failed}, module => Module, callback => Callback,
@@ -518,8 +506,21 @@ site(Name) ->
 
 %% cnif_alloc refuses a size no allocation could have on the line after
 %% its size check.
-alloc_site() ->
-    line_of("src/arena.c", "if (size > CNIF__SIZE_MAX)", 1).
+%% cnif's own panic (out of memory) is located at the export of the NIF,
+%% or the definition of the resource type, whose code failed; a module
+%% hook has neither, so it is cnif's own line.
+alloc_site(Row) when Row =:= load; Row =:= upgrade; Row =:= unload ->
+    line_of("src/arena.c", "if (size > CNIF__SIZE_MAX)", 1);
+alloc_site(Row) ->
+    Defined = case Row of
+                  try_body -> fm_try;
+                  _ when Row =:= destroy; Row =:= destroy_deferring; Row =:= down;
+                         Row =:= stop; Row =:= dyncall -> fm_res;
+                  _ when Row =:= yield_init; Row =:= yield_first; Row =:= yield_later;
+                         Row =:= yield_encode -> fm_yield;
+                  _ -> list_to_atom("fm_" ++ atom_to_list(Row))
+              end,
+    line_of("test/nifs/fault_matrix_nif.c", ["(", atom_to_list(Defined), ","], 0).
 
 text(Parts) -> iolist_to_binary(Parts).
 
