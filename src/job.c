@@ -14,12 +14,27 @@
 ** returns: a pool with live threads holds a dlopen reference on its own
 ** library (the pin), and its last thread drops it only after it has left
 ** the library's code (see cnif__pin_release). */
-#define _GNU_SOURCE /* dladdr, pthread_setname_np */
 #include "internal.h"
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+
+#if defined(__GLIBC__) && !defined(__USE_GNU)
+/* glibc declares these GNU extensions only if _GNU_SOURCE comes before the
+** first system header, which this file cannot ensure: the amalgamated
+** header (scripts/amalgamate) includes it after a user's own headers, and
+** hides what it declares unless told otherwise. */
+typedef struct {
+    const char *dli_fname;
+    void *dli_fbase;
+    const char *dli_sname;
+    void *dli_saddr;
+} Dl_info;
+#define CNIF__LIBC __attribute__((visibility("default")))
+CNIF__LIBC int dladdr(const void *address, Dl_info *info);
+CNIF__LIBC int pthread_setname_np(pthread_t thread, const char *name);
+#endif
 
 struct cnif__pool;
 
