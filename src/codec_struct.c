@@ -181,20 +181,28 @@ bool cnif_struct_field_failed(cnif_env *env, const cnif_struct *d, size_t i)
     return cnif_path_key(env, cnif__field_key(&d->fields[i]));
 }
 
+/* cnif_struct_init refuses repeated keys; a descriptor made by hand that
+** skipped it gets a panic rather than a half-built term. */
+static ERL_NIF_TERM cnif__struct_map(cnif_env *env, const cnif_struct *d,
+                                     ERL_NIF_TERM *values, size_t n)
+{
+    ERL_NIF_TERM out;
+    if (!cnif__map_make(env->head.nif, d->atoms, values, n, &out))
+        cnif_panic(env, "struct %s: two fields use the same key", d->name);
+    return out;
+}
+
 ERL_NIF_TERM cnif_struct_build(cnif_env *env, const cnif_struct *d,
                                ERL_NIF_TERM *values)
 {
     ErlNifEnv *nif = env->head.nif;
-    ERL_NIF_TERM out;
 
     switch (d->as) {
     case CNIF_AS_STRUCT:
         values[d->count] = d->form_atom;
-        enif_make_map_from_arrays(nif, d->atoms, values, d->count + 1, &out);
-        return out;
+        return cnif__struct_map(env, d, values, d->count + 1);
     case CNIF_AS_MAP:
-        enif_make_map_from_arrays(nif, d->atoms, values, d->count, &out);
-        return out;
+        return cnif__struct_map(env, d, values, d->count);
     case CNIF_AS_RECORD:
         values[0] = d->form_atom;
         return enif_make_tuple_from_array(nif, values, (unsigned)d->count + 1);

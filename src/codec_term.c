@@ -122,9 +122,10 @@ bool cnif__map_make(ErlNifEnv *nif, const ERL_NIF_TERM *keys,
         return false;
     for (size_t i = first; i < n; i++)
         enif_make_map_put(nif, *out, keys[i], values[i], out);
-    /* A put replaces the value of a key it meets again: a duplicate shows
-    ** as a map smaller than n. */
-    return first == n || (enif_get_map_size(nif, *out, &size) && size == n);
+    /* A put keeps the last value of a repeated key, and so does erts's
+    ** one-step build of a trie (OTP 25 at least, though erl_nif says it
+    ** fails): a repeated key shows as a map smaller than n. */
+    return enif_get_map_size(nif, *out, &size) && size == n;
 }
 
 cnif_map cnif_map_from_arrays(cnif_env *env, const ERL_NIF_TERM *keys,

@@ -201,10 +201,9 @@ static ERL_NIF_TERM cnif__value_encode(cnif_env *env, cnif_value v)
             nif, cnif__items_encode(env, v.tuple.items, v.tuple.len),
             (unsigned)v.tuple.len);
     case CNIF_VALUE_MAP:
-        if (!enif_make_map_from_arrays(
-                nif, cnif__items_encode(env, v.map.keys, v.map.len),
-                cnif__items_encode(env, v.map.values, v.map.len), v.map.len,
-                &out))
+        if (!cnif__map_make(nif, cnif__items_encode(env, v.map.keys, v.map.len),
+                            cnif__items_encode(env, v.map.values, v.map.len),
+                            v.map.len, &out))
             cnif_panic(env, "cannot encode a map with duplicate keys");
         return out;
     case CNIF_VALUE_TERM:

@@ -34,6 +34,10 @@
 -define(PHASES, [decode, call, encode, cleanup]).
 -define(MAX_N, 2000).
 -define(OOM, "out of memory|cannot").
+%% How much erlang:memory(binary) may grow over a feature's sweep: the
+%% output it prints, held by the I/O server. A leaked builder alone is
+%% larger (binary_builder makes 450 kB).
+-define(BINARY_SLACK, 64 * 1024).
 
 %%% The features and their representative calls
 
@@ -411,10 +415,20 @@ sweep(Ctx, #{name := Name} = F) ->
     Base = Base0#{sites => sites(Ctx, Trace)},
     [verbose("~n    ~s N=~b ~s in ~s (~s:~s)", [Name, I, K, Fn, Fl, L])
      || {I, {K, Fn, Fl, L}} <- lists:enumerate(maps:get(sites, Base))],
+    Binary = binary_memory(),
     %% Each mode starts from what is live now: a leak is reported once.
     Runs = lists:append([sweep(F, Base#{live := settled()}, Mode, 1, none, [])
                          || Mode <- [single, sticky]]),
+    Grown = binary_memory() - Binary,
+    Grown < ?BINARY_SLACK orelse io:format(user, "~n    binary memory grew ~b bytes", [Grown]),
+    ?assert(Grown < ?BINARY_SLACK),
     conclude(Name, Base, Runs).
+
+%% The VM's own view, beside the counters: the binaries every process
+%% holds, after each has collected its garbage (see ?BINARY_SLACK).
+binary_memory() ->
+    [erlang:garbage_collect(P) || P <- processes()],
+    erlang:memory(binary).
 
 %% The unarmed call twice: the second, traced, is the baseline.
 baseline(#{name := Name} = F) ->
@@ -440,21 +454,25 @@ sweep(#{name := Name} = F, Base, Mode, N, Phase, Acc) ->
             verbose("~n    ~s ~s N=~b ~s in ~s (~s)", [Name, Mode, N, Kind, Function, File]),
             {Outcome, {Seen, Fired, FiredKind}} = attempt(F, N, Mode =:= sticky),
             {Leaks, Live} = leaks(F, maps:get(live, Base)),
-            Run = #{mode => Mode, n => N, kind => FiredKind, seen => Seen, outcome => Outcome,
-                    known => Known},
+            Run = #{mode => Mode, n => N, kind => FiredKind, seen => Seen, known => Known},
             case Fired of
                 0 ->
                     Problems = [{completed_differently, Outcome} || not expected(F, Outcome)]
                         ++ Leaks,
-                    lists:reverse([Run#{problems => Problems, last => true} | Acc]);
+                    lists:reverse([kept(Run#{last => true}, Outcome, Problems) | Acc]);
                 _ ->
                     {Problems, Phase1} = judge(F, Base, Mode, FiredKind, Outcome, Phase),
                     Drift = [{kind_drift, Kind, FiredKind}
                              || Mode =:= single, Kind =/= FiredKind, Kind =/= none],
                     sweep(F, Base#{live := Live}, Mode, N + 1, Phase1,
-                          [Run#{problems => Problems ++ Leaks ++ Drift} | Acc])
+                          [kept(Run, Outcome, Problems ++ Leaks ++ Drift) | Acc])
             end
     end.
+
+%% A run as kept until the verdict: its outcome if it has problems (to
+%% show), else only how it ended (a result can be large).
+kept(Run, Outcome, []) -> Run#{outcome => ending(Outcome), problems => []};
+kept(Run, Outcome, Problems) -> Run#{outcome => Outcome, problems => Problems}.
 
 %% The problems with a failed run's outcome, and the phase reached so far.
 judge(#{check := Check} = F, Base, _Mode, _Kind, Outcome, Phase) ->
@@ -844,6 +862,7 @@ tally(Runs) ->
                    length([R || #{skipped := _} = R <- Runs])]).
 
 ending({panic, _}) -> panic;
+ending(panic) -> panic;
 ending(badarg) -> badarg;
 ending({{ok, {error, {load, _}}}, _}) -> panic;
 ending({Load, Calls}) when is_list(Calls) ->
