@@ -16,19 +16,29 @@ static const char *cnif__elixir_name(const char *module)
     return strncmp(module, "Elixir.", 7) == 0 ? module + 7 : module;
 }
 
+/* Keys are compared as the atoms they make, which is what a map compares. */
 void cnif_struct_init(cnif_env *env, cnif_struct *d)
 {
+    ERL_NIF_TERM struct_key = cnif_encode_cnif_atom(env, "__struct__");
+
     d->any_optional = false;
     for (size_t i = 0; i < d->count; i++) {
         const char *key = cnif__field_key(&d->fields[i]);
+        d->atoms[i] = cnif_encode_cnif_atom(env, key);
         for (size_t j = 0; j < i; j++)
-            if (strcmp(key, cnif__field_key(&d->fields[j])) == 0)
+            if (d->atoms[i] == d->atoms[j])
                 cnif_panic(env, "struct %s: two fields use the key %s",
                            d->name, key);
-        d->atoms[i] = cnif_encode_cnif_atom(env, key);
+        /* An Elixir struct keeps its module there: the field could be
+        ** neither decoded nor encoded. */
+        if (d->as == CNIF_AS_STRUCT && d->atoms[i] == struct_key)
+            cnif_panic(env,
+                       "struct %s: field %s uses the key __struct__, which "
+                       "holds the module of an Elixir struct",
+                       d->name, d->fields[i].name);
         d->any_optional |= d->fields[i].optional;
     }
-    d->atoms[d->count] = cnif_encode_cnif_atom(env, "__struct__");
+    d->atoms[d->count] = struct_key;
     if (d->as == CNIF_AS_STRUCT) {
         if (!d->module)
             cnif_panic(env, "struct %s: CNIF_AS_STRUCT needs .module", d->name);
