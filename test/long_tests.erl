@@ -17,7 +17,8 @@
 %% long_nif.c sits on a line marked "site:NAME", and site/1 finds it.
 -module(long_tests).
 -include_lib("eunit/include/eunit.hrl").
--export([log/2, site/1]).
+%% run/3, reply/1 and wait_for/2 serve thread_tests too.
+-export([log/2, site/1, run/3, reply/1, wait_for/2]).
 
 -define(M, long_nif).
 -define(FAULTS, <<"one of none, panic, raise, badarg, encode, init, cleanup">>).
@@ -50,16 +51,19 @@ refused(Where, Why) ->
                      location => location("test/nifs", "long_nif.c",
                                           ["(", atom_to_list(Where), ","])}}.
 
-%% How ?M:F(Args) ended: {ok, Value}, {error, Reason}, or {badarg, Cause}
+%% How M:F(Args) ended: {ok, Value}, {error, Reason}, or {badarg, Cause}
 %% with the error_info cause the generated wrapper attached. A job's reply
 %% stands for its value: {Ref, {error, Reason}} is {error, Reason}.
 run(F, Args) ->
-    try apply(?M, F, Args) of
+    run(?M, F, Args).
+
+run(M, F, Args) ->
+    try apply(M, F, Args) of
         Ref when is_reference(Ref) -> reply(Ref);
         Value -> {ok, Value}
     catch
         error:badarg:Stack ->
-            [{?M, F, Args, Info} | _] = Stack,
+            [{M, F, Args, Info} | _] = Stack,
             #{module := cnif_error, cause := Cause} = proplists:get_value(error_info, Info),
             {badarg, Cause};
         error:Reason ->
