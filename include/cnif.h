@@ -1585,13 +1585,16 @@ ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
 ** involved: the arguments are copied into the job and decoded at once.
 ** Their decoded values, views included, stay valid while the job runs.
 ** Inside the function, cnif_job_cancelled(env) turns true once the caller
-** has died; long work should check it and stop early. At unload, the pool
-** finishes the queued jobs and every thread is joined.
+** has died or the library is unloaded; long work should check it and stop
+** early. The unload does not wait for the jobs: the pool runs what is
+** queued, cancelled, and its threads keep the library's code loaded until
+** they end.
 */
 #define CNIF_EXPORT_THREADED(name, ...) CNIF__EXPORT_JOB(name, false, __VA_ARGS__)
 #define CNIF_EXPORT_THREAD(name, ...) CNIF__EXPORT_JOB(name, true, __VA_ARGS__)
 
-/* True inside a threaded NIF whose caller has died. */
+/* True inside a threaded NIF whose caller has died or whose library was
+** unloaded. */
 bool cnif_job_cancelled(cnif_env *env);
 
 #define CNIF__JOB_FIELD(i, T) T cnif__a##i;
