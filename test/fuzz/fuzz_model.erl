@@ -62,6 +62,7 @@ make_nifs() ->
      {bin_new_size, [size], size},
      {bin_alloc_size, [size], size},
      {bin_sub, [bin, size, size], sub},
+     {echo_value_dirty, [value], echo},
      {echo_value_job, [value], job},
      {echo_map_thread, [map], job},
      {make_triple, [schema(uint8_t), schema(double), schema(cnif_str)], tuple}].

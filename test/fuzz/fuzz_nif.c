@@ -277,7 +277,10 @@ static cnif_bin bin_sub(cnif_env *env, cnif_bin bin, size_t pos, size_t size)
 }
 CNIF_EXPORT(bin_sub, cnif_bin, cnif_bin, size_t, size_t)
 
-/* --- Off the scheduler: arguments copied into a job, results sent back ----- */
+/* --- Off the scheduler: a dirty scheduler; a job, its arguments copied in
+** and its result sent back --------------------------------------------- */
+#define EXPORT_DIRTY(name, ...) CNIF_EXPORT_FLAGS(name, CNIF_DIRTY_CPU, __VA_ARGS__)
+ECHO_BY(EXPORT_DIRTY, echo_value_dirty, cnif_value)
 ECHO_BY(CNIF_EXPORT_THREADED, echo_value_job, cnif_value)
 ECHO_BY(CNIF_EXPORT_THREAD, echo_map_thread, cnif_map)
 

@@ -21,5 +21,5 @@
             echo_doc/1, echo_doc_rec/1, echo_tree/1,
             res_new/1, other_new/0, res_get/1, echo_res/1,
             bin_new_size/1, bin_alloc_size/1, bin_sub/3,
-            echo_value_job/1, echo_map_thread/1,
+            echo_value_dirty/1, echo_value_job/1, echo_map_thread/1,
             make_triple/3]).
