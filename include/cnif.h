@@ -10,7 +10,7 @@
 **   2. The call env       cnif_env, phases
 **   3. Declaring NIFs     CNIF_EXPORT, CNIF_EXPORT_RAW, CNIF_MODULE
 **   4. The boundary       cnif_panic, CNIF_ASSERT, cnif_raise, cnif_try
-**   5. Call-scoped memory cnif_alloc, cnif_defer
+**   5. Call-scoped memory cnif_alloc, cnif_defer, cnif_defer_env
 **   6. Bad arguments      cnif_decode_fail, paths, cnif_raise_badarg
 **   7. Codecs             integers, floats, bool, atoms, enums, binaries,
 **                         strings, arrays, tuples, maps, pids, refs, terms
@@ -204,6 +204,14 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 ** (`pkg-config --libs cnif` adds it) and compile with -fvisibility=hidden
 ** (`pkg-config --cflags cnif`), and `nif_init` is the only symbol the
 ** shared object exports: several cnif libraries load side by side.
+**
+** How many: each library keeps its guard pointer in initial-exec
+** thread-local storage (no __tls_get_addr on the call path), which glibc
+** takes from a small static reserve for libraries loaded with dlopen.
+** About 210 cnif libraries fit in one VM with glibc's default reserve; the
+** next one fails to load ("cannot allocate memory in static TLS block").
+** Start the VM with a larger reserve to load more, e.g.
+**     GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096 erl ...
 */
 #define CNIF_DIRTY_CPU ERL_NIF_DIRTY_JOB_CPU_BOUND
 #define CNIF_DIRTY_IO ERL_NIF_DIRTY_JOB_IO_BOUND
@@ -236,7 +244,7 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
                                             const ERL_NIF_TERM argv[])        \
     {                                                                         \
         cnif_phase_set(env, CNIF_PHASE_CALL);                                 \
-        return name(env, argc, argv);                                         \
+        return cnif__checked(env, name(env, argc, argv), #name);              \
     }                                                                         \
     CNIF__REGISTER(name, arity, flags)
 
@@ -341,7 +349,7 @@ _Noreturn void cnif_raise(cnif_env *env, ERL_NIF_TERM term);
 #define CNIF_RAISE(env, T, value)                                             \
     do {                                                                      \
         cnif_phase_set((env), CNIF_PHASE_ENCODE);                             \
-        cnif_raise((env), cnif_encode_##T((env), (value)));                   \
+        cnif_raise((env), CNIF__ENCODE(T, (env), (value)));                   \
     } while (0)
 
 /* Run fn(inner, arg) inside a nested guard with its own call-scoped memory
@@ -371,6 +379,16 @@ void *cnif_alloc(cnif_env *env, size_t size);
 ** call is the one reported (phase `cleanup` if the call had not already
 ** panicked). */
 void cnif_defer(cnif_env *env, void (*fn)(void *arg), void *arg);
+
+/* The same for a cleanup that needs an env: fn(now, arg) gets the env of
+** the guard that runs it, valid while it runs, for cnif_panic,
+** CNIF_ASSERT, cnif_alloc and the like. That is not always the env that
+** registered it: a yielding call's cleanups run in the slice that ends the
+** call, or, if its process died between slices, in the destructor of its
+** state (a callback: no caller, cnif_nif_env gives erl_nif's callback
+** env). So never keep the registering env for a cleanup; take this one. */
+void cnif_defer_env(cnif_env *env, void (*fn)(cnif_env *now, void *arg),
+                    void *arg);
 
 /* ------------------------------------------------------------------------
 ** 6. BAD ARGUMENTS
@@ -438,7 +456,10 @@ _Noreturn void cnif__arg_fail(cnif_env *env, int index);
 **     bool         cnif_decode_T(cnif_env *env, ERL_NIF_TERM term, T *out);
 **     ERL_NIF_TERM cnif_encode_T(cnif_env *env, T value);
 ** A decoder returns false after recording why (section 6). An encoder that
-** cannot represent its value panics in the encode phase. A user type joins
+** cannot represent its value panics in the encode phase. An encoder that
+** returns 0, no term at all (a variable it never set), makes the call
+** panic "cnif_encode_T returned no term (0): ..." rather than hand the VM
+** garbage; so does a raw NIF that returns 0. A user type joins
 ** the system by defining both functions for its typedef name; it can then
 ** be used in CNIF_EXPORT, arrays, results and other user codecs.
 */
@@ -451,6 +472,23 @@ typedef struct cnif_atoms {
     ERL_NIF_TERM phases[CNIF_PHASE_COUNT];
 } cnif_atoms;
 extern cnif_atoms cnif__atoms;
+
+/* An encoder's result, checked: 0 is no term at all (a variable a user
+** encoder never set), which the VM cannot survive inside a term. The call
+** panics naming the encoder instead. The generated code encodes through
+** CNIF__ENCODE; not for direct use. */
+_Noreturn void cnif__unset_term(cnif_env *env, const char *encoder);
+CNIF__INLINE ERL_NIF_TERM cnif__checked(cnif_env *env, ERL_NIF_TERM term,
+                                        const char *encoder)
+{
+    if (__builtin_expect(term == 0, 0))
+        cnif__unset_term(env, encoder);
+    return term;
+}
+#define CNIF__ENCODE(T, env, value)                                           \
+    cnif__checked((env), cnif_encode_##T((env), (value)), "cnif_encode_" #T)
+/* The same for a type name that is itself the result of a macro. */
+#define CNIF__ENCODE_AS(T, env, value) CNIF__ENCODE(T, env, value)
 
 /* --- Integers ------------------------------------------------------------
 ** Types: int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t
@@ -751,7 +789,7 @@ bool cnif__list_begin(cnif_env *env, ERL_NIF_TERM term, size_t elem_size,
         ERL_NIF_TERM list = enif_make_list(nif, 0);                           \
         for (size_t i = value.len; i > 0; i--)                                \
             list = enif_make_list_cell(                                       \
-                nif, cnif_encode_##T(env, value.items[i - 1]), list);         \
+                nif, CNIF__ENCODE(T, env, value.items[i - 1]), list);         \
         return list;                                                          \
     }                                                                         \
     CNIF_CODEC(A)
@@ -873,7 +911,7 @@ bool cnif_map_iter_next(cnif_env *env, cnif_map_iter it, ERL_NIF_TERM *key,
     CNIF__INLINE ERL_NIF_TERM cnif__encode_ptr_##T(cnif_env *env,            \
                                                     const void *value)        \
     {                                                                         \
-        return cnif_encode_##T(env, *(const T *)value);                       \
+        return CNIF__ENCODE(T, env, *(const T *)value);                       \
     }
 
 /* --- Structs -------------------------------------------------------------
@@ -1001,7 +1039,7 @@ ERL_NIF_TERM cnif_struct_build(cnif_env *env, const cnif_struct *desc,
         return cnif_struct_field_failed(env, cnif__d, cnif__i);               \
     cnif__i++;
 #define CNIF__FIELD_ENCODE(T, member, ...)                                    \
-    cnif__v[cnif__i++] = cnif_encode_##T(env, value.member);
+    cnif__v[cnif__i++] = CNIF__ENCODE(T, env, value.member);
 
 /* --- Enums, tagged unions and one-of -------------------------------------
 ** A tagged union is a struct with a kind field (an enum) and an anonymous
@@ -1110,7 +1148,7 @@ void cnif_union_init(cnif_env *env, cnif_union *desc);
     }                                                                         \
     CNIF__INLINE ERL_NIF_TERM cnif_encode_##Name(cnif_env *env, Name value)  \
     {                                                                         \
-        return value.present ? cnif_encode_##T(env, value.value) : (none);    \
+        return value.present ? CNIF__ENCODE(T, env, value.value) : (none);    \
     }                                                                         \
     CNIF_CODEC(Name)
 
@@ -1146,9 +1184,9 @@ bool cnif__result_split(cnif_env *env, ERL_NIF_TERM term, bool bare_ok,
         ErlNifEnv *nif = cnif_nif_env(env);                                   \
         if (r.ok)                                                             \
             return enif_make_tuple2(nif, cnif__atoms.ok,                      \
-                                    cnif_encode_##T(env, r.value));           \
+                                    CNIF__ENCODE(T, env, r.value));           \
         return enif_make_tuple2(nif, cnif__atoms.error,                       \
-                                cnif_encode_##E(env, r.error));               \
+                                CNIF__ENCODE(E, env, r.error));               \
     }                                                                         \
     CNIF_CODEC(Name)
 
@@ -1171,7 +1209,7 @@ bool cnif__result_split(cnif_env *env, ERL_NIF_TERM term, bool bare_ok,
         if (r.ok)                                                             \
             return cnif__atoms.ok;                                            \
         return enif_make_tuple2(cnif_nif_env(env), cnif__atoms.error,         \
-                                cnif_encode_##E(env, r.error));               \
+                                CNIF__ENCODE(E, env, r.error));               \
     }                                                                         \
     CNIF_CODEC(Name)
 
@@ -1290,9 +1328,14 @@ ERL_NIF_TERM cnif_encode_cnif_value(cnif_env *env, cnif_value value);
 ** and which turns them into OTP logger error reports:
 **     #{label => {cnif, callback_failed}, module => demo, callback => destroy,
 **       resource => <<"counter">>, message => <<...>>, location => <<"demo.c:42">>}
-** If no reporter runs, the report goes to stderr. A load or upgrade hook
-** that panics fails the load with the panic's message:
+** A callback that raised (cnif_raise: it has no caller to raise to) is
+** reported with message <<"raised an exception">>, no location, and the
+** term itself as raised => Term. If no reporter runs, the report goes to
+** stderr. A load or upgrade hook that panics fails the load with the
+** panic's message:
 **     {error, {load, "cnif: load hook panicked at demo.c:12: ..."}}
+** and one that raises Term with "cnif: load hook raised Term (callbacks
+** cannot raise)".
 ** (erts's own reason atom, with the message in place of its return-code text).
 */
 typedef struct cnif_resource_type {
@@ -1509,7 +1552,7 @@ typedef struct cnif__res_event {
         if (!*done)                                                           \
             return 0;                                                         \
         cnif_phase_set(env, CNIF_PHASE_ENCODE);                               \
-        return cnif_encode_##Ret(env, cnif__result);                          \
+        return CNIF__ENCODE(Ret, env, cnif__result);                          \
     }                                                                         \
     static ERL_NIF_TERM cnif__yield_again_##name(cnif_env *env, int argc,     \
                                                  const ERL_NIF_TERM argv[])   \
@@ -1606,7 +1649,7 @@ bool cnif_job_cancelled(cnif_env *env);
     CNIF__FIRST(__VA_ARGS__) cnif__result =                                   \
         name(env CNIF__ARGS(CNIF__JOB_PASS, __VA_ARGS__));                    \
     cnif_phase_set(env, CNIF_PHASE_ENCODE);                                   \
-    return CNIF__CAT(cnif_encode_, CNIF__FIRST(__VA_ARGS__))(env, cnif__result);
+    return CNIF__ENCODE_AS(CNIF__FIRST(__VA_ARGS__), env, cnif__result);
 #define CNIF__JOB_RUN_1(name, ...)                                            \
     name(env CNIF__ARGS(CNIF__JOB_PASS, __VA_ARGS__));                        \
     return cnif__atoms.ok;
@@ -1678,6 +1721,13 @@ CNIF__BUILTIN(ssize_t)
 CNIF__BUILTIN(double)
 CNIF__BUILTIN(float)
 CNIF__BUILTIN(bool)
+/* `bool` is a macro for _Bool, and CNIF__BUILTIN expands it before pasting:
+** the array of bool is cnif_array__Bool, also spelled cnif_array_bool. */
+typedef cnif_array__Bool cnif_array_bool;
+#define cnif_decode_cnif_array_bool cnif_decode_cnif_array__Bool
+#define cnif_encode_cnif_array_bool cnif_encode_cnif_array__Bool
+#define cnif__decode_ptr_cnif_array_bool cnif__decode_ptr_cnif_array__Bool
+#define cnif__encode_ptr_cnif_array_bool cnif__encode_ptr_cnif_array__Bool
 CNIF__BUILTIN(cnif_atom)
 CNIF__BUILTIN(cnif_bin)
 CNIF__BUILTIN(cnif_str)
@@ -1740,7 +1790,7 @@ CNIF__BUILTIN(cnif_value)
     CNIF__FIRST(__VA_ARGS__) cnif__result =                                   \
         name(env CNIF__ARGS(CNIF__PASS_ARG, __VA_ARGS__));                    \
     cnif_phase_set(env, CNIF_PHASE_ENCODE);                                   \
-    return CNIF__CAT(cnif_encode_, CNIF__FIRST(__VA_ARGS__))(env, cnif__result);
+    return CNIF__ENCODE_AS(CNIF__FIRST(__VA_ARGS__), env, cnif__result);
 #define CNIF__INVOKE_1(name, ...)                                             \
     cnif_phase_set(env, CNIF_PHASE_DECODE);                                   \
     CNIF__ARGS(CNIF__DECODE_ARG, __VA_ARGS__)                                 \

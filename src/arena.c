@@ -16,9 +16,11 @@ typedef struct cnif__chunk {
     alignas(max_align_t) char data[];
 } cnif__chunk;
 
+/* One of fn and fn_env is set. */
 typedef struct cnif__defer {
     struct cnif__defer *next;
     void (*fn)(void *arg);
+    void (*fn_env)(cnif_env *now, void *arg);
     void *arg;
 } cnif__defer;
 
@@ -66,13 +68,26 @@ void *cnif_alloc(cnif_env *env, size_t size)
     return p;
 }
 
-void cnif_defer(cnif_env *env, void (*fn)(void *arg), void *arg)
+static void cnif__defer_push(cnif_env *env, void (*fn)(void *),
+                             void (*fn_env)(cnif_env *, void *), void *arg)
 {
     cnif__defer *d = cnif_alloc(env, sizeof *d);
     d->fn = fn;
+    d->fn_env = fn_env;
     d->arg = arg;
     d->next = env->arena.defers;
     env->arena.defers = d;
+}
+
+void cnif_defer(cnif_env *env, void (*fn)(void *arg), void *arg)
+{
+    cnif__defer_push(env, fn, NULL, arg);
+}
+
+void cnif_defer_env(cnif_env *env, void (*fn)(cnif_env *now, void *arg),
+                    void *arg)
+{
+    cnif__defer_push(env, NULL, fn, arg);
 }
 
 /* Each cleanup runs under the call's own guard re-armed here, so a panic in
@@ -84,8 +99,12 @@ void cnif__arena_cleanup(cnif_env *env)
     while (env->arena.defers) {
         cnif__defer *volatile d = env->arena.defers;
         env->arena.defers = d->next;
-        if (CNIF__SETJMP(env->jump) == 0)
-            d->fn(d->arg);
+        if (CNIF__SETJMP(env->jump) == 0) {
+            if (d->fn_env)
+                d->fn_env(env, d->arg);
+            else
+                d->fn(d->arg);
+        }
     }
 }
 

@@ -231,6 +231,12 @@ _Noreturn void cnif_raise_badarg_at(cnif_env *env, const char *file, int line,
     cnif__arg_fail(env, argno - 1);
 }
 
+_Noreturn void cnif__unset_term(cnif_env *env, const char *encoder)
+{
+    cnif_panic(env, "%s returned no term (0): an encoder must return a term "
+                    "it made", encoder);
+}
+
 ERL_NIF_TERM cnif__text(ErlNifEnv *nif, const char *text, size_t size)
 {
     ERL_NIF_TERM term;

@@ -115,6 +115,25 @@ unset_term_in_a_report_test() ->
                      "(an unset ERL_NIF_TERM)"},
                  badarg(fun() -> ?M:takes_unset(x) end)).
 
+%% --- An encoder that returns no term ------------------------------------------
+
+unset_term_from_an_encoder_test() ->
+    ?assertEqual({encode, <<"cnif_encode_unset_out returned no term (0): an encoder "
+                            "must return a term it made">>, site(give_unset)},
+                 panic(fun() -> ?M:give_unset() end)),
+    ?assertEqual({encode, <<"cnif_encode_unset_out returned no term (0): an encoder "
+                            "must return a term it made">>, site(give_unset_list)},
+                 panic(fun() -> ?M:give_unset_list(3) end)),
+    ?assertEqual([], ?M:give_unset_list(0)),
+    ?assertEqual({call, <<"raw_unset returned no term (0): an encoder must return a "
+                          "term it made">>, site(raw_unset)},
+                 panic(fun() -> ?M:raw_unset() end)).
+
+array_of_bool_test() ->
+    ?assertEqual([true, false, true], ?M:echo_bools([true, false, true])),
+    ?assertEqual({1, "[1]: expected a boolean, got: 1"},
+                 badarg(fun() -> ?M:echo_bools([true, 1]) end)).
+
 %% --- Recursive one-of: linear work -------------------------------------------
 %% The leaf decodes for a failing term D deep grow by the same amount for
 %% every level: linear, where they were 2^(D+1).
@@ -239,27 +258,50 @@ wait_seen(N) ->
 try_in_a_plain_call_test() ->
     ?assertEqual(true, ?M:try_plain()).
 
+%% --- A yielding call's cleanup gets an env that is valid where it runs -------------
+
+defer_env_in_the_ending_slice_test() ->
+    ?assertEqual({cleanup, <<"cleanup with its own env">>, site(defer_env)},
+                 panic(fun() -> ?M:defer_env_yield(false) end)).
+
+defer_env_in_the_state_destructor_test() ->
+    with_reporter(
+      fun() ->
+              Pid = spawn(fun() -> ?M:defer_env_yield(true) end),
+              timer:sleep(20),
+              exit(Pid, kill),
+              ?assertEqual(#{label => {cnif, callback_failed}, module => regress_nif,
+                             callback => cleanup,
+                             resource => <<"cancelled yielding call">>,
+                             message => <<"cleanup with its own env">>,
+                             location => site(defer_env)},
+                           next_report())
+      end).
+
 %% --- A callback's report names the callback ---------------------------------------
-%% The reporter's name is taken for the test: the report comes here.
 
 callback_report_names_the_callback_test() ->
+    with_reporter(
+      fun() ->
+              spawn(fun() -> ?M:fragile_drop() end),
+              ?assertEqual(#{label => {cnif, callback_failed},
+                             module => regress_nif, callback => destroy,
+                             resource => <<"fragile">>,
+                             message => <<"destroy failed">>,
+                             location => site(fragile_destroy)},
+                           next_report())
+      end).
+
+%% Fun() with this process in the reporter's place: reports come here.
+with_reporter(Fun) ->
     Reporter = whereis(cnif_reporter),
     true = unregister(cnif_reporter),
     register(cnif_reporter, self()),
-    try
-        spawn(fun() -> ?M:fragile_drop() end),
-        receive
-            {'$cnif_report', Report} ->
-                ?assertEqual(#{label => {cnif, callback_failed},
-                               module => regress_nif, callback => destroy,
-                               resource => <<"fragile">>,
-                               message => <<"destroy failed">>,
-                               location => site(fragile_destroy)},
-                             Report)
-        after 5000 ->
-                ?assert(no_report)
-        end
+    try Fun()
     after
         unregister(cnif_reporter),
         register(cnif_reporter, Reporter)
     end.
+
+next_report() ->
+    receive {'$cnif_report', Report} -> Report after 5000 -> no_report end.

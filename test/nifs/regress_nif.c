@@ -149,6 +149,57 @@ static void takes_unset(cnif_env *env, unset_fail u)
 }
 CNIF_EXPORT(takes_unset, void, unset_fail)
 
+/* --- An encoder that returns no term ---------------------------------------
+** unset_out's encoder forgets to set its result, a common C slip: the call
+** panics naming the encoder, alone, in an array, or from a raw NIF. */
+typedef struct unset_out {
+    int unused;
+} unset_out;
+
+static bool cnif_decode_unset_out(cnif_env *env, ERL_NIF_TERM term,
+                                  unset_out *out)
+{
+    (void)term;
+    out->unused = 0;
+    return cnif_decode_fail(env, term, "nothing: unset_out is only returned");
+}
+static ERL_NIF_TERM cnif_encode_unset_out(cnif_env *env, unset_out value)
+{
+    ERL_NIF_TERM never_set = 0;
+    (void)env, (void)value;
+    return never_set;
+}
+CNIF_DEFINE_ARRAY(unset_out)
+
+static unset_out give_unset(cnif_env *env)
+{
+    (void)env;
+    return (unset_out){0};
+}
+CNIF_EXPORT(give_unset, unset_out) /* site:give_unset */
+
+static cnif_array_unset_out give_unset_list(cnif_env *env, size_t n)
+{
+    cnif_array_unset_out a = {cnif_alloc(env, n * sizeof(unset_out)), n};
+    return a;
+}
+CNIF_EXPORT(give_unset_list, cnif_array_unset_out, size_t) /* site:give_unset_list */
+
+static ERL_NIF_TERM raw_unset(cnif_env *env, int argc, const ERL_NIF_TERM argv[])
+{
+    (void)env, (void)argc, (void)argv;
+    return 0;
+}
+CNIF_EXPORT_RAW(raw_unset, 0) /* site:raw_unset */
+
+/* The array of bool, by the name a user writes. */
+static cnif_array_bool echo_bools(cnif_env *env, cnif_array_bool bools)
+{
+    (void)env;
+    return bools;
+}
+CNIF_EXPORT(echo_bools, cnif_array_bool, cnif_array_bool)
+
 /* --- Recursive one-of ------------------------------------------------------
 ** expr = integer | [expr], and twin = [twin] | [twin] | integer, whose
 ** two list alternatives both decode the whole rest of the term. The
@@ -352,6 +403,37 @@ static bool try_plain(cnif_env *env)
            && due == cnif_encode_bool(env, false);
 }
 CNIF_EXPORT(try_plain, bool)
+
+/* --- A yielding call's cleanup with an env of its own -----------------------
+** defer_env_yield(Forever): init registers a cleanup that allocates and
+** panics through the env it is given. The call yields once and completes,
+** or (Forever) yields until its process is killed, so that the cleanup
+** runs in the destructor of the call's state. */
+typedef struct yield_twice {
+    bool forever;
+    int slices;
+} yield_twice;
+
+static void failing_cleanup(cnif_env *now, void *arg)
+{
+    (void)arg;
+    cnif_alloc(now, 64);
+    cnif_panic(now, "cleanup with its own env"); /* site:defer_env */
+}
+
+static void defer_env_yield_init(cnif_env *env, yield_twice *s, bool forever)
+{
+    s->forever = forever;
+    cnif_defer_env(env, failing_cleanup, NULL);
+}
+
+static bool defer_env_yield_step(cnif_env *env, yield_twice *s, bool *result)
+{
+    (void)env;
+    *result = true;
+    return !s->forever && ++s->slices > 1;
+}
+CNIF_EXPORT_YIELDING(defer_env_yield, bool, yield_twice, bool)
 
 /* --- A callback that registered a cleanup, then panicked -------------------- */
 typedef struct fragile {
