@@ -151,7 +151,7 @@ features() ->
         {ok, {destroyed, {destroy, <<"blob">>, <<"blob 11 refused to go">>}}}, [destroy]))
          #{setup => fun destroy_setup/0, check => fun callback_check/3},
      (f(resource_down, fun down_run/1, {ok, {down, true, none}}, [down]))
-         #{setup => fun down_setup/0, teardown => fun down_after/1,
+         #{setup => fun down_setup/0, teardown => fun down_teardown/1,
            check => fun callback_check/3},
      %% --- Long work
      f(yielding, fun() -> ?M:ysum(1000, 300) end, {ok, <<"sum=499500">>},
@@ -214,7 +214,7 @@ down_run({Target, _Holder, Downs}) ->
     Ran = wait_until(fun() -> ?M:down_count() > Downs end, 300),
     {down, Ran, report()}.
 
-down_after({_Target, Holder, _Downs}) ->
+down_teardown({_Target, Holder, _Downs}) ->
     stop(Holder).
 
 %% A failed callback is reported, or written to stderr when not even the
@@ -344,7 +344,7 @@ known_run(Feature, Mode, Site) ->
          "enif_make_new_binary", "enif_term_to_binary", "enif_binary_to_term",
          "enif_inspect_iolist_as_binary", "enif_inspect_iovec", "enif_alloc_resource",
          "enif_init_resource_type", "enif_open_resource_type", "enif_open_resource_type_x",
-         "enif_init_resource_type", "enif_alloc_env", "enif_make_map_from_arrays",
+         "enif_alloc_env", "enif_make_map_from_arrays",
          "enif_make_map_put", "enif_make_map_update", "enif_map_iterator_create",
          "enif_thread_create", "enif_mutex_create", "enif_cond_create",
          "enif_rwlock_create", "enif_tsd_key_create", "enif_ioq_create",
