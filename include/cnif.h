@@ -288,11 +288,9 @@ typedef struct cnif_module {
         return cnif_module_entry(&cnif__module);                              \
     }
 
-/* The private data the load or upgrade hook stored in *priv_data. */
-CNIF__INLINE void *cnif_priv(cnif_env *env)
-{
-    return enif_priv_data(cnif_nif_env(env));
-}
+/* The private data the load or upgrade hook stored in *priv_data, in any
+** call: a NIF, a threaded NIF's body on its own thread, a callback. */
+void *cnif_priv(cnif_env *env);
 
 /* Build the erl_nif entry for a module. Called by CNIF_MODULE; not for
 ** direct use. */

@@ -210,6 +210,10 @@ void cnif__yield_open(cnif_env *env);
 void cnif__job_open(cnif_env *env);
 void cnif__job_close(void);
 
+/* The module's private data as the job's caller saw it: a job's env is
+** no NIF call's, and erl_nif's enif_priv_data crashes on it (job.c). */
+void *cnif__job_priv(const struct cnif__job *job);
+
 /* Whether this thread is inside a guard, and whether env is one of its
 ** guards (boundary.c). */
 bool cnif__guarded(void);

@@ -46,6 +46,7 @@ typedef struct cnif__job {
     void *args;
     ERL_NIF_TERM (*body)(cnif_env *env, void *args);
     int argc; /* the NIF's arity, for cnif_raise_badarg in the body */
+    void *priv; /* the module's private data, for cnif_priv in the body */
     struct cnif__pool *pool; /* that runs it; stopping cancels the job */
     atomic_bool cancelled;
     bool submitted;
@@ -325,6 +326,7 @@ void *cnif__job_begin(cnif_env *env, int argc, const ERL_NIF_TERM **argv,
     enif_monitor_process(nif, job, &job->caller, &mon);
     job->ref = enif_make_ref(job->env);
     job->argc = argc;
+    job->priv = enif_priv_data(nif);
     copies = cnif_alloc(env, (size_t)argc * sizeof *copies);
     for (int i = 0; i < argc; i++)
         copies[i] = enif_make_copy(job->env, (*argv)[i]);
@@ -385,6 +387,11 @@ ERL_NIF_TERM cnif__job_submit(cnif_env *env, bool own_thread,
         cnif_panic(env, "%s", failure);
     }
     return enif_make_copy(env->reply_nif, job->ref);
+}
+
+void *cnif__job_priv(const cnif__job *job)
+{
+    return job->priv;
 }
 
 bool cnif_job_cancelled(cnif_env *env)

@@ -50,6 +50,11 @@ void cnif__atoms_init(ErlNifEnv *nif)
         a->phases[i] = enif_make_atom(nif, cnif__phase_names[i]);
 }
 
+void *cnif_priv(cnif_env *env)
+{
+    return env->job ? cnif__job_priv(env->job) : enif_priv_data(env->head.nif);
+}
+
 typedef struct cnif__hook_args {
     void **priv, **old_priv;
     ERL_NIF_TERM info;

@@ -258,6 +258,14 @@ wait_seen(N) ->
 try_in_a_plain_call_test() ->
     ?assertEqual(true, ?M:try_plain()).
 
+%% --- cnif_priv in a threaded NIF's body --------------------------------------------
+
+priv_in_a_job_test() ->
+    [begin
+         Ref = ?M:F(),
+         ?assertEqual({Ref, 42}, receive {Ref, _} = Reply -> Reply after 5000 -> timeout end)
+     end || F <- [priv_in_pool, priv_in_thread]].
+
 %% --- A yielding call's cleanup gets an env that is valid where it runs -------------
 
 defer_env_in_the_ending_slice_test() ->

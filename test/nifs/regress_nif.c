@@ -459,4 +459,26 @@ static void fragile_drop(cnif_env *env)
 }
 CNIF_EXPORT(fragile_drop, void)
 
-CNIF_MODULE(regress_nif, NULL, NULL, NULL)
+/* --- cnif_priv in a threaded NIF's body ------------------------------------ */
+static int64_t the_answer = 42;
+
+static int load(cnif_env *env, void **priv, ERL_NIF_TERM info)
+{
+    (void)env, (void)info;
+    *priv = &the_answer;
+    return 0;
+}
+
+static int64_t priv_in_pool(cnif_env *env)
+{
+    return *(int64_t *)cnif_priv(env);
+}
+CNIF_EXPORT_THREADED(priv_in_pool, int64_t)
+
+static int64_t priv_in_thread(cnif_env *env)
+{
+    return *(int64_t *)cnif_priv(env);
+}
+CNIF_EXPORT_THREAD(priv_in_thread, int64_t)
+
+CNIF_MODULE(regress_nif, load, NULL, NULL)
