@@ -66,8 +66,17 @@ cover-probe:
 
 # One table of both figures per file, the lines and branches not covered,
 # and an annotated HTML copy in $(COV_BUILD)/coverage/.
+#
+# Only objects that wrote counts this run are read: each .gcda with its
+# .gcno, linked into $(COV_BUILD)/gcov-data. A .gcno alone belongs to a
+# library this run never loaded (make soak's, or one left from a build of
+# older sources, whose line numbers gcovr cannot merge with the new ones).
 coverage-report:
-	gcovr --root . --exclude-unreachable-branches --json $(COV_JSON) $(COV_BUILD)
+	@rm -rf $(COV_BUILD)/gcov-data
+	@cd $(COV_BUILD) && find . -name '*.gcda' ! -path './gcov-data/*' | while read -r f; do \
+	    mkdir -p "gcov-data/$${f%/*}" && ln -f "$$f" "$${f%.gcda}.gcno" "gcov-data/$${f%/*}/"; \
+	done
+	gcovr --root . --exclude-unreachable-branches --json $(COV_JSON) $(COV_BUILD)/gcov-data
 	@mkdir -p $(COV_BUILD)/coverage
 	@$(COV_GCOVR) --filter 'src/' --filter 'include/cnif\.h' \
 	    --html-details $(COV_BUILD)/coverage/index.html
