@@ -259,12 +259,12 @@ unit(Nif, I, To, Cfg, Coord, {A, R} = Counts) ->
 
 %% Case I of Nif: the PropEr type, its raw instance and the recipe.
 generate(Nif, I, #cfg{seed = Seed}) ->
-    Type = case get({fuzz_type, Nif}) of
+    Type = case get({fuzz_nif_type, Nif}) of
                undefined ->
                    {Nif, Schemas, _} = lists:keyfind(Nif, 1, fuzz_model:nifs()),
                    T = proper_types:cook_outer(
                          fuzz_gen:for_nif(Schemas)),
-                   put({fuzz_type, Nif}, T),
+                   put({fuzz_nif_type, Nif}, T),
                    T;
                T ->
                    T
