@@ -46,7 +46,11 @@ load_result(ok) ->
     ok;
 load_result({error, {Reason, _Text}} = Error) ->
     receive
-        {'$cnif_load_failed', Message} -> {error, {Reason, binary_to_list(Message)}}
+        %% undefined if the VM could not make the text: erts's stands.
+        {'$cnif_load_failed', Message} when is_binary(Message) ->
+            {error, {Reason, binary_to_list(Message)}};
+        {'$cnif_load_failed', _} ->
+            Error
     after 0 ->
         Error
     end.

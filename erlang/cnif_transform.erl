@@ -66,7 +66,7 @@ functions(Module, Nifs, Lib, Line) ->
                             "            case erlang:load_nif(Path, cnif:load_info(~tw, [])) of~n"
                             "                ok -> ok;~n"
                             "                {error, {Reason, _}} = Error ->~n"
-                            "                    receive {'$cnif_load_failed', Message} ->~n"
+                            "                    receive {'$cnif_load_failed', Message} when is_binary(Message) ->~n"
                             "                        {error, {Reason, binary_to_list(Message)}}~n"
                             "                    after 0 -> Error~n"
                             "                    end~n"

@@ -375,7 +375,9 @@ void *cnif_alloc(cnif_env *env, size_t size);
 ** result, in reverse order of registration. A cleanup that panics stops
 ** only itself: the remaining cleanups still run, and the first panic of the
 ** call is the one reported (phase `cleanup` if the call had not already
-** panicked). */
+** panicked). If there is no memory left to record it, fn(arg) runs at once
+** and the call panics "out of memory": register the release of something
+** right after acquiring it, and it never leaks. */
 void cnif_defer(cnif_env *env, void (*fn)(void *arg), void *arg);
 
 /* The same for a cleanup that needs an env: fn(now, arg) gets the env of

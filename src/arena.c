@@ -44,7 +44,7 @@ static void *cnif__alloc_chunk(cnif_env *env, size_t size)
         capacity = size;
     raw = enif_alloc(sizeof *chunk + capacity + alignof(cnif__chunk) - 1);
     if (!raw)
-        cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
+        return NULL;
     chunk = (cnif__chunk *)(uintptr_t)cnif__round_up((uintptr_t)raw);
     chunk->raw = raw;
     chunk->next = env->arena.chunks;
@@ -54,12 +54,13 @@ static void *cnif__alloc_chunk(cnif_env *env, size_t size)
     return chunk->data;
 }
 
-void *cnif_alloc(cnif_env *env, size_t size)
+/* size bytes of call-scoped memory, or NULL if there is no memory. */
+static void *cnif__alloc_or_null(cnif_env *env, size_t size)
 {
     void *p;
 
     if (size > CNIF__SIZE_MAX)
-        cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
+        return NULL;
     size = cnif__round_up(size ? size : 1);
     if (size > (size_t)(env->arena.bump_end - env->arena.bump))
         return cnif__alloc_chunk(env, size);
@@ -68,10 +69,27 @@ void *cnif_alloc(cnif_env *env, size_t size)
     return p;
 }
 
+void *cnif_alloc(cnif_env *env, size_t size)
+{
+    void *p = cnif__alloc_or_null(env, size);
+    if (!p)
+        cnif_panic(env, "out of memory: cannot allocate %zu bytes", size);
+    return p;
+}
+
+/* A cleanup that cannot be recorded runs at once, then the call panics:
+** what it releases was acquired just before, and would leak otherwise. */
 static void cnif__defer_push(cnif_env *env, void (*fn)(void *),
                              void (*fn_env)(cnif_env *, void *), void *arg)
 {
-    cnif__defer *d = cnif_alloc(env, sizeof *d);
+    cnif__defer *d = cnif__alloc_or_null(env, sizeof *d);
+    if (!d) {
+        if (fn_env)
+            fn_env(env, arg);
+        else
+            fn(arg);
+        cnif_panic(env, "out of memory: cannot allocate %zu bytes", sizeof *d);
+    }
     d->fn = fn;
     d->fn_env = fn_env;
     d->arg = arg;

@@ -24,9 +24,13 @@ static unsigned char *cnif__binary_make(cnif_env *env, size_t size,
                                         ERL_NIF_TERM *term)
 {
     ErlNifBinary bin;
+    unsigned char *data;
 
-    if (size <= CNIF__HEAP_BINARY_MAX)
-        return enif_make_new_binary(env->head.nif, size, term);
+    if (size <= CNIF__HEAP_BINARY_MAX) {
+        if (!(data = enif_make_new_binary(env->head.nif, size, term)))
+            cnif__binary_oom(env, size);
+        return data;
+    }
     if (size > CNIF__SIZE_MAX || !enif_alloc_binary(size, &bin))
         cnif__binary_oom(env, size);
     *term = enif_make_binary(env->head.nif, &bin);

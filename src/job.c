@@ -79,22 +79,30 @@ static pthread_mutex_t cnif__pools_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Drops the pin when a thread exits (set only in the last thread), so that
 ** the library can be unmapped. Created once per mapping of the library;
-** without it the pin is never dropped and the library stays mapped. */
+** no pin is taken without it, or it would never be dropped. */
 static pthread_key_t cnif__pin_key;
-static pthread_once_t cnif__pin_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t cnif__pin_key_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool cnif__pin_key_made;
 
-static void cnif__pin_key_make(void)
+/* Tried again until it succeeds: a pin with no key to drop it would keep
+** the library mapped for good. */
+static bool cnif__pin_key_make(void)
 {
+    bool made;
+    pthread_mutex_lock(&cnif__pin_key_lock);
     /* The destructor runs in libc after the thread function has returned,
     ** so it must be libc's own dlclose: no code of this library may run
     ** after the library is gone. dlclose's int result is ignored, which
     ** every ABI cnif runs on allows (the double cast tells the compiler
     ** so). */
-    cnif__pin_key_made =
-        pthread_key_create(&cnif__pin_key,
-                           (void (*)(void *))(void (*)(void))dlclose)
-        == 0;
+    if (!cnif__pin_key_made)
+        cnif__pin_key_made =
+            pthread_key_create(&cnif__pin_key,
+                               (void (*)(void *))(void (*)(void))dlclose)
+            == 0;
+    made = cnif__pin_key_made;
+    pthread_mutex_unlock(&cnif__pin_key_lock);
+    return made;
 }
 
 /* A dlopen reference on the shared object this code is in: erts cannot
@@ -102,8 +110,8 @@ static void cnif__pin_key_make(void)
 static void *cnif__pin_take(void)
 {
     Dl_info self;
-    pthread_once(&cnif__pin_once, cnif__pin_key_make);
-    if (!dladdr((void *)cnif__pin_take, &self) || !self.dli_fname)
+    if (!cnif__pin_key_make() || !dladdr((void *)cnif__pin_take, &self)
+        || !self.dli_fname)
         return NULL;
     return dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD);
 }
@@ -275,10 +283,12 @@ static const char *cnif__thread_start(cnif__pool *pool, const char *name,
     pthread_t tid;
     int rc;
 
-    if (!pool->pin && !(pool->pin = cnif__pin_take()))
-        return "cannot keep the library loaded for its threads";
     if (pthread_attr_init(&attr) != 0)
         return "cannot start a thread";
+    if (!pool->pin && !(pool->pin = cnif__pin_take())) {
+        pthread_attr_destroy(&attr);
+        return "cannot keep the library loaded for its threads";
+    }
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     rc = pthread_create(&tid, &attr, fn, arg);
     pthread_attr_destroy(&attr);

@@ -28,6 +28,17 @@ static void cnif__describe(cnif_env *failed, char *buf, size_t size)
         snprintf(buf, size, "raised a bad argument (callbacks have none)");
 }
 
+/* The last resort: no reporter runs, or no message could be made. */
+static void cnif__report_stderr(cnif_env *failed, const char *what,
+                                cnif_phase callback)
+{
+    char text[CNIF_MESSAGE_MAX + 300];
+    cnif__describe(failed, text, sizeof text);
+    fprintf(stderr, "cnif: %s: %s callback%s%s %s\n", cnif__module_name(),
+            cnif__phase_name(callback), what ? " of " : "",
+            what ? what : "", text);
+}
+
 void cnif__report_callback_failure(cnif_env *failed, const char *what,
                                    cnif_phase callback)
 {
@@ -41,8 +52,11 @@ void cnif__report_callback_failure(cnif_env *failed, const char *what,
     unsigned count = 6;
     ErlNifPid reporter;
     char location[256] = "";
-    char text[CNIF_MESSAGE_MAX + 300];
 
+    if (!msg_env) {
+        cnif__report_stderr(failed, what, callback);
+        return;
+    }
     if (failed->outcome == CNIF__PANICKED)
         snprintf(location, sizeof location, "%s:%d", failed->panic_file,
                  failed->panic_line);
@@ -78,10 +92,7 @@ void cnif__report_callback_failure(cnif_env *failed, const char *what,
         return;
     }
     enif_free_env(msg_env);
-    cnif__describe(failed, text, sizeof text);
-    fprintf(stderr, "cnif: %s: %s callback%s%s %s\n", cnif__module_name(),
-            cnif__phase_name(callback), what ? " of " : "",
-            what ? what : "", text);
+    cnif__report_stderr(failed, what, callback);
 }
 
 static void cnif__send_load_failure(ErlNifEnv *nif, const char *text)
