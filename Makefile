@@ -5,6 +5,15 @@
 #   make test         EUnit and ExUnit suites against real NIFs
 #   make test-asan    the same suites with the NIFs built under ASan/UBSan
 #   make test-scaffold  generate rebar3 and mix projects, build and test them
+#   make fuzz         every codec against generated and adversarial terms
+#                     (fuzz-asan: under ASan/UBSan; docs/fuzzing.md)
+#   make test-oom     every allocation cnif makes, failed in turn
+#                     (test/oom/README.md)
+#   make coverage     line and branch coverage of src/, with its threshold
+#                     (docs/coverage.md)
+#   make soak         10 minutes of every failure at once, then back to
+#                     baseline (test/soak/README.md)
+#   make fault-matrix docs/fault-matrix.md from the suite that asserts it
 #   make bench        benchmarks against hand-written erl_nif code
 #   make install PREFIX=/usr/local
 #
