@@ -74,8 +74,11 @@ setup() ->
      || M <- [fuzz_nif, fuzz_gen, fuzz_model, cnif_error, proper, proper_gen,
               proper_types, proper_arith, proper_shrink, proper_typeserver,
               io_lib_format, io_lib_pretty, unicode, unicode_util, string,
-              timer, binary, maps, lists, proplists, rand, file]],
+              timer, binary, maps, lists, proplists, rand, file, epp, eval_bits]],
     fuzz_gen:setup(),
+    %% Printing a violation must not make atoms either.
+    _ = text([<<1:3>>, <<"é"/utf8>>, <<255>>, #{a => [1.5 | x]}, self(), make_ref(),
+              fun lists:sort/1, fun() -> ok end, hd(erlang:ports()), "text", 'é', {}]),
     ok.
 
 %% A few cases of every NIF, not counted, so that whatever is loaded or
