@@ -451,14 +451,8 @@ to_single(F) ->
     <<S:32/float>> = <<F:32/float>>,
     S.
 
-%% An atom cnif_atom can represent: its name is text without NUL, and
-%% before OTP 26 (NIF 2.17) Latin-1 text.
-atom_has_text(A) ->
-    Chars = atom_to_list(A),
-    not lists:member(0, Chars)
-        andalso (otp_release() >= 26 orelse lists:all(fun(C) -> C < 256 end, Chars)).
-
-otp_release() -> list_to_integer(erlang:system_info(otp_release)).
+%% An atom cnif_atom can represent: any Unicode name without NUL.
+atom_has_text(A) -> not lists:member(0, atom_to_list(A)).
 
 %% Well-formed UTF-8 (Unicode 15, table 3-7): no overlongs, surrogates or
 %% code points past U+10FFFF. Written out byte by byte, not through
