@@ -611,9 +611,12 @@ CNIF__INLINE ERL_NIF_TERM cnif_encode_bool(cnif_env *env, bool value)
 
 /* --- Atoms and enums -----------------------------------------------------
 ** cnif_atom: an atom's name as a NUL-terminated UTF-8 string in call-scoped
-** memory. Decoding reads an existing atom and never creates one. Encoding
-** creates the atom if needed, so encode only names the program controls,
-** never caller data (atoms are never garbage collected).
+** memory, any Unicode name on every OTP release. An atom whose name holds
+** a NUL character is refused ("expected an atom without NUL characters"):
+** a C string would read as another atom. Decoding reads an existing atom
+** and never creates one. Encoding creates the atom if needed, so encode
+** only names the program controls, never caller data (atoms are never
+** garbage collected).
 */
 typedef const char *cnif_atom;
 bool cnif_decode_cnif_atom(cnif_env *env, ERL_NIF_TERM term, cnif_atom *out);
@@ -1228,7 +1231,7 @@ bool cnif__result_split(cnif_env *env, ERL_NIF_TERM term, bool bare_ok,
 ** CNIF_VALUE_BIGINT, as a sign and the magnitude's bytes, least significant
 ** first. Pids, ports, references and funs are CNIF_VALUE_TERM, kept as the
 ** term itself (valid for the call only); so are bitstrings that are not
-** whole bytes and, before OTP 26, atoms beyond Latin-1 (see cnif_atom).
+** whole bytes and atoms whose name holds NUL (see cnif_atom).
 */
 typedef enum cnif_value_kind {
     CNIF_VALUE_INTEGER,

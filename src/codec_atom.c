@@ -1,8 +1,10 @@
 /* codec_atom.c -- atoms as C strings and as C enums. Decoding only reads
 ** atoms that exist; nothing here turns caller data into a new atom.
 **
-** Before NIF 2.17 (OTP 26) the atom API is Latin-1 only, so names are
-** converted between UTF-8 (cnif's text encoding) and Latin-1 here. */
+** Before NIF 2.17 (OTP 26) the atom API is Latin-1 only. Names that are
+** Latin-1 are converted between UTF-8 (cnif's text encoding) and Latin-1
+** here; the others go through the external term format, whose
+** ATOM_UTF8_EXT spells any atom, and whose safe decoding never makes one. */
 #include "internal.h"
 #include <string.h>
 
@@ -13,8 +15,59 @@
 #define CNIF__ATOM_NATIVE_UTF8 1
 #endif
 
+#ifndef CNIF__ATOM_NATIVE_UTF8
+/* The external term format of an atom: version, tag, length, name. */
+#define CNIF__EXT_VERSION 131
+#define CNIF__ATOM_UTF8_EXT 118
+#define CNIF__SMALL_ATOM_UTF8_EXT 119
+
+/* The UTF-8 name of an atom that is not Latin-1, from its external
+** format; its length, or -1. */
+static int cnif__atom_text_ext(ErlNifEnv *nif, ERL_NIF_TERM atom, char *buf)
+{
+    ErlNifBinary ext;
+    size_t len = 0, at = 0;
+
+    if (!enif_term_to_binary(nif, atom, &ext))
+        return -1;
+    if (ext.size >= 3 && ext.data[0] == CNIF__EXT_VERSION) {
+        if (ext.data[1] == CNIF__SMALL_ATOM_UTF8_EXT)
+            len = ext.data[2], at = 3;
+        else if (ext.size >= 4 && ext.data[1] == CNIF__ATOM_UTF8_EXT)
+            len = (size_t)ext.data[2] << 8 | ext.data[3], at = 4;
+    }
+    if (!at || at + len != ext.size || len >= CNIF__ATOM_BYTES) {
+        enif_release_binary(&ext);
+        return -1;
+    }
+    memcpy(buf, ext.data + at, len);
+    buf[len] = '\0';
+    enif_release_binary(&ext);
+    return (int)len;
+}
+
+/* The atom named by UTF-8 name (any characters), made if create, else
+** only found: binary_to_term's safe mode makes no new atom. */
+static bool cnif__atom_from_ext(ErlNifEnv *nif, const char *name,
+                                size_t size, bool create, ERL_NIF_TERM *atom)
+{
+    unsigned char ext[4 + CNIF__ATOM_BYTES];
+
+    if (size >= CNIF__ATOM_BYTES)
+        return false;
+    ext[0] = CNIF__EXT_VERSION;
+    ext[1] = CNIF__ATOM_UTF8_EXT;
+    ext[2] = (unsigned char)(size >> 8);
+    ext[3] = (unsigned char)size;
+    memcpy(ext + 4, name, size);
+    return enif_binary_to_term(nif, ext, 4 + size, atom,
+                               create ? 0 : ERL_NIF_BIN2TERM_SAFE)
+           == 4 + size;
+}
+#endif
+
 /* The atom's name as NUL-terminated UTF-8 in buf, and its length in
-** bytes; -1 if term is not an atom (or, before OTP 26, not a Latin-1 one).
+** bytes; -1 if term is not an atom.
 ** An atom may hold NUL characters ('red\0x'), so the length, not strlen,
 ** says where the name ends. */
 static int cnif__atom_text(ErlNifEnv *nif, ERL_NIF_TERM term, char *buf)
@@ -28,7 +81,8 @@ static int cnif__atom_text(ErlNifEnv *nif, ERL_NIF_TERM term, char *buf)
     int n = enif_get_atom(nif, term, (char *)latin1, sizeof latin1,
                           ERL_NIF_LATIN1);
     if (n <= 0)
-        return -1;
+        return enif_is_atom(nif, term) ? cnif__atom_text_ext(nif, term, buf)
+                                       : -1;
     for (int i = 0; i < n - 1; i++) {
         if (latin1[i] < 0x80) {
             *buf++ = (char)latin1[i];
@@ -99,10 +153,11 @@ ERL_NIF_TERM cnif_encode_cnif_atom(cnif_env *env, cnif_atom value)
     {
         char latin1[256];
         int n = cnif__latin1(value, latin1);
-        if (n < 0)
-            cnif_panic(env, "cannot encode \"%.64s\" as an atom: too long "
-                            "or beyond Latin-1 on this OTP", value);
-        atom = enif_make_atom_len(env->head.nif, latin1, (size_t)n);
+        if (n >= 0)
+            atom = enif_make_atom_len(env->head.nif, latin1, (size_t)n);
+        else if (!cnif__atom_from_ext(env->head.nif, value, size, true, &atom))
+            cnif_panic(env, "cannot encode \"%.64s\" as an atom: too long",
+                       value);
     }
 #endif
     return atom;
@@ -115,9 +170,10 @@ bool cnif__atom_existing(ErlNifEnv *nif, const char *name, ERL_NIF_TERM *atom)
 #else
     char latin1[256];
     int n = cnif__latin1(name, latin1);
-    return n >= 0
-        && enif_make_existing_atom_len(nif, latin1, (size_t)n, atom,
-                                       ERL_NIF_LATIN1);
+    if (n >= 0)
+        return enif_make_existing_atom_len(nif, latin1, (size_t)n, atom,
+                                           ERL_NIF_LATIN1);
+    return cnif__atom_from_ext(nif, name, strlen(name), false, atom);
 #endif
 }
 

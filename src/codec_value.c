@@ -131,7 +131,7 @@ static bool cnif__value_decode(cnif_env *env, ERL_NIF_TERM term,
         out->kind = CNIF_VALUE_ATOM;
         if (cnif_decode_cnif_atom(env, term, &out->atom))
             return true;
-        break; /* before OTP 26 an atom beyond Latin-1 has no text: a term */
+        break; /* an atom holding NUL has no C text: a term */
     case ERL_NIF_TERM_TYPE_BITSTRING:
         out->kind = CNIF_VALUE_BINARY;
         if (enif_is_binary(nif, term))

@@ -195,6 +195,22 @@ nul_atoms_test() ->
     ?assertEqual(red, ?M:echo_color(red)),
     ?assertEqual('a b', ?M:echo_atom('a b')).
 
+%% --- Atoms beyond Latin-1 (OTP 25's atom API is Latin-1 only) ----------------------
+
+unicode_atoms_test() ->
+    Cyrillic = list_to_atom([1082, 1083, 1102, 1095]),
+    ?assertEqual(Cyrillic, ?M:echo_atom(Cyrillic)),
+    ?assertEqual('日本', ?M:echo_atom('日本')),
+    ?assertEqual('日本', ?M:atom_named(<<"日本"/utf8>>)),
+    ?assertEqual(1, ?M:key_value(#{'日本' => 1}, <<"日本"/utf8>>)),
+    %% A name no atom has yet: not found, and not made.
+    Count = erlang:system_info(atom_count),
+    ?assertEqual(missing, ?M:key_value(#{a => 1}, <<"никогда_не_было_такого"/utf8>>)),
+    ?assertEqual(Count, erlang:system_info(atom_count)),
+    Long = unicode:characters_to_binary(lists:duplicate(256, 1082)),
+    ?assertMatch({encode, <<"cannot encode \"", _/binary>>, _},
+                 panic(fun() -> ?M:atom_named(Long) end)).
+
 %% --- A returned value that looks like a report -----------------------------------
 
 lookalike_report_is_a_value_test() ->

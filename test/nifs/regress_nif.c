@@ -296,6 +296,25 @@ static cnif_atom echo_atom(cnif_env *env, cnif_atom a)
 }
 CNIF_EXPORT(echo_atom, cnif_atom, cnif_atom)
 
+/* An atom from a name (test only: encoding makes the atom). */
+static cnif_atom atom_named(cnif_env *env, cnif_cstr name)
+{
+    (void)env;
+    return name;
+}
+CNIF_EXPORT(atom_named, cnif_atom, cnif_cstr)
+
+/* The value of the key named `name` of a map, found without making the
+** atom: `missing` if there is no such atom or key. */
+static cnif_term key_value(cnif_env *env, cnif_map map, cnif_cstr name)
+{
+    cnif_term value;
+    if (!CNIF_MAP_GET(env, map, name, cnif_term, &value))
+        return enif_make_atom(cnif_nif_env(env), "missing");
+    return value;
+}
+CNIF_EXPORT(key_value, cnif_term, cnif_map, cnif_cstr)
+
 /* cnif_enum_decode, the run-time table form. */
 static int64_t color_index(cnif_env *env, cnif_term term)
 {
