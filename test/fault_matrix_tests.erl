@@ -510,7 +510,7 @@ site(Name) ->
 %% or the definition of the resource type, whose code failed; a module
 %% hook has neither, so it is cnif's own line.
 alloc_site(Row) when Row =:= load; Row =:= upgrade; Row =:= unload ->
-    line_of("src/arena.c", "if (size > CNIF__SIZE_MAX)", 1);
+    line_of("src/arena.c", "void *p = cnif__alloc_or_null(env, size);", 2);
 alloc_site(Row) ->
     Defined = case Row of
                   try_body -> fm_try;
