@@ -169,32 +169,36 @@ unload_all() ->
     {error, nofile} = load(0),
     false = code:is_loaded(?U).
 
-%% Version 1 runs two jobs that stop only when cancelled, one on its pool
-%% and one on a thread of its own, for a caller (this process) that stays
-%% alive. Version 2, another library file, replaces it; purging version 1
-%% unloads its library while the jobs run. The purge returns at once: the
-%% unload cancels the jobs instead of waiting for them. The jobs then end
-%% and reply, every thread of version 1 ends, and only then is its library
-%% unmapped. Version 2 works meanwhile and after.
+%% Version 1 runs jobs that stop only when cancelled, for a caller (this
+%% process) that stays alive: one on each thread of its pool, one on a
+%% thread of its own, and one more queued for the pool. Version 2, another
+%% library file, replaces it; purging version 1 unloads its library while
+%% the jobs run. The purge returns at once: the unload cancels the jobs
+%% instead of waiting for them. The running jobs end and reply, the queued
+%% one runs, cancelled from the start, and replies; every thread of
+%% version 1 ends, and only then is its library unmapped. Version 2 works
+%% meanwhile and after.
 purge_with_running_jobs_returns_test_() ->
     {timeout, 60,
      fun() ->
              unload_all(),
              Threads = tasks(),
+             Pool = erlang:system_info(schedulers),
+             Spinning = fun() -> receive {spinning, _} = S -> S after 10000 -> none end end,
              try
                  ?assertEqual({module, ?U}, load(1)),
-                 Jobs = [?U:spin_pool(self()), ?U:spin_thread(self())],
-                 [?assertEqual({spinning, 1}, receive {spinning, _} = S -> S after 10000 -> none end)
-                  || _ <- Jobs],
+                 Running = [?U:spin_thread(self()) | [?U:spin_pool(self()) || _ <- lists:seq(1, Pool)]],
+                 ?assertEqual([{spinning, 1} || _ <- Running], [Spinning() || _ <- Running]),
+                 Queued = ?U:spin_pool(self()),
                  ?assertEqual(true, mapped("thread_upgrade_v1.so")),
                  ?assertEqual({module, ?U}, load(2)),
                  ?assertEqual({ok, 2}, run(?U, version_pool, [])),
                  Parent = self(),
                  spawn(fun() -> Parent ! {purged, code:purge(?U)} end),
                  ?assertEqual({purged, false}, receive {purged, _} = P -> P after 10000 -> hung end),
-                 ?assertEqual([{ok, 1}, {ok, 1}], [reply(R) || R <- Jobs]),
+                 ?assertEqual([{ok, 1} || _ <- Running], [reply(R) || R <- Running]),
+                 ?assertEqual({{spinning, 1}, {ok, 1}}, {Spinning(), reply(Queued)}),
                  %% Version 2's pool is all that is left.
-                 Pool = erlang:system_info(schedulers),
                  ?assertEqual(Threads + Pool, wait_for(fun tasks/0, Threads + Pool)),
                  ?assertEqual(false, wait_for(fun() -> mapped("thread_upgrade_v1.so") end, false)),
                  ?assertEqual({2, {ok, 2}}, {?U:version(), run(?U, version_pool, [])})
