@@ -567,10 +567,11 @@ send_to_a_dead_process_test_() ->
 %% A job keeps the library loaded after its module was deleted and purged;
 %% loading the module again maps the same shared object, whose pool the
 %% two instances then share: no thread of it is lost (the gate needs all
-%% of them at once), and only the last unload stops it. That one lets the
-%% queued jobs finish, then joins every thread. The module is loaded again
-%% at the end for whatever runs next.
-unload_finishes_the_jobs_and_joins_the_pool_test_() ->
+%% of them at once), and only the last unload stops it. The queued jobs
+%% keep the library until they are done (their resources do), so they run
+%% uncancelled to the end; then the pool's threads end. The module is
+%% loaded again at the end for whatever runs next.
+unload_finishes_the_jobs_and_ends_the_pool_test_() ->
     {timeout, 60,
      fun() ->
              Pool = erlang:system_info(schedulers),
