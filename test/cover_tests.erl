@@ -167,15 +167,17 @@ one_of_with_a_silent_alternative_test_() ->
 
 %% The first alternative decodes the inner one-of, then fails on the second
 %% element; the second alternative reuses the inner one-of's value. 300
-%% elements fill the table of decoded one-ofs past its first sizes.
+%% elements fill the table of decoded one-ofs, where two inner one-ofs keep
+%% entries, past its first sizes.
 one_of_reuses_an_inner_value_test_() ->
-    Terms = [case I rem 3 of
+    Terms = [case I rem 4 of
                  0 -> {I, <<"s">>};
                  1 -> {integer_to_binary(I), I};
-                 2 -> {I, I}
+                 2 -> {I, I};
+                 3 -> {I, a}
              end || I <- lists:seq(1, 300)],
-    Kinds = [case I rem 3 of 0 -> str; _ -> int end || I <- lists:seq(1, 300)],
-    [?_assertEqual([str, int], ?M:outer_kinds([{5, <<"x">>}, {6, 7}])),
+    Kinds = [case I rem 4 of 0 -> str; 3 -> atom; _ -> int end || I <- lists:seq(1, 300)],
+    [?_assertEqual([str, int, atom], ?M:outer_kinds([{5, <<"x">>}, {6, 7}, {b, c}])),
      ?_assertEqual(Kinds, ?M:outer_kinds(Terms)),
      ?_assertEqual(Terms, ?M:outer_echo(Terms)),
      ?_assertEqual({1, <<"[1]">>, {expected, <<"a tuple of 2 elements">>, {1}}},
@@ -230,7 +232,18 @@ atom_encoding_test_() ->
                    panic(fun() -> ?M:atom_encode(a(256)) end)),
      ?_assertEqual(Panic(<<"cannot encode \"", (binary:copy(<<"日"/utf8>>, 21))/binary,
                            "\xe6\" as an atom: too long">>),
-                   panic(fun() -> ?M:atom_encode(binary:copy(<<"日"/utf8>>, 256)) end))].
+                   panic(fun() -> ?M:atom_encode(binary:copy(<<"日"/utf8>>, 256)) end)),
+     ?_assertEqual(Panic(<<"cannot encode \"", (binary:copy(<<"日"/utf8>>, 21))/binary,
+                           "\xe6\" as an atom: too long">>),
+                   panic(fun() -> ?M:atom_encode(binary:copy(<<"日"/utf8>>, 400)) end))].
+
+%% Names of any length an atom can have, in any script, both ways.
+atom_names_test_() ->
+    Long = binary_to_atom(binary:copy(<<"日"/utf8>>, 255)),
+    [?_assertEqual(Long, ?M:atom_echo(Long)),
+     ?_assertEqual('é', ?M:atom_echo('é')),
+     ?_assertEqual({1, <<>>, {expected, <<"an atom">>, "é"}},
+                   badarg(fun() -> ?M:atom_echo("é") end))].
 
 %% CNIF_MAP_GET finds an atom key by its UTF-8 name, and never makes one.
 map_get_by_atom_name_test_() ->
@@ -242,6 +255,8 @@ map_get_by_atom_name_test_() ->
      ?_assertEqual(3, ?M:map_get_key({Map, <<"a">>})),
      ?_assertEqual(Missing(<<"b">>), badarg(fun() -> ?M:map_get_key({Map, <<"b">>}) end)),
      ?_assertEqual(Missing(a(256)), badarg(fun() -> ?M:map_get_key({Map, a(256)}) end)),
+     ?_assertEqual(Missing(binary:copy(<<"日"/utf8>>, 400)),
+                   badarg(fun() -> ?M:map_get_key({Map, binary:copy(<<"日"/utf8>>, 400)}) end)),
      ?_assertEqual(Missing(<<16#C3, $(>>),
                    badarg(fun() -> ?M:map_get_key({Map, <<16#C3, $(>>}) end)),
      ?_test(begin
@@ -379,7 +394,19 @@ cleanup_of_a_cancelled_yielding_call_test() ->
                      next_report())
     end).
 
-%% --- Time slices and big integers --------------------------------------------
+%% A job's resources are released on the job's thread, which is no
+%% scheduler: the destructor's failure is reported from there.
+send_from_a_destructor_on_a_job_thread_test() ->
+    reporting(fun() ->
+        ?assertEqual(true, reply(?M:job_mailer_drop(self()))),
+        ?assertEqual(#{label => {cnif, callback_failed}, module => ?M,
+                       callback => destroy, resource => <<"mailer">>,
+                       message => <<"cnif_send: a message env is needed outside a NIF call">>,
+                       location => site(mailer)},
+                     next_report())
+    end).
+
+%% --- Time slices, big integers, long lists -------------------------------------
 
 %% 0 counts as 1%, 500 as 100%: from a fresh slice, 1 + 1 + 98 use it up.
 timeslice_percent_is_clamped_test() ->
@@ -390,6 +417,16 @@ bigint_beyond_the_external_format_panics_test() ->
     ?assertEqual({encode, <<"cannot encode a big integer of 4294967297 bytes">>,
                   site(bigint_too_big)},
                  panic(fun() -> ?M:bigint_too_big() end)).
+
+%% Elements of 2^50 bytes: 16384 of them overflow a size_t, 16383 are more
+%% than any allocation; both are out of memory, not a crash.
+list_larger_than_memory_test_() ->
+    OutOfMemory = fun(Text) -> site_panic(decode, ["out of memory: ", Text], vast_count) end,
+    [?_assertEqual(0, ?M:vast_count([])),
+     ?_assertEqual(OutOfMemory("a list of 16384 elements"),
+                   panic(fun() -> ?M:vast_count(lists:duplicate(16384, x)) end)),
+     ?_assertEqual(OutOfMemory("cannot allocate 18445618173802708992 bytes"),
+                   panic(fun() -> ?M:vast_count(lists:duplicate(16383, x)) end))].
 
 %% --- Hooks, in VMs of their own ----------------------------------------------
 
@@ -417,6 +454,11 @@ load_hook_that_raises_fails_the_load_test_() ->
      ?_assertEqual({error, {load, "cnif: load hook raised refused (callbacks cannot raise)"}},
                    child_term("CNIF_COVER_LOAD=raise", load))}.
 
+load_hook_that_raises_a_bad_argument_fails_the_load_test_() ->
+    {timeout, 60,
+     ?_assertEqual({error, {load, "cnif: load hook raised a bad argument (callbacks have none)"}},
+                   child_term("CNIF_COVER_LOAD=badarg", load))}.
+
 %% With no cnif_reporter, the unload hook's failure goes to stderr.
 unload_hook_failure_without_reporter_test_() ->
     {timeout, 60,
@@ -434,7 +476,7 @@ upgrade_without_a_hook_test_() ->
 loaded_without_cnif_load_info_test_() ->
     Report = {'$cnif_badarg', 0, 1, <<>>, {expected, <<"a valid value">>, undefined}},
     {timeout, 60,
-     ?_assertEqual([plain, Report, Report, Report], child_term("", by_hand))}.
+     ?_assertEqual([plain, Report, Report, Report, Report], child_term("", by_hand))}.
 
 %% In the child VM: run Scenario, print its outcome as a term, halt.
 child(Scenario) ->
@@ -480,7 +522,8 @@ child_run(by_hand) ->
            end,
     First = Load(plain),
     LoadInfo = ?M:load_info_nif(),
-    [LoadInfo, First, Load({other, 1, x}), Load({'$cnif_load', not_a_secret, x})].
+    [LoadInfo, First, Load({other, 1, x}), Load({'$cnif_load', not_a_secret, x}),
+     Load({'$cnif_load', 1})].
 
 %% A module cover_nif with a stub for each NIF and an on_load that loads
 %% the library with the info in persistent_term cover_load_info.

@@ -9,12 +9,10 @@
 ** (a resource's callbacks: at its definition), marked "site:NAME" for the
 ** tests to find. */
 #include <cnif.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 static ERL_NIF_TERM atom(cnif_env *env, const char *name)
 {
@@ -42,8 +40,8 @@ static char *c_string(cnif_env *env, cnif_bin bytes)
 
 /* --- Hooks -----------------------------------------------------------------
 ** Normally a plain load. The child VMs of cover_tests set CNIF_COVER_LOAD
-** to make the load hook raise, and CNIF_COVER_UNLOAD to make the unload
-** hook panic. load_info/0 returns the term the load hook was given. */
+** to make the load hook raise a term or a bad argument (decoding its load
+** info as an integer), and CNIF_COVER_UNLOAD to make the unload hook panic. load_info/0 returns the term the load hook was given. */
 static ErlNifEnv *load_info_env;
 static ERL_NIF_TERM load_info_seen;
 static const char *unload_mode;
@@ -56,6 +54,10 @@ static int load(cnif_env *env, void **priv_data, ERL_NIF_TERM info)
     unload_mode = getenv("CNIF_COVER_UNLOAD");
     if (mode && strcmp(mode, "raise") == 0)
         cnif_raise(env, atom(env, "refused"));
+    if (mode && strcmp(mode, "badarg") == 0) {
+        int64_t not_an_int;
+        CNIF_ARG(env, &info, 0, int64_t, &not_an_int);
+    }
     if (!load_info_env)
         load_info_env = enif_alloc_env();
     load_info_seen = enif_make_copy(load_info_env, info);
@@ -191,10 +193,11 @@ CNIF_DEFINE_ONE_OF(quiet, kind, QUIET_ALTS)
 
 ECHO(quiet_echo, quiet)
 
-/* {Inner, Int} or {Inner, Str}, Inner an integer or a string: the first
-** alternative decodes Inner and then fails on the second element, so the
-** second alternative finds Inner decoded already. A list of them fills the
-** table of decoded one-ofs past its first size. */
+/* {Inner, Int}, {Inner, Str} or {Inner2, Atom}, Inner an integer or a
+** string, Inner2 an integer or an atom: the first alternative decodes
+** Inner and then fails on the second element, so the second alternative
+** finds Inner decoded already. A list of them fills the table of decoded
+** one-ofs, where both inner one-ofs keep entries, past its first sizes. */
 typedef enum { INNER_NUM, INNER_NAME } inner_kind;
 typedef struct {
     inner_kind kind;
@@ -214,26 +217,43 @@ typedef struct { inner a; cnif_str b; } with_str;
 #define WITH_STR_FIELDS(F) F(inner, a) F(cnif_str, b)
 CNIF_DEFINE_STRUCT(with_str, WITH_STR_FIELDS, .as = CNIF_AS_TUPLE)
 
-typedef enum { OUTER_INT, OUTER_STR } outer_kind;
+typedef enum { INNER2_NUM, INNER2_ATOM } inner2_kind;
+typedef struct {
+    inner2_kind kind;
+    union {
+        int64_t num;
+        cnif_atom name;
+    };
+} inner2;
+#define INNER2_ALTS(ALT) ALT(INNER2_NUM, int64_t, num) ALT(INNER2_ATOM, cnif_atom, name)
+CNIF_DEFINE_ONE_OF(inner2, kind, INNER2_ALTS)
+
+typedef struct { inner2 a; cnif_atom b; } with_atom;
+#define WITH_ATOM_FIELDS(F) F(inner2, a) F(cnif_atom, b)
+CNIF_DEFINE_STRUCT(with_atom, WITH_ATOM_FIELDS, .as = CNIF_AS_TUPLE)
+
+typedef enum { OUTER_INT, OUTER_STR, OUTER_ATOM } outer_kind;
 typedef struct {
     outer_kind kind;
     union {
         with_int wi;
         with_str ws;
+        with_atom wa;
     };
 } outer;
-#define OUTER_ALTS(ALT) ALT(OUTER_INT, with_int, wi) ALT(OUTER_STR, with_str, ws)
+#define OUTER_ALTS(ALT)                                                       \
+    ALT(OUTER_INT, with_int, wi) ALT(OUTER_STR, with_str, ws) ALT(OUTER_ATOM, with_atom, wa)
 CNIF_DEFINE_ONE_OF(outer, kind, OUTER_ALTS)
 CNIF_DEFINE_ARRAY(outer)
 
-/* Each element's alternative, as the atom int or str. */
+/* Each element's alternative, as the atom int, str or atom. */
 static cnif_term outer_kinds(cnif_env *env, cnif_array_outer xs)
 {
+    static const char *const names[] = {"int", "str", "atom"};
     ErlNifEnv *nif = cnif_nif_env(env);
     ERL_NIF_TERM list = enif_make_list(nif, 0);
     for (size_t i = xs.len; i > 0; i--)
-        list = enif_make_list_cell(
-            nif, atom(env, xs.items[i - 1].kind == OUTER_INT ? "int" : "str"), list);
+        list = enif_make_list_cell(nif, atom(env, names[xs.items[i - 1].kind]), list);
     return list;
 }
 CNIF_EXPORT(outer_kinds, cnif_term, cnif_array_outer)
@@ -326,6 +346,8 @@ static cnif_atom atom_encode(cnif_env *env, cnif_term name)
     return c_string(env, bytes);
 }
 CNIF_EXPORT(atom_encode, cnif_atom, cnif_term) /* site:atom_encode */
+
+ECHO(atom_echo, cnif_atom)
 
 /* {Map, Key}: the value of the atom key named by the bytes Key, through
 ** CNIF_MAP_GET (a key of any bytes, not only UTF-8 ones). */
@@ -557,7 +579,7 @@ static bool ghost_check(cnif_env *env, ghost_ref g)
 }
 CNIF_EXPORT(ghost_check, bool, ghost_ref)
 
-/* poll: cnif_select on a descriptor the poller refuses. */
+/* poll: cnif_select on a descriptor that cannot be one. */
 typedef struct { int unused; } poll_res;
 static void poll_stop(cnif_env *env, poll_res *p, ErlNifEvent event, bool direct)
 {
@@ -565,34 +587,13 @@ static void poll_stop(cnif_env *env, poll_res *p, ErlNifEvent event, bool direct
 }
 CNIF_DEFINE_RESOURCE(poll_res, .stop = poll_stop)
 
-static int select_on(cnif_env *env, int fd)
+static int select_fd(cnif_env *env, int fd)
 {
     poll_res *p = cnif_resource_new(env, poll_res);
     return cnif_select(env, (ErlNifEvent)fd, CNIF_SELECT_READ, p,
                        atom(env, "undefined"));
 }
-
-static int select_fd(cnif_env *env, int fd)
-{
-    return select_on(env, fd);
-}
 CNIF_EXPORT(select_fd, int, int) /* site:select_fd */
-
-static void close_fd(void *arg)
-{
-    close(*(int *)arg);
-}
-
-/* A regular file, which the poller does not take. */
-static int select_file(cnif_env *env, cnif_cstr path)
-{
-    int *fd = cnif_alloc(env, sizeof *fd);
-    if ((*fd = open(path, O_RDONLY)) < 0)
-        cnif_raise_badarg(env, 1, "cannot open %s", path);
-    cnif_defer(env, close_fd, fd);
-    return select_on(env, *fd);
-}
-CNIF_EXPORT(select_file, int, cnif_cstr) /* site:select_file */
 
 /* mailer: its destructor sends without a message env, which only a NIF
 ** call may. */
@@ -609,6 +610,38 @@ static void mailer_drop(cnif_env *env, cnif_pid to)
     m->to = to;
 }
 CNIF_EXPORT(mailer_drop, void, cnif_pid)
+
+/* The same from a job: the resource is released, and its destructor run,
+** on the job's thread, which is no scheduler. */
+static bool job_mailer_drop(cnif_env *env, cnif_pid to)
+{
+    mailer_drop(env, to);
+    return true;
+}
+CNIF_EXPORT_THREADED(job_mailer_drop, bool, cnif_pid)
+
+/* --- A list too long for its element type ---------------------------------
+** Elements of 2^50 bytes (never made: a list of them only counts them, and
+** no element decodes): 16384 of them are more bytes than a size_t counts. */
+typedef struct { char bytes[(size_t)1 << 50]; } vast;
+static bool cnif_decode_vast(cnif_env *env, ERL_NIF_TERM term, vast *out)
+{
+    (void)out;
+    return cnif_decode_fail(env, term, "nothing");
+}
+static ERL_NIF_TERM cnif_encode_vast(cnif_env *env, vast value)
+{
+    (void)value;
+    return atom(env, "vast");
+}
+CNIF_DEFINE_ARRAY(vast)
+
+static size_t vast_count(cnif_env *env, cnif_array_vast xs)
+{
+    (void)env;
+    return xs.len;
+}
+CNIF_EXPORT(vast_count, size_t, cnif_array_vast) /* site:vast_count */
 
 /* --- A yielding call whose process dies between slices ----------------------
 ** linger(Pid) tells Pid {lingering, Self} in its first slice and then
