@@ -370,12 +370,13 @@ select_on_an_invalid_descriptor_panics_test() ->
 send_from_a_destructor_without_a_message_env_test() ->
     reporting(fun() ->
         ok = ?M:mailer_drop(self()),
-        ?assertEqual(#{label => {cnif, callback_failed}, module => ?M,
-                       callback => destroy, resource => <<"mailer">>,
-                       message => <<"cnif_send: a message env is needed outside a NIF call">>,
-                       location => site(mailer)},
-                     next_report())
+        ?assertEqual(mailer_report(), next_report())
     end).
+
+mailer_report() ->
+    #{label => {cnif, callback_failed}, module => ?M, callback => destroy,
+      resource => <<"mailer">>, location => site(mailer),
+      message => <<"cnif_send: a message env is needed outside a NIF call">>}.
 
 %% A yielding call killed between slices: its cleanup runs when the state
 %% is collected, a callback with no NIF to blame, so a panic cnif raises
@@ -399,11 +400,7 @@ cleanup_of_a_cancelled_yielding_call_test() ->
 send_from_a_destructor_on_a_job_thread_test() ->
     reporting(fun() ->
         ?assertEqual(true, reply(?M:job_mailer_drop(self()))),
-        ?assertEqual(#{label => {cnif, callback_failed}, module => ?M,
-                       callback => destroy, resource => <<"mailer">>,
-                       message => <<"cnif_send: a message env is needed outside a NIF call">>,
-                       location => site(mailer)},
-                     next_report())
+        ?assertEqual(mailer_report(), next_report())
     end).
 
 %% --- Time slices, big integers, long lists -------------------------------------
