@@ -10,5 +10,5 @@
             builder_after_finish/0, c_tuple_get/1, tuple_make/1,
             map_put_not_map/1, iter_not_map/1, iter_past_end/1, map_build/2,
             job_int/1, settled/2, ghost_new/0, ghost_check/1, select_fd/1,
-            mailer_drop/1, job_mailer_drop/1, vast_count/1, linger/1,
+            mailer_drop/1, target_new/0, job_call/1, vast_count/1, linger/1,
             timeslice/1, bigint_too_big/0]).

@@ -337,6 +337,10 @@ map_from_arrays_on_a_job_thread_test_() ->
                                          phase => call, location => site(map_build)}}},
     [?_assertEqual(maps:from_list(lists:zip(Keys, Values)), reply(?M:map_build(Keys, Values))),
      ?_assertEqual(#{a => 1, b => 2}, reply(?M:map_build([a, b], [1, 2]))),
+     ?_assertEqual({1, <<>>, {expected, <<"a proper list">>, [a | b]}},
+                   badarg(fun() -> ?M:map_build([a | b], [1, 2]) end)),
+     ?_assertEqual({error, {'$cnif_badarg', 2, <<>>, <<"1 keys, 2 values">>}},
+                   reply(?M:map_build([a], [1, 2]))),
      ?_assertEqual(Duplicate, reply(?M:map_build(Keys ++ [150], Values ++ [0]))),
      ?_assertEqual(Duplicate, reply(?M:map_build([7 | Keys], [0 | Values])))].
 
@@ -395,20 +399,29 @@ cleanup_of_a_cancelled_yielding_call_test() ->
                      next_report())
     end).
 
-%% A job's resources are released on the job's thread, which is no
-%% scheduler: the destructor's failure is reported from there.
-send_from_a_destructor_on_a_job_thread_test() ->
+%% A job's thread is no scheduler: a dynamic call made from there that
+%% panics is reported from there, and cnif_resource_call still returns true.
+dyncall_failing_on_a_job_thread_test() ->
     reporting(fun() ->
-        ?assertEqual(true, reply(?M:job_mailer_drop(self()))),
-        ?assertEqual(mailer_report(), next_report())
+        ?assertEqual(true, reply(?M:job_call(?M:target_new()))),
+        ?assertEqual(#{label => {cnif, callback_failed}, module => ?M, callback => dyncall,
+                       resource => <<"target">>, location => site(target_dyncall),
+                       message => <<"dyncall refused">>},
+                     next_report()),
+        ?assertEqual(false, reply(?M:job_call(make_ref())))
     end).
 
 %% --- Time slices, big integers, long lists -------------------------------------
 
 %% 0 counts as 1%, 500 as 100%: from a fresh slice, 1 + 1 + 98 use it up.
-timeslice_percent_is_clamped_test() ->
-    erlang:yield(),
-    ?assertEqual([false, false, true, true], ?M:timeslice([0, 0, 98, 500])).
+timeslice_percent_is_clamped_test_() ->
+    [?_test(begin
+                erlang:yield(),
+                ?assertEqual([false, false, true, true], ?M:timeslice([0, 0, 98, 500]))
+            end),
+     ?_assertEqual({1, <<>>, {expected, <<"a list">>, 50}}, badarg(fun() -> ?M:timeslice(50) end)),
+     ?_assertEqual({1, <<"[1]">>, {expected, <<"an integer">>, x}},
+                   badarg(fun() -> ?M:timeslice([50, x]) end))].
 
 bigint_beyond_the_external_format_panics_test() ->
     ?assertEqual({encode, <<"cannot encode a big integer of 4294967297 bytes">>,

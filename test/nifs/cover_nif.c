@@ -611,14 +611,27 @@ static void mailer_drop(cnif_env *env, cnif_pid to)
 }
 CNIF_EXPORT(mailer_drop, void, cnif_pid)
 
-/* The same from a job: the resource is released, and its destructor run,
-** on the job's thread, which is no scheduler. */
-static bool job_mailer_drop(cnif_env *env, cnif_pid to)
+/* target: its dynamic call panics. job_call calls it from a job's thread,
+** which is no scheduler: the failure is reported from there. */
+typedef struct { int unused; } target;
+static void target_dyncall(cnif_env *env, target *t, void *data)
 {
-    mailer_drop(env, to);
-    return true;
+    (void)t, (void)data;
+    cnif_panic(env, "dyncall refused"); /* site:target_dyncall */
 }
-CNIF_EXPORT_THREADED(job_mailer_drop, bool, cnif_pid)
+CNIF_DEFINE_RESOURCE(target, .dyncall = target_dyncall)
+
+static cnif_res_target target_new(cnif_env *env)
+{
+    return cnif_resource_new(env, target);
+}
+CNIF_EXPORT(target_new, cnif_res_target)
+
+static bool job_call(cnif_env *env, cnif_term resource)
+{
+    return cnif_resource_call(env, "cover_nif", "target", resource, NULL);
+}
+CNIF_EXPORT_THREADED(job_call, bool, cnif_term)
 
 /* --- A list too long for its element type ---------------------------------
 ** Elements of 2^50 bytes (never made: a list of them only counts them, and
