@@ -1394,7 +1394,9 @@ bool cnif_resource_demonitor(cnif_env *env, void *obj,
 ** calling process {select, ResourceTerm, ref, ready_input | ready_output}
 ** once the fd is ready (re-arm after each message). STOP ends all watching
 ** and makes obj's .stop run once it is safe to close fd. Returns
-** enif_select's flags (>= 0); a failure (< 0) panics with the reason. */
+** enif_select's flags (>= 0); a failure (< 0) panics with the reason, and
+** so does a call from a threaded NIF's body, which has no calling process
+** to notify. */
 #define CNIF_SELECT_READ ERL_NIF_SELECT_READ
 #define CNIF_SELECT_WRITE ERL_NIF_SELECT_WRITE
 #define CNIF_SELECT_STOP ERL_NIF_SELECT_STOP
@@ -1602,7 +1604,9 @@ bool cnif_yield_due(cnif_env *env);
 
 /* The manual alternative: tell the scheduler percent (1..100) of its
 ** 1 ms timeslice went by since the last report; true when the slice is used
-** up and the step should return false to yield. */
+** up and the step should return false to yield. In a threaded NIF's body
+** or a callback, which run for no process, it does nothing and returns
+** false. */
 bool cnif_timeslice_consume(cnif_env *env, int percent);
 
 /* The machinery behind CNIF_EXPORT_YIELDING; not for direct use. */

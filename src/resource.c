@@ -123,7 +123,14 @@ bool cnif_resource_demonitor(cnif_env *env, void *obj,
 int cnif_select(cnif_env *env, ErlNifEvent fd, int mode, void *obj,
                 ERL_NIF_TERM ref)
 {
-    int rc = enif_select(env->head.nif, fd, (enum ErlNifSelectFlags)mode, obj,
+    int rc;
+
+    /* erts would notify the calling process, and a job's thread has none:
+    ** the selection would succeed and never tell anyone. */
+    if (env->job)
+        cnif_panic(env, "cnif_select in a threaded NIF: no process is "
+                        "calling to notify; select in a NIF call");
+    rc = enif_select(env->head.nif, fd, (enum ErlNifSelectFlags)mode, obj,
                          NULL, ref);
     if (rc < 0)
         cnif_panic(env, "cnif_select on fd %d failed:%s%s%s", (int)fd,

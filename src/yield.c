@@ -112,6 +112,12 @@ bool cnif_yield_due(cnif_env *env)
 
 bool cnif_timeslice_consume(cnif_env *env, int percent)
 {
+    ErlNifPid self;
+
+    /* A job's thread and a callback run for no process: there is no
+    ** timeslice to charge, and erts dereferences the missing process. */
+    if (env->job || !enif_self(env->head.nif, &self))
+        return false;
     return enif_consume_timeslice(env->head.nif, percent < 1     ? 1
                                                  : percent > 100 ? 100
                                                                  : percent);

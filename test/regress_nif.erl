@@ -9,4 +9,5 @@
             try_sees_cancel/1, try_cancel_seen/0, try_plain/0,
             fragile_drop/0, give_unset/0, give_unset_list/1, raw_unset/0,
             echo_bools/1, defer_env_yield/1, priv_in_pool/0, priv_in_thread/0,
-            atom_named/1, key_value/2]).
+            atom_named/1, key_value/2, slice_in_job/0, sliced_drop/0,
+            slice_in_destroy/0, select_in_job/0]).

@@ -261,15 +261,7 @@ try_sees_job_cancelled_test() ->
     Caller = spawn(fun() -> ?M:try_sees_cancel(10000), receive after infinity -> ok end end),
     timer:sleep(50),
     exit(Caller, kill),
-    ?assertEqual(1, wait_seen(200)).
-
-wait_seen(0) ->
-    timeout;
-wait_seen(N) ->
-    case ?M:try_cancel_seen() of
-        -1 -> timer:sleep(10), wait_seen(N - 1);
-        Seen -> Seen
-    end.
+    ?assertEqual(1, wait_value(fun ?M:try_cancel_seen/0, 200)).
 
 try_in_a_plain_call_test() ->
     ?assertEqual(true, ?M:try_plain()).
@@ -281,6 +273,31 @@ priv_in_a_job_test() ->
          Ref = ?M:F(),
          ?assertEqual({Ref, 42}, receive {Ref, _} = Reply -> Reply after 5000 -> timeout end)
      end || F <- [priv_in_pool, priv_in_thread]].
+
+%% --- Calls that need a process, where there is none --------------------------------
+
+no_timeslice_without_a_process_test() ->
+    Ref = ?M:slice_in_job(),
+    ?assertEqual({Ref, false}, receive {Ref, _} = R -> R after 5000 -> timeout end),
+    ?M:slice_in_destroy(),
+    spawn(fun() -> ?M:sliced_drop() end),
+    ?assertEqual(0, wait_value(fun ?M:slice_in_destroy/0, 200)).
+
+no_select_in_a_job_test() ->
+    Ref = ?M:select_in_job(),
+    ?assertEqual({Ref, {error, {nif_panicked,
+                               #{message => <<"cnif_select in a threaded NIF: no process "
+                                              "is calling to notify; select in a NIF call">>,
+                                 phase => call, location => site(select_in_job)}}}},
+                 receive {Ref, _} = R -> R after 5000 -> timeout end).
+
+wait_value(_, 0) ->
+    timeout;
+wait_value(Read, N) ->
+    case Read() of
+        -1 -> timer:sleep(10), wait_value(Read, N - 1);
+        Value -> Value
+    end.
 
 %% --- A yielding call's cleanup gets an env that is valid where it runs -------------
 

@@ -500,4 +500,47 @@ static int64_t priv_in_thread(cnif_env *env)
 }
 CNIF_EXPORT_THREAD(priv_in_thread, int64_t)
 
+/* --- Calls that need a process, where there is none ---------------------------
+** A job's thread and a destructor run for no process: charging a
+** timeslice does nothing there, and a select, which would notify no one,
+** panics. */
+static bool slice_in_job(cnif_env *env)
+{
+    return cnif_timeslice_consume(env, 50);
+}
+CNIF_EXPORT_THREADED(slice_in_job, bool)
+
+static atomic_int slice_in_destroy_said = -1;
+
+typedef struct sliced {
+    int unused;
+} sliced;
+
+static void sliced_destroy(cnif_env *env, sliced *s)
+{
+    (void)s;
+    atomic_store(&slice_in_destroy_said, cnif_timeslice_consume(env, 50));
+}
+CNIF_DEFINE_RESOURCE(sliced, .destroy = sliced_destroy)
+
+static void sliced_drop(cnif_env *env)
+{
+    cnif_resource_new(env, sliced);
+}
+CNIF_EXPORT(sliced_drop, void)
+
+static int64_t slice_in_destroy(cnif_env *env)
+{
+    (void)env;
+    return atomic_exchange(&slice_in_destroy_said, -1);
+}
+CNIF_EXPORT(slice_in_destroy, int64_t)
+
+static void select_in_job(cnif_env *env)
+{
+    cnif_select(env, 0, CNIF_SELECT_READ, cnif_resource_new(env, sliced),
+                CNIF_UNDEFINED);
+}
+CNIF_EXPORT_THREADED(select_in_job, void) /* site:select_in_job */
+
 CNIF_MODULE(regress_nif, load, NULL, NULL)
