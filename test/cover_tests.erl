@@ -282,6 +282,16 @@ strings_at_null_test_() ->
      ?_assertEqual(site_panic(encode, <<"cannot encode a NULL string">>, cstr_null),
                    panic(fun() -> ?M:cstr_null() end))].
 
+lists_of_binaries_and_strings_test_() ->
+    [?_assertEqual([<<"a">>, <<>>], ?M:bins_echo([<<"a">>, <<>>])),
+     ?_assertEqual({1, <<>>, {expected, <<"a list">>, x}}, badarg(fun() -> ?M:bins_echo(x) end)),
+     ?_assertEqual({1, <<"[1]">>, {expected, <<"a binary">>, 7}},
+                   badarg(fun() -> ?M:bins_echo([<<>>, 7]) end)),
+     ?_assertEqual([<<"é"/utf8>>], ?M:cstrs_echo([<<"é"/utf8>>])),
+     ?_assertEqual({1, <<>>, {expected, <<"a list">>, x}}, badarg(fun() -> ?M:cstrs_echo(x) end)),
+     ?_assertEqual({1, <<"[1]">>, {expected, <<"a UTF-8 string without NUL bytes">>, <<"b", 0>>}},
+                   badarg(fun() -> ?M:cstrs_echo([<<"a">>, <<"b", 0>>]) end))].
+
 utf8_continuation_bytes_test_() ->
     [?_assertEqual(false, ?M:utf8_valid(<<16#E2, 16#82, $A>>)),
      ?_assertEqual(false, ?M:utf8_valid(<<16#F0, 16#9F, $A, 16#80>>)),
