@@ -282,8 +282,10 @@ strings_at_null_test_() ->
      ?_assertEqual(site_panic(encode, <<"cannot encode a NULL string">>, cstr_null),
                    panic(fun() -> ?M:cstr_null() end))].
 
-lists_of_binaries_and_strings_test_() ->
+lists_of_binaries_strings_and_terms_test_() ->
     [?_assertEqual([<<"a">>, <<>>], ?M:bins_echo([<<"a">>, <<>>])),
+     ?_assertEqual([], ?M:terms_echo([])),
+     ?_assertEqual([{a}, "b", 3], ?M:terms_echo([{a}, "b", 3])),
      ?_assertEqual({1, <<>>, {expected, <<"a list">>, x}}, badarg(fun() -> ?M:bins_echo(x) end)),
      ?_assertEqual({1, <<"[1]">>, {expected, <<"a binary">>, 7}},
                    badarg(fun() -> ?M:bins_echo([<<>>, 7]) end)),

@@ -410,9 +410,10 @@ static cnif_cstr cstr_null(cnif_env *env)
 }
 CNIF_EXPORT(cstr_null, cnif_cstr) /* site:cstr_null */
 
-/* Lists of binaries and of C strings, both ways. */
+/* Lists of binaries, of C strings and of any terms, both ways. */
 ECHO(bins_echo, cnif_array_cnif_bin)
 ECHO(cstrs_echo, cnif_array_cnif_cstr)
+ECHO(terms_echo, cnif_array_cnif_term)
 
 static bool utf8_valid(cnif_env *env, cnif_bin bytes)
 {
