@@ -74,7 +74,8 @@ cover-probe:
 coverage-report:
 	@rm -rf $(COV_BUILD)/gcov-data
 	@cd $(COV_BUILD) && find . -name '*.gcda' ! -path './gcov-data/*' | while read -r f; do \
-	    mkdir -p "gcov-data/$${f%/*}" && ln -f "$$f" "$${f%.gcda}.gcno" "gcov-data/$${f%/*}/"; \
+	    mkdir -p "gcov-data/$${f%/*}" && { ln -f "$$f" "$${f%.gcda}.gcno" "gcov-data/$${f%/*}/" 2>/dev/null \
+	        || cp "$$f" "$${f%.gcda}.gcno" "gcov-data/$${f%/*}/"; }; \
 	done
 	gcovr --root . --exclude-unreachable-branches --json $(COV_JSON) $(COV_BUILD)/gcov-data
 	@mkdir -p $(COV_BUILD)/coverage
