@@ -21,6 +21,9 @@ void cnif_struct_init(cnif_env *env, cnif_struct *d)
 {
     ERL_NIF_TERM struct_key = cnif_encode_cnif_atom(env, "__struct__");
 
+    if ((unsigned)d->as > CNIF_AS_TUPLE)
+        cnif_panic(env, "struct %s: .as = %d is not a cnif_struct_as", d->name,
+                   (int)d->as);
     d->any_optional = false;
     for (size_t i = 0; i < d->count; i++) {
         const char *key = cnif__field_key(&d->fields[i]);

@@ -74,6 +74,7 @@ static void cnif__load_body(cnif_env *env, void *arg)
     a->jobs_open = true;
     for (const cnif__type_init *init = m->types; init < m->types_end; init++)
         (*init)(env);
+    env->head.site = NULL; /* the hooks are no type's: cnif's own lines */
     if (env->head.phase == CNIF_PHASE_LOAD && m->load)
         a->rc = m->load(env, a->priv, a->info);
     else if (env->head.phase == CNIF_PHASE_UPGRADE && m->upgrade)

@@ -517,6 +517,8 @@ bad_declarations_panic_test() ->
     ?assertEqual(panicked(call, <<"struct bad: CNIF_AS_RECORD needs .tag">>,
                           Struct),
                  raised(fun() -> ?M:bad_declaration(record_without_tag) end)),
+    ?assertEqual(panicked(call, <<"struct bad: .as = 7 is not a cnif_struct_as">>, Struct),
+                 raised(fun() -> ?M:bad_declaration(unknown_form) end)),
     ?assertEqual(panicked(call, <<"union bad_union: the kind field must be an integer "
                                   "or enum">>,
                           Struct),

@@ -431,6 +431,8 @@ static void bad_declaration(cnif_env *env, cnif_atom which)
         s.as = CNIF_AS_STRUCT;
     } else if (strcmp(which, "record_without_tag") == 0) {
         s.as = CNIF_AS_RECORD;
+    } else if (strcmp(which, "unknown_form") == 0) {
+        s.as = (cnif_struct_as)7;
     } else {
         cnif_union_init(env, &u);
         return;
