@@ -54,9 +54,7 @@ ECHO(color)
 ECHO(cnif_array_int64_t)
 ECHO(cnif_array_uint8_t)
 ECHO(cnif_array_double)
-/* The array of bool is spelled after _Bool, which bool expands to (findings:
-** fuzz.md, "cnif_array_bool"). */
-ECHO_AS(cnif_array_bool, cnif_array__Bool)
+ECHO(cnif_array_bool)
 ECHO(cnif_array_cnif_str)
 ECHO(cnif_array_cnif_atom)
 CNIF_DEFINE_ARRAY(cnif_array_int32_t)
