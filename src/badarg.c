@@ -31,11 +31,7 @@ bool cnif__decode_fail_got(cnif_env *env, ERL_NIF_TERM term,
         got_text = "no term (an unset ERL_NIF_TERM)";
     }
     env->expected = expected;
-    /* Where the report is made: a threaded NIF decodes from the job's env,
-    ** which is freed before the report is built. */
-    env->got = env->reply_nif == env->head.nif
-                   ? term
-                   : enif_make_copy(env->reply_nif, term);
+    env->got = cnif__for_reply(env, term);
     env->got_text = got_text;
     env->has_reason = false;
     env->path_len = 0;

@@ -191,11 +191,7 @@ _Noreturn void cnif_raise(cnif_env *env, ERL_NIF_TERM term)
     env = cnif__target("cnif_raise");
     if (env->outcome == CNIF__RETURNED) {
         env->outcome = CNIF__RAISED;
-        /* A threaded NIF's decoders build in the job's env, which the
-        ** call's cleanups free before the exception is raised. */
-        env->raised = env->reply_nif == env->head.nif
-                          ? term
-                          : enif_make_copy(env->reply_nif, term);
+        env->raised = cnif__for_reply(env, term);
     }
     cnif__unwind(env);
 }

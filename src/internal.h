@@ -162,6 +162,16 @@ void cnif__arena_free(cnif_env *env);
 ** exactly one place, so nothing is freed twice or never. */
 cnif__arena cnif__arena_take(cnif__arena *from);
 
+/* term, in the env the call's exception or report is made in: a threaded
+** NIF decodes in its job's env, which the call's cleanups free before the
+** exception is raised. */
+static inline ERL_NIF_TERM cnif__for_reply(cnif_env *env, ERL_NIF_TERM term)
+{
+    return env->reply_nif == env->head.nif
+               ? term
+               : enif_make_copy(env->reply_nif, term);
+}
+
 /* Record a failure whose "got" is described in words rather than printed
 ** (badarg.c). */
 bool cnif__decode_fail_got(cnif_env *env, ERL_NIF_TERM term,
