@@ -50,13 +50,23 @@ defmodule Cnif do
     * `:otp_app` - the application whose `priv/` holds the library while
       the module has no `.beam` file yet: Elixir's compiler loads a module
       before writing it (default: the Mix project's application)
+    * `:fault_barrier` - `true` arms the fault barrier: a segfault, abort
+      or stack overflow in a call raises `{:nif_crashed, map}` instead of
+      killing the VM, and quarantines the library (see docs/faults.md)
+    * `:quarantine` - `false` lets the library go on running after such a
+      fault (default: `true`)
+
+  The last two are load options (`:cnif.load_info/3`): given here they
+  override the library's own defaults, and the operator's
+  (`:cnif.set_load_options/2`) override them.
   """
   defmacro __using__(opts) do
     quote bind_quoted: [opts: opts] do
       import Cnif, only: [defnif: 1]
-      {lib, app} = Cnif.__options__(__MODULE__, opts)
+      {lib, app, load_options} = Cnif.__options__(__MODULE__, opts)
       @cnif_lib lib
       @cnif_app app
+      @cnif_load_options load_options
       @on_load :__cnif_load__
       # -nifs([...]): the functions the library may replace, and no others.
       Module.register_attribute(__MODULE__, :nifs, accumulate: true, persist: true)
@@ -64,7 +74,9 @@ defmodule Cnif do
       # erlang:load_nif/2 must be called from the module itself.
       defp __cnif_load__ do
         case Cnif.__path__(__MODULE__, @cnif_lib, @cnif_app) do
-          {:ok, path} -> :cnif.load_result(:erlang.load_nif(path, :cnif.load_info(__MODULE__, 0)))
+          {:ok, path} -> :cnif.load_result(
+              :erlang.load_nif(path, :cnif.load_info(__MODULE__, 0, @cnif_load_options))
+            )
           error -> error
         end
       end
@@ -137,9 +149,13 @@ defmodule Cnif do
   end
 
   @doc false
-  # The library's file name, and the application to look for it in.
+  # The library's file name, the application to look for it in, and the
+  # load options.
   def __options__(module, opts) do
-    opts = Keyword.validate!(opts, lib: Atom.to_string(module), otp_app: mix_app())
+    opts =
+      Keyword.validate!(opts, [:fault_barrier, :quarantine, lib: Atom.to_string(module), otp_app: mix_app()])
+
+    load_options = Map.new(Keyword.take(opts, [:fault_barrier, :quarantine]))
 
     case {opts[:lib], opts[:otp_app]} do
       {lib, _} when not is_binary(lib) or lib == "" ->
@@ -148,8 +164,13 @@ defmodule Cnif do
       {_, app} when not is_atom(app) ->
         raise ArgumentError, "use Cnif: :otp_app must be an atom, got: #{inspect(app)}"
 
-      options ->
-        options
+      {lib, app} ->
+        Enum.each(load_options, fn
+          {_, value} when is_boolean(value) -> :ok
+          {key, value} -> raise ArgumentError, "use Cnif: #{inspect(key)} must be a boolean, got: #{inspect(value)}"
+        end)
+
+        {lib, app, load_options}
     end
   end
 

@@ -5,7 +5,11 @@
 %% in the code it generates: the line numbers of its generated wrappers,
 %% which stack traces show, follow from that code's length.)
 -module(cnif).
--export([priv_path/2, load_result/1, load_info/2, is_report/2]).
+-export([priv_path/2, load_result/1, load_info/2, load_info/3, is_report/2,
+         set_load_options/2, check_load_options/1]).
+-export_type([load_options/0]).
+
+-type load_options() :: #{fault_barrier => boolean(), quarantine => boolean()}.
 
 %% The path (without extension, as erlang:load_nif/2 wants it) of the
 %% library Lib for Module: in the priv/ directory next to the module's
@@ -55,29 +59,70 @@ load_result({error, {Reason, _Text}} = Error) ->
         Error
     end.
 
+%% The load info a cnif library is loaded with, with no load options of
+%% the module's own.
+-spec load_info(module(), term()) ->
+          {'$cnif_load', non_neg_integer(), term(), load_options()}.
+load_info(Module, UserInfo) ->
+    load_info(Module, UserInfo, #{}).
+
 %% The load info a cnif library is loaded with: UserInfo for its load or
-%% upgrade hook, and the module's secret. A NIF returns a bad-argument
-%% report as the value {'$cnif_badarg', Secret, ArgNo, Path, Reason}, and
-%% the generated wrapper raises only a report that carries the secret, so
-%% no value a NIF returns (a caller's own data, say) can pass for one.
+%% upgrade hook, the load options, and the module's secret.
+%%
+%% The load options are the module's own (Options: the -cnif_load_options
+%% attribute, or `use Cnif`'s), over the C library's defaults
+%% (CNIF_MODULE_WITH), under the operator's: the cnif application's
+%% environment key load_options, #{Module => Options}, which sys.config or
+%% set_load_options/2 sets, so that a library in production can have its
+%% fault barrier turned on without a rebuild (docs/faults.md).
+%%
+%% The secret: a NIF returns a bad-argument report as the value
+%% {'$cnif_badarg', Secret, ArgNo, Path, Reason}, and the generated wrapper
+%% raises only a report that carries the secret, so no value a NIF returns
+%% (a caller's own data, say) can pass for one.
 %% The secret is made once per module and node and kept across reloads:
 %% old and new code of the module share it.
--spec load_info(module(), term()) -> {'$cnif_load', non_neg_integer(), term()}.
-load_info(Module, UserInfo) ->
+-spec load_info(module(), term(), load_options()) ->
+          {'$cnif_load', non_neg_integer(), term(), load_options()}.
+load_info(Module, UserInfo, Options) ->
+    Operator = maps:get(Module, application:get_env(cnif, load_options, #{}), #{}),
+    Merged = maps:merge(check_load_options(Options), check_load_options(Operator)),
+    {'$cnif_load', secret(Module), UserInfo, Merged}.
+
+secret(Module) ->
     Key = {cnif_secret, Module},
-    Secret = case persistent_term:get(Key, undefined) of
-                 undefined ->
-                     %% A small integer: a report carries it without a copy.
-                     S = rand:uniform(1 bsl 59) - 1,
-                     persistent_term:put(Key, S),
-                     S;
-                 S ->
-                     S
-             end,
-    {'$cnif_load', Secret, UserInfo}.
+    case persistent_term:get(Key, undefined) of
+        undefined ->
+            %% A small integer: a report carries it without a copy.
+            Secret = rand:uniform(1 bsl 59) - 1,
+            persistent_term:put(Key, Secret),
+            Secret;
+        Secret ->
+            Secret
+    end.
 
 %% Whether Secret is Module's: the value a NIF of Module returned is then a
 %% bad-argument report of cnif's, not a value that looks like one.
 -spec is_report(module(), term()) -> boolean().
 is_report(Module, Secret) ->
     persistent_term:get({cnif_secret, Module}, undefined) =:= Secret.
+
+%% Set the load options of Module for the operator: they win over the
+%% module's own, and apply from the next load of Module (a code upgrade,
+%% or a purge and load). #{} drops them.
+-spec set_load_options(module(), load_options()) -> ok.
+set_load_options(Module, Options) when is_atom(Module) ->
+    All = application:get_env(cnif, load_options, #{}),
+    application:set_env(cnif, load_options, All#{Module => check_load_options(Options)}).
+
+%% Options if they are load options, else error {bad_load_options, ...}.
+-spec check_load_options(term()) -> load_options().
+check_load_options(Options) when is_map(Options) ->
+    case [{K, V} || {K, V} <- maps:to_list(Options),
+                    not lists:member(K, [fault_barrier, quarantine]) orelse not is_boolean(V)] of
+        [] -> Options;
+        Bad -> error({bad_load_options, Bad,
+                      "the load options are fault_barrier and quarantine, each a boolean"})
+    end;
+check_load_options(Options) ->
+    error({bad_load_options, Options, "the load options are a map"}).

@@ -4,6 +4,7 @@
 %%     -include_lib("cnif/include/cnif.hrl").
 %%     -cnif_nifs([add/2]).
 %%     -cnif_lib("demo_nif").        % optional; default: the module name
+%%     -cnif_load_options(#{fault_barrier => true}).   % optional (cnif:load_info/3)
 %%
 %% into a module that loads its NIF library on load and exports, for each
 %% listed F/A:
@@ -26,8 +27,13 @@ parse_transform(Forms, _Options) ->
                       [Lb] -> Lb;
                       [] -> atom_to_list(Module)
                   end,
+            Options = case [O || {attribute, _, cnif_load_options, O} <- Forms] of
+                          [O] -> load_options(O, Line);
+                          [] -> #{}
+                      end,
             check(Forms, Nifs, Line),
-            insert(Forms, attributes(Forms, Nifs, Line), functions(Module, Nifs, Lib, Line))
+            insert(Forms, attributes(Forms, Nifs, Line),
+                   functions(Module, Nifs, Lib, Options, Line))
     end.
 
 %% A listed function the module also defines, or a second on_load, would
@@ -48,6 +54,13 @@ expand(Nifs) ->
 
 nif_name(F) -> list_to_atom(atom_to_list(F) ++ "_nif").
 
+%% Bad load options fail the compile, not the load.
+load_options(Options, Line) ->
+    try cnif:check_load_options(Options)
+    catch error:{bad_load_options, Bad, Why} ->
+        error({cnif_bad_load_options, Line, Bad, Why})
+    end.
+
 %% Exports the wrappers and NIFs, except those the module already exports.
 attributes(Forms, Nifs, Line) ->
     Exported = lists:append([Fs || {attribute, _, export, Fs} <- Forms]),
@@ -55,7 +68,7 @@ attributes(Forms, Nifs, Line) ->
      {attribute, Line, nifs, [{nif_name(F), A} || {F, A} <- Nifs]},
      {attribute, Line, on_load, {'$cnif_on_load', 0}}].
 
-functions(Module, Nifs, Lib, Line) ->
+functions(Module, Nifs, Lib, Options, Line) ->
     %% erlang:load_nif/2 must be called from the module itself. A load hook
     %% that fails sends its message to this process: erts itself only
     %% reports the hook's return code.
@@ -63,7 +76,7 @@ functions(Module, Nifs, Lib, Line) ->
                             "    cnif_reporter:ensure_started(),~n"
                             "    case cnif:priv_path(~tw, ~tp) of~n"
                             "        {ok, Path} ->~n"
-                            "            case erlang:load_nif(Path, cnif:load_info(~tw, [])) of~n"
+                            "            case erlang:load_nif(Path, cnif:load_info(~tw, [], ~w)) of~n"
                             "                ok -> ok;~n"
                             "                {error, {Reason, _}} = Error ->~n"
                             "                    receive {'$cnif_load_failed', Message} when is_binary(Message) ->~n"
@@ -72,7 +85,7 @@ functions(Module, Nifs, Lib, Line) ->
                             "                    end~n"
                             "            end;~n"
                             "        Error -> Error~n"
-                            "    end.~n", [Module, Lib, Module])
+                            "    end.~n", [Module, Lib, Module, Options])
               | [wrapper(Module, F, A) || {F, A} <- Nifs]],
     parse(lists:flatten(Source), Line).
 

@@ -118,10 +118,13 @@ typedef enum cnif_phase {
     CNIF_PHASE_COUNT
 } cnif_phase;
 
-/* Where a NIF was exported, for the panics cnif raises on its behalf. */
+/* Where a NIF was exported, for the panics cnif raises on its behalf, and
+** which NIF it is (name NULL for a type's or a resource's site). */
 typedef struct cnif__site {
     const char *file;
     int line;
+    const char *name;
+    int arity;
 } cnif__site;
 
 /* The public head of every cnif_env. The rest of the struct is private. */
@@ -199,6 +202,17 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 **       CNIF_MODULE_NAMED("Elixir.FastMath", NULL, NULL, NULL)
 **   (see docs/mix.md for the Elixir side).
 **
+** CNIF_MODULE_WITH(name, load, upgrade, unload, options)
+** CNIF_MODULE_NAMED_WITH(module, load, upgrade, unload, options)
+**   The same, with options (or'ed together) that the library is loaded
+**   with unless the load options of its Erlang module say otherwise
+**   (docs/faults.md):
+**     CNIF_FAULT_BARRIER   arm the fault barrier (see below): a segfault,
+**                          abort or stack overflow in a call raises
+**                          nif_crashed instead of killing the VM
+**     CNIF_NO_QUARANTINE   after such a fault, let the library go on
+**                          running instead of quarantining it
+**
 ** Exported functions are collected through the ELF section "cnif_nifs", so a
 ** module needs no central list. Link with the version script cnif.map
 ** (`pkg-config --libs cnif` adds it) and compile with -fvisibility=hidden
@@ -213,6 +227,45 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 ** Start the VM with a larger reserve to load more, e.g.
 **     GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096 erl ...
 */
+/* The options of CNIF_MODULE_WITH. The load options of the module's Erlang
+** side override them: fault_barrier and quarantine (booleans) in
+** cnif:load_info/3, set by the -cnif_load_options attribute, by
+** `use Cnif, fault_barrier: true`, or by an operator with
+** cnif:set_load_options/2 (docs/faults.md).
+**
+** CNIF_FAULT_BARRIER arms the fault barrier. Inside any guarded call of
+** the library (decoding, the body, encoding, cleanups, resource callbacks,
+** load and upgrade hooks, job bodies, yielding steps), a SIGSEGV, SIGBUS,
+** SIGFPE, SIGILL, SIGABRT or stack overflow raises in the caller
+**     error:{nif_crashed, #{signal := segv | bus | fpe | ill | abrt
+**                                     | stack_overflow,
+**                           nif := {Module, Name, Arity} | undefined,
+**                           phase := cnif_phase's name,
+**                           address := integer() | undefined,
+**                           function := <<"name+0xOFFSET">> | undefined}}
+** (address: the faulting address, or instruction for fpe and ill;
+** undefined for a signal sent by a call, as abort sends abrt), or with no
+** caller is reported like a callback's panic. The library is then
+** quarantined: every call raises
+**     error:{nif_quarantined, #{module := Module, fault := Map,
+**                               destructors_skipped := N}}
+** without running its code, its callbacks are skipped (destructors
+** counted in N), the crashed call's cleanups and call-scoped memory are
+** abandoned, and one logger error report says why. Loading the module
+** again lifts the quarantine. A fault that is not inside a guarded call of
+** the library, is inside erts's own code (a corrupt term given to enif_*),
+** or comes while the same call's first is being handled goes on to the
+** handler installed before, or to the default action: the VM dies as it
+** would without the barrier. Off, the barrier costs one test per call and
+** installs nothing. Once armed, the library stays mapped until the VM
+** exits.
+**
+** CNIF_NO_QUARANTINE keeps the library running after a fault, for code
+** whose faults cannot leave its state corrupt: the crashed call's cleanups
+** run, and later calls run as usual. */
+#define CNIF_FAULT_BARRIER 1u
+#define CNIF_NO_QUARANTINE 2u
+
 #define CNIF_DIRTY_CPU ERL_NIF_DIRTY_JOB_CPU_BOUND
 #define CNIF_DIRTY_IO ERL_NIF_DIRTY_JOB_IO_BOUND
 
@@ -225,7 +278,7 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
     CNIF_EXPORT_AS_FLAGS(erl_name, fn, 0, __VA_ARGS__)
 
 #define CNIF_EXPORT_AS_FLAGS(erl_name, fn, flags, ...)                        \
-    CNIF__SITE(erl_name)                                                      \
+    CNIF__SITE(erl_name, CNIF__NARG(__VA_ARGS__))                             \
     static ERL_NIF_TERM cnif__invoke_##erl_name(cnif_env *env, int argc,      \
                                                 const ERL_NIF_TERM argv[])    \
     {                                                                         \
@@ -239,7 +292,7 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 #define CNIF_EXPORT_RAW(name, arity) CNIF_EXPORT_RAW_FLAGS(name, arity, 0)
 
 #define CNIF_EXPORT_RAW_FLAGS(name, arity, flags)                             \
-    CNIF__SITE(name)                                                          \
+    CNIF__SITE(name, arity)                                                   \
     static ERL_NIF_TERM cnif__invoke_##name(cnif_env *env, int argc,          \
                                             const ERL_NIF_TERM argv[])        \
     {                                                                         \
@@ -264,13 +317,18 @@ typedef struct cnif_module {
     void (*unload)(cnif_env *env, void *priv_data);
     ErlNifFunc *nifs, *nifs_end;
     const cnif__type_init *types, *types_end;
+    unsigned options; /* CNIF_FAULT_BARRIER, CNIF_NO_QUARANTINE */
 } cnif_module;
 
 #define CNIF_MODULE(name, load, upgrade, unload)                              \
-    CNIF_MODULE_NAMED(#name, load, upgrade, unload)
+    CNIF_MODULE_NAMED_WITH(#name, load, upgrade, unload, 0)
+#define CNIF_MODULE_NAMED(module, load, upgrade, unload)                      \
+    CNIF_MODULE_NAMED_WITH(module, load, upgrade, unload, 0)
+#define CNIF_MODULE_WITH(name, load, upgrade, unload, options)                \
+    CNIF_MODULE_NAMED_WITH(#name, load, upgrade, unload, options)
 
 /* The type sections are weak: a module may define no types. */
-#define CNIF_MODULE_NAMED(module, load, upgrade, unload)                      \
+#define CNIF_MODULE_NAMED_WITH(module, load, upgrade, unload, options)        \
     extern ErlNifFunc __start_cnif_nifs[]                                     \
         __attribute__((visibility("hidden")));                                \
     extern ErlNifFunc __stop_cnif_nifs[]                                      \
@@ -281,7 +339,7 @@ typedef struct cnif_module {
         __attribute__((weak, visibility("hidden")));                          \
     static const cnif_module cnif__module = {                                 \
         module, load, upgrade, unload, __start_cnif_nifs, __stop_cnif_nifs,   \
-        __start_cnif_types, __stop_cnif_types};                               \
+        __start_cnif_types, __stop_cnif_types, (options)};                    \
     ERL_NIF_INIT_EXPORT ErlNifEntry *nif_init(void);                          \
     ERL_NIF_INIT_EXPORT ErlNifEntry *nif_init(void)                           \
     {                                                                         \
@@ -1437,7 +1495,8 @@ typedef struct cnif__res_event {
         void (*dyncall)(cnif_env *env, T *obj, void *call_data);              \
     } cnif__res_callbacks_##T;                                                \
     static const cnif__res_callbacks_##T cnif__res_cb_##T = {__VA_ARGS__};   \
-    static const cnif__site cnif__res_site_##T = {__FILE__, __LINE__};        \
+    static const cnif__site cnif__res_site_##T = {.file = __FILE__,          \
+                                                  .line = __LINE__};        \
     static void cnif__res_destroy_##T(cnif_env *env, void *obj)               \
     {                                                                         \
         ((struct cnif__env_head *)env)->site = &cnif__res_site_##T;           \
@@ -1546,7 +1605,7 @@ typedef struct cnif__res_event {
 ** slices need into State or cnif_alloc memory.
 */
 #define CNIF_EXPORT_YIELDING(name, Ret, State, ...)                           \
-    CNIF__SITE(name)                                                          \
+    CNIF__SITE(name, CNIF__NARG(Ret, ##__VA_ARGS__))                          \
     static ERL_NIF_TERM cnif__yield_cont_##name(ErlNifEnv *, int,             \
                                                 const ERL_NIF_TERM[]);        \
     static ERL_NIF_TERM cnif__yield_run_##name(cnif_env *env, void *state,    \
@@ -1662,7 +1721,7 @@ bool cnif_job_cancelled(cnif_env *env);
     return cnif__atoms.ok;
 
 #define CNIF__EXPORT_JOB(name, own_thread, ...)                               \
-    CNIF__SITE(name)                                                          \
+    CNIF__SITE(name, CNIF__NARG(__VA_ARGS__))                                 \
     typedef struct cnif__job_args_##name {                                    \
         CNIF__ARGS(CNIF__JOB_FIELD, __VA_ARGS__)                              \
         char cnif__none; /* a struct needs a member */                        \
@@ -1811,7 +1870,7 @@ CNIF__BUILTIN(cnif_value)
 #define CNIF__DESCRIBED_TYPE(Name, init)                                      \
     static void cnif__init_##Name(cnif_env *env)                              \
     {                                                                         \
-        static const cnif__site here = {__FILE__, __LINE__};                  \
+        static const cnif__site here = {.file = __FILE__, .line = __LINE__};    \
         ((struct cnif__env_head *)env)->site = &here;                         \
         init(env, cnif__desc_##Name());                                       \
     }                                                                         \
@@ -1823,8 +1882,9 @@ CNIF__BUILTIN(cnif_value)
 
 /* The export site of name, where cnif's own panics during its calls are
 ** reported: the user's file and the line of the export. */
-#define CNIF__SITE(name)                                                      \
-    static const cnif__site cnif__site_##name = {__FILE__, __LINE__};
+#define CNIF__SITE(name, arity)                                               \
+    static const cnif__site cnif__site_##name = {__FILE__, __LINE__, #name,   \
+                                                 (arity)};
 
 #define CNIF__REGISTER(name, arity, flags)                                    \
     static ERL_NIF_TERM cnif__nif_##name(ErlNifEnv *nif, int argc,            \

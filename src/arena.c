@@ -109,12 +109,13 @@ void cnif_defer_env(cnif_env *env, void (*fn)(cnif_env *now, void *arg),
 }
 
 /* Each cleanup runs under the call's own guard re-armed here, so a panic in
-** one lands back in this loop and the rest still run. The entry is
+** one lands back in this loop and the rest still run (not after a fault
+** that quarantines the library: see cnif__fault_abandons). The entry is
 ** unlinked before it runs: a cleanup never runs twice. */
 void cnif__arena_cleanup(cnif_env *env)
 {
     env->head.phase = CNIF_PHASE_CLEANUP;
-    while (env->arena.defers) {
+    while (env->arena.defers && !cnif__fault_abandons(env)) {
         cnif__defer *volatile d = env->arena.defers;
         env->arena.defers = d->next;
         if (CNIF__SETJMP(env->jump) == 0) {

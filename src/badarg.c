@@ -167,19 +167,9 @@ static size_t cnif__path_format(cnif_env *env, char *buf, size_t cap)
 ** one. A small integer, so a report needs no copy of it. */
 static uint64_t cnif__secret;
 
-ERL_NIF_TERM cnif__badarg_secret_take(ErlNifEnv *nif, ERL_NIF_TERM info)
+void cnif__badarg_secret_set(uint64_t secret)
 {
-    const ERL_NIF_TERM *items;
-    int arity;
-    ErlNifUInt64 secret;
-
-    if (enif_get_tuple(nif, info, &arity, &items) && arity == 3
-        && items[0] == cnif__atoms.cnif_load
-        && enif_get_uint64(nif, items[1], &secret)) {
-        cnif__secret = secret;
-        return items[2];
-    }
-    return info;
+    cnif__secret = secret;
 }
 
 /* Reason is {expected, Expected, Got}, {expected, Expected, Got, GotText}

@@ -6,10 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The innermost guard of this thread. initial-exec TLS avoids a
-** __tls_get_addr call on every NIF invocation; it costs one pointer of the
-** static TLS surplus that glibc keeps for dlopen'ed libraries. */
-static _Thread_local cnif_env *cnif__current
+_Thread_local cnif_env *cnif__current
     __attribute__((tls_model("initial-exec")));
 
 void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
@@ -25,6 +22,7 @@ void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
     env->depth = 0;
     env->argc = 0;
     env->outcome = CNIF__RETURNED;
+    env->finished = false;
     env->expected = NULL;
     env->has_reason = false;
     env->path_len = 0;
@@ -36,14 +34,17 @@ void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
 
 cnif__outcome cnif__guard_finish(cnif_env *env)
 {
-    if (env->arena.defers)
+    if (env->arena.defers && !cnif__fault_abandons(env))
         cnif__arena_cleanup(env);
+    if (__builtin_expect(env->outcome == CNIF__CRASHED, 0))
+        cnif__fault_settle(env);
+    env->finished = true;
     return env->outcome;
 }
 
 void cnif__guard_release(cnif_env *env)
 {
-    if (env->arena.chunks)
+    if (env->arena.chunks && !cnif__fault_abandons(env))
         cnif__arena_free(env);
     cnif__current = env->outer;
 }
@@ -56,6 +57,9 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
     cnif_env env;
     ERL_NIF_TERM volatile result = 0; /* read after a possible longjmp */
 
+    if (__builtin_expect(cnif__barrier_armed, 0) && !cnif__barrier_admits()
+        && !cnif__barrier_enter(CNIF_PHASE_DECODE))
+        return enif_raise_exception(nif, cnif__quarantine_term(nif));
     cnif__guard_begin(&env, nif, CNIF_PHASE_DECODE);
     env.argc = argc;
     env.head.site = site;
@@ -98,6 +102,8 @@ bool cnif_try(cnif_env *outer, ERL_NIF_TERM (*fn)(cnif_env *, void *),
     if (CNIF__SETJMP(env.jump) == 0)
         value = fn(&env, arg);
     returned = cnif__guard_finish(&env) == CNIF__RETURNED;
+    if (env.outcome == CNIF__CRASHED) /* not for the caller to catch */
+        cnif__fault_propagate(&env);
     *result = returned ? value : cnif__exception(&env);
     cnif__guard_release(&env);
     return returned;
@@ -111,7 +117,7 @@ bool cnif_try(cnif_env *outer, ERL_NIF_TERM (*fn)(cnif_env *, void *),
 static cnif_env *cnif__target(const char *what)
 {
     cnif_env *env = cnif__current;
-    if (!env) {
+    if (!cnif__guarded()) {
         fprintf(stderr, "cnif: %s outside any guarded call\n", what);
         abort();
     }
@@ -120,7 +126,7 @@ static cnif_env *cnif__target(const char *what)
 
 bool cnif__guarded(void)
 {
-    return cnif__current != NULL;
+    return cnif__current && cnif__current->outcome != CNIF__IDLE;
 }
 
 bool cnif__on_this_thread(const cnif_env *env)
@@ -134,6 +140,18 @@ bool cnif__on_this_thread(const cnif_env *env)
 _Noreturn void cnif__unwind(cnif_env *env)
 {
     CNIF__LONGJMP(env->jump);
+}
+
+/* A crash inside a cnif_try is the whole call's: the outer guard takes
+** it over, as if the fault had happened there. */
+_Noreturn void cnif__fault_propagate(cnif_env *env)
+{
+    cnif_env *outer = env->outer;
+    outer->outcome = CNIF__CRASHED;
+    outer->fault = env->fault;
+    memcpy(outer->message, env->message, sizeof outer->message);
+    cnif__guard_release(env);
+    cnif__unwind(outer);
 }
 
 static const char *cnif__basename(const char *path)
@@ -151,7 +169,7 @@ static cnif_env *cnif__panic_record(const char *file, int line,
                                     va_list ap)
 {
     cnif_env *env = cnif__target("cnif_panic");
-    if (env->outcome != CNIF__PANICKED) {
+    if (env->outcome < CNIF__PANICKED) {
         if (for_caller && env->head.site) {
             file = env->head.site->file;
             line = env->head.site->line;
@@ -275,7 +293,10 @@ ERL_NIF_TERM cnif__exception(cnif_env *env)
         return cnif__badarg_term(env, false);
     case CNIF__PANICKED:
         return cnif__panic_term(env);
+    case CNIF__CRASHED:
+        return cnif__fault_term(env, env->reply_nif);
     case CNIF__RETURNED:
+    case CNIF__IDLE:
         break;
     }
     return cnif__atoms.badarg;

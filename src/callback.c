@@ -10,6 +10,9 @@ bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
     cnif_env env;
     bool returned;
 
+    if (cnif__barrier_armed && !cnif__barrier_admits()
+        && !cnif__barrier_enter(phase))
+        return true; /* quarantined: skipped, which is no failure */
     cnif__guard_begin(&env, nif, phase);
     if (CNIF__SETJMP(env.jump) == 0)
         body(&env, arg);

@@ -4,8 +4,39 @@
 #define CNIF_INTERNAL_H
 
 #include "cnif.h"
+#include <dlfcn.h>
+#include <link.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+
+#if defined(__GLIBC__) && !defined(__USE_GNU)
+/* glibc declares these GNU extensions only if _GNU_SOURCE comes before the
+** first system header, which the library cannot ensure: the amalgamated
+** header (scripts/amalgamate) includes it after a user's own headers, and
+** hides what it declares unless told otherwise. */
+typedef struct {
+    const char *dli_fname;
+    void *dli_fbase;
+    const char *dli_sname;
+    void *dli_saddr;
+} Dl_info;
+#define CNIF__LIBC __attribute__((visibility("default")))
+CNIF__LIBC int dladdr(const void *address, Dl_info *info);
+CNIF__LIBC int pthread_setname_np(pthread_t thread, const char *name);
+CNIF__LIBC int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr);
+/* The leading members, which every glibc has had. */
+struct dl_phdr_info {
+    ElfW(Addr) dlpi_addr;
+    const char *dlpi_name;
+    const ElfW(Phdr) *dlpi_phdr;
+    ElfW(Half) dlpi_phnum;
+};
+CNIF__LIBC int dl_iterate_phdr(int (*callback)(struct dl_phdr_info *info,
+                                               size_t size, void *data),
+                               void *data);
+#endif
 
 #ifndef CNIF_MAX_DEPTH
 #define CNIF_MAX_DEPTH 512
@@ -59,14 +90,31 @@ typedef void *cnif__jmp_buf[5];
 #define CNIF__LONGJMP(buf) __builtin_longjmp(buf, 1)
 #endif
 
-/* How a guarded call ended. A panic outranks every other outcome; among the
-** others the first one stands. */
+/* How a guarded call ended. A fault caught by the barrier outranks every
+** other outcome, then a panic; among the others the first one stands.
+** CNIF__IDLE marks no call at all: the bottom of a thread's guard chain
+** once the fault barrier has set the thread up (barrier.c). */
 typedef enum cnif__outcome {
     CNIF__RETURNED,
     CNIF__RAISED,
     CNIF__BADARG,
-    CNIF__PANICKED
+    CNIF__PANICKED,
+    CNIF__CRASHED,
+    CNIF__IDLE
 } cnif__outcome;
+
+/* A fault the barrier caught (barrier.c). */
+typedef struct cnif__fault {
+    int signal;          /* SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGABRT */
+    bool stack_overflow; /* a SIGSEGV just below the thread's stack */
+    bool has_address;    /* the kernel reported the faulting address */
+    bool claimed;        /* this fault quarantines the library */
+    bool settled;        /* see cnif__fault_settle */
+    uintptr_t address;
+    uintptr_t pc;        /* the faulting instruction, 0 if unknown */
+    cnif_phase phase;
+    const cnif__site *site; /* the NIF or type, as head.site was */
+} cnif__fault;
 
 struct cnif__chunk;
 struct cnif__defer;
@@ -104,6 +152,8 @@ struct cnif_env {
 
     /* The outcome, and what the exception is built from. */
     cnif__outcome outcome;
+    bool finished;     /* body and cleanups are over: the jump is spent */
+    cnif__fault fault; /* CNIF__CRASHED; message then names the function */
     ERL_NIF_TERM raised;
     cnif_phase panic_phase;
     const char *panic_file;
@@ -150,8 +200,10 @@ cnif__outcome cnif__guard_finish(cnif_env *env);
 ERL_NIF_TERM cnif__exception(cnif_env *env);
 void cnif__guard_release(cnif_env *env);
 
-/* Unwind to env's guard (boundary.c). */
+/* Unwind to env's guard, and hand a crash in a nested guard to the one
+** outside it (boundary.c). */
 _Noreturn void cnif__unwind(cnif_env *env);
+_Noreturn void cnif__fault_propagate(cnif_env *env);
 
 /* Run the deferred cleanups, each under its own guard, and free the
 ** call-scoped memory (arena.c). */
@@ -189,12 +241,11 @@ ERL_NIF_TERM cnif__text(ErlNifEnv *nif, const char *text, size_t size);
 /* The bad-argument report term (badarg.c):
 **     {'$cnif_badarg', ArgNo, Path, Reason}, or, returned to a generated
 **     wrapper, {'$cnif_badarg', Secret, ArgNo, Path, Reason}.
-** Secret is the integer the wrapper's module passed in its load info,
-** {'$cnif_load', Secret, UserInfo} (see erlang/cnif.erl): a value the NIF
-** returns cannot pass for a report without it. cnif__badarg_secret_take
-** keeps it and gives UserInfo (info itself if it has no secret). */
+** Secret is the integer the wrapper's module passed in its load info
+** (see erlang/cnif.erl and module.c), kept by cnif__badarg_secret_set: a
+** value the NIF returns cannot pass for a report without it. */
 ERL_NIF_TERM cnif__badarg_term(cnif_env *env, bool to_wrapper);
-ERL_NIF_TERM cnif__badarg_secret_take(ErlNifEnv *nif, ERL_NIF_TERM info);
+void cnif__badarg_secret_set(uint64_t secret);
 
 /* The existing atom named by UTF-8 text; false if there is none. Never
 ** creates one (codec_atom.c). */
@@ -224,10 +275,67 @@ void cnif__job_close(void);
 ** no NIF call's, and erl_nif's enif_priv_data crashes on it (job.c). */
 void *cnif__job_priv(const struct cnif__job *job);
 
+/* The innermost guard of this thread, or its idle bottom (CNIF__IDLE), or
+** NULL. initial-exec TLS avoids a __tls_get_addr call on every NIF
+** invocation; it costs one pointer of the static TLS surplus that glibc
+** keeps for dlopen'ed libraries. */
+extern _Thread_local cnif_env *cnif__current
+    __attribute__((tls_model("initial-exec")));
+
 /* Whether this thread is inside a guard, and whether env is one of its
 ** guards (boundary.c). */
 bool cnif__guarded(void);
 bool cnif__on_this_thread(const cnif_env *env);
+
+/* The fault barrier (barrier.c). cnif__barrier_armed is read before every
+** guarded call: off, that one test is all the barrier costs. Armed, a
+** call that cnif__barrier_admits goes ahead at once. Otherwise
+** cnif__barrier_enter first sets the thread up (its alternate signal
+** stack), then says whether the library is healthy; a quarantined one
+** runs no more of its code: a call raises cnif__quarantine_term, a
+** callback is skipped (a destructor counted). */
+extern bool cnif__barrier_armed;
+extern atomic_int cnif__quarantine_state;
+static inline bool cnif__barrier_admits(void)
+{
+    return cnif__current
+           && !atomic_load_explicit(&cnif__quarantine_state,
+                                    memory_order_relaxed);
+}
+bool cnif__barrier_enter(cnif_phase phase);
+ERL_NIF_TERM cnif__quarantine_term(ErlNifEnv *nif);
+
+/* Arm or disarm the barrier for this load, from the options map of the
+** load info (0 if it has none) over the module's CNIF_FAULT_BARRIER and
+** CNIF_NO_QUARANTINE defaults, and lift a quarantine: the library is
+** loaded again. NULL, or why the options are refused. */
+const char *cnif__barrier_configure(ErlNifEnv *nif, ERL_NIF_TERM options,
+                                    unsigned defaults);
+
+/* Once a fault has landed back in its guard: name the faulting function
+** (in env->message), and if the fault claimed the quarantine, publish it
+** and report it once. Idempotent. */
+void cnif__fault_settle(cnif_env *env);
+
+/* Whether a crashed call's cleanups and memory are abandoned rather than
+** run and freed on memory the fault may have corrupted (quarantine on). */
+bool cnif__fault_abandons(const cnif_env *env);
+
+/* The crash as {nif_crashed, Map}, made in nif; the map of a fault (0 if
+** the VM cannot make it), function being its name or ""; and the crash in
+** words: "crashed: segv at address 0x0 in parse+0x1c". */
+ERL_NIF_TERM cnif__fault_term(cnif_env *env, ErlNifEnv *nif);
+ERL_NIF_TERM cnif__fault_map(ErlNifEnv *nif, const cnif__fault *fault,
+                             const char *function);
+void cnif__fault_describe(const cnif_env *env, char *buf, size_t size);
+
+/* "function+0xoff" for the instruction at pc, from the symbol table of
+** the object it is in, into buf; false if it cannot be named (symbol.c). */
+bool cnif__symbol_name(uintptr_t pc, char *buf, size_t size);
+
+/* A dlopen reference, with extra flags, on the shared object this code is
+** in; NULL if it cannot be had (module.c). */
+void *cnif__library_open(int flags);
 
 /* The Erlang module this library belongs to, and a phase's name
 ** (module.c). */
@@ -237,9 +345,12 @@ const char *cnif__phase_name(cnif_phase phase);
 /* Reporting failures that have no caller (report.c): a callback's to the
 ** cnif_reporter process (stderr if none runs); a load or upgrade hook's to
 ** the loading process, which the generated on_load turns into the
-** {error, {load, Message}} of erlang:load_nif. */
+** {error, {load, Message}} of erlang:load_nif; a quarantine to the
+** reporter, once. */
 cnif__failure_fn cnif__report_callback_failure, cnif__report_load_failure;
+void cnif__report_load_text(ErlNifEnv *nif, const char *text);
 void cnif__report_load_rc(ErlNifEnv *nif, const char *what, int rc);
+void cnif__report_quarantine(cnif_env *crashed);
 
 /* A map of n keys and values, false if a key repeats; safe on any thread,
 ** unlike enif_make_map_from_arrays (codec_term.c). */

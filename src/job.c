@@ -15,26 +15,7 @@
 ** library (the pin), and its last thread drops it only after it has left
 ** the library's code (see cnif__pin_release). */
 #include "internal.h"
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
-
-#if defined(__GLIBC__) && !defined(__USE_GNU)
-/* glibc declares these GNU extensions only if _GNU_SOURCE comes before the
-** first system header, which this file cannot ensure: the amalgamated
-** header (scripts/amalgamate) includes it after a user's own headers, and
-** hides what it declares unless told otherwise. */
-typedef struct {
-    const char *dli_fname;
-    void *dli_fbase;
-    const char *dli_sname;
-    void *dli_saddr;
-} Dl_info;
-#define CNIF__LIBC __attribute__((visibility("default")))
-CNIF__LIBC int dladdr(const void *address, Dl_info *info);
-CNIF__LIBC int pthread_setname_np(pthread_t thread, const char *name);
-#endif
 
 struct cnif__pool;
 
@@ -109,11 +90,7 @@ static bool cnif__pin_key_make(void)
 ** unmap it while the reference lives. NULL if it cannot be had. */
 static void *cnif__pin_take(void)
 {
-    Dl_info self;
-    if (!cnif__pin_key_make() || !dladdr((void *)cnif__pin_take, &self)
-        || !self.dli_fname)
-        return NULL;
-    return dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+    return cnif__pin_key_make() ? cnif__library_open(0) : NULL;
 }
 
 /* Called last by the last thread of a pool: its exit drops the pin. */
@@ -198,23 +175,32 @@ static void cnif__job_run(cnif__job *job)
 {
     cnif_env env;
     ERL_NIF_TERM volatile result = 0;
-    ERL_NIF_TERM reply;
+    ERL_NIF_TERM failure;
 
+    if (cnif__barrier_armed && !cnif__barrier_admits()
+        && !cnif__barrier_enter(CNIF_PHASE_CALL)) {
+        /* Quarantined while queued: the body does not run, and its
+        ** arguments' cleanups are abandoned with the library. */
+        failure = cnif__quarantine_term(job->env);
+        goto reply;
+    }
     cnif__guard_begin(&env, job->env, CNIF_PHASE_CALL);
     env.job = job;
     env.argc = job->argc;
     env.arena = cnif__arena_take(&job->arena);
     if (CNIF__SETJMP(env.jump) == 0)
         result = job->body(&env, job->args);
-    if (cnif__guard_finish(&env) == CNIF__RETURNED)
-        reply = enif_make_tuple2(job->env, job->ref, result);
-    else
-        reply = enif_make_tuple2(
-            job->env, job->ref,
-            enif_make_tuple2(job->env, cnif__atoms.error,
-                             cnif__exception(&env)));
+    failure = cnif__guard_finish(&env) == CNIF__RETURNED
+                  ? 0
+                  : cnif__exception(&env);
     cnif__guard_release(&env);
-    enif_send(NULL, &job->caller, job->env, reply);
+reply:
+    enif_send(NULL, &job->caller, job->env,
+              enif_make_tuple2(job->env, job->ref,
+                               failure ? enif_make_tuple2(job->env,
+                                                          cnif__atoms.error,
+                                                          failure)
+                                       : result));
     enif_release_resource(job);
 }
 

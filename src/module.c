@@ -81,15 +81,47 @@ static void cnif__load_body(cnif_env *env, void *arg)
         a->rc = m->upgrade(env, a->priv, a->old_priv, a->info);
 }
 
+/* The load info cnif:load_info/3 makes, {'$cnif_load', Secret, UserInfo,
+** Options} (or, from before the options, {'$cnif_load', Secret,
+** UserInfo}): the wrapper's secret is kept, *options set (0 if none) and
+** UserInfo returned for the hook. Any other term is the hook's as it is. */
+static ERL_NIF_TERM cnif__load_info_take(ErlNifEnv *nif, ERL_NIF_TERM info,
+                                         ERL_NIF_TERM *options)
+{
+    const ERL_NIF_TERM *items;
+    int arity;
+    ErlNifUInt64 secret;
+
+    *options = 0;
+    if (!enif_get_tuple(nif, info, &arity, &items)
+        || (arity != 3 && arity != 4) || items[0] != cnif__atoms.cnif_load
+        || !enif_get_uint64(nif, items[1], &secret))
+        return info;
+    cnif__badarg_secret_set(secret);
+    if (arity == 4)
+        *options = items[3];
+    return items[2];
+}
+
 static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
                            ERL_NIF_TERM info, cnif_phase phase)
 {
     cnif__hook_args args = {priv, old_priv, info, 0, false};
     const char *what = phase == CNIF_PHASE_LOAD ? "load hook" : "upgrade hook";
+    const char *refused;
+    ERL_NIF_TERM options;
     int rc = -1;
 
     cnif__atoms_init(nif);
-    args.info = cnif__badarg_secret_take(nif, info);
+    args.info = cnif__load_info_take(nif, info, &options);
+    refused = cnif__barrier_configure(nif, options,
+                                      cnif__this_module->options);
+    if (refused) {
+        char text[256];
+        snprintf(text, sizeof text, "cnif: %s", refused);
+        cnif__report_load_text(nif, text);
+        return -1;
+    }
     if (cnif__run_guarded(nif, phase, what, cnif__load_body, &args,
                           cnif__report_load_failure)) {
         rc = args.rc;
@@ -125,6 +157,14 @@ static void cnif__unload(ErlNifEnv *nif, void *priv)
     if (cnif__this_module->unload)
         cnif__callback(nif, NULL, CNIF_PHASE_UNLOAD, cnif__unload_body, priv);
     cnif__job_close();
+}
+
+void *cnif__library_open(int flags)
+{
+    Dl_info self;
+    if (!dladdr((void *)cnif__library_open, &self) || !self.dli_fname)
+        return NULL;
+    return dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | flags);
 }
 
 ErlNifEntry *cnif_module_entry(const cnif_module *module)

@@ -1,0 +1,435 @@
+/* barrier.c -- the fault barrier (L5). In a library that armed it, a
+** hardware fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL), an abort() or a stack
+** overflow inside a guarded call lands back in that call's guard as the
+** outcome CNIF__CRASHED: the call raises error:{nif_crashed, ...} (or, with
+** no caller, the fault is reported), and the library is quarantined until
+** it is loaded again.
+**
+** A signal handler can tell a fault of ours from any other only by where
+** it happened: this thread is inside a live guard of this library, the
+** library armed the barrier, and the faulting instruction is not erts's
+** own. A corrupt term handed to enif_* faults inside erts, whose state may
+** be broken mid-update; that is not ours to resume from. A stack overflow
+** is ours whatever the instruction: the guarded call made the stack deep.
+** Anything else goes on to the handler installed before ours, or to the
+** default action, and the VM dies exactly as it would have without the
+** barrier. A fault inside the handler itself cannot re-enter it: the five
+** signals are blocked while it runs, and the kernel kills a thread that
+** faults with its fault signal blocked.
+**
+** Each shared object linked with cnif has its own copy of this file, so
+** its own handler, chained to whichever was there before. Once armed, the
+** library is never unmapped (RTLD_NODELETE): a handler installed after
+** ours keeps a pointer to it, and threads keep its alternate stacks. */
+#include "internal.h"
+#include <link.h>
+#include <signal.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+/* Room for the handler and for a chained one (ASan's wants ~32 KiB). */
+#define CNIF__ALTSTACK_SIZE (64 * 1024)
+/* How far below a thread's stack a fault still counts as overflowing it:
+** a large frame can step over the guard page. */
+#define CNIF__OVERFLOW_REACH (1024 * 1024)
+
+static const int cnif__signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+#define CNIF__SIGNAL_COUNT (int)(sizeof cnif__signals / sizeof *cnif__signals)
+
+bool cnif__barrier_armed;
+atomic_int cnif__quarantine_state; /* healthy, claimed, or published: */
+enum { CNIF__HEALTHY, CNIF__CLAIMED, CNIF__QUARANTINED };
+
+static bool cnif__quarantine_on;
+/* The fault that quarantined the library, and the function it named;
+** written by the thread that claimed the quarantine, read once published. */
+static cnif__fault cnif__quarantine_fault;
+static char cnif__quarantine_function[CNIF_MESSAGE_MAX];
+static atomic_ulong cnif__destructors_skipped;
+
+/* Installed once per mapping of the library, never removed. */
+static pthread_mutex_t cnif__install_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool cnif__installed;
+static struct sigaction cnif__chained[CNIF__SIGNAL_COUNT];
+static pthread_key_t cnif__thread_key;
+
+/* erts's own instructions: the executable segments of the program. */
+typedef struct cnif__range {
+    uintptr_t start, end;
+} cnif__range;
+static cnif__range cnif__erts_code[8];
+static int cnif__erts_code_count;
+
+/* A thread the barrier has set up. Its idle env is the bottom of the
+** thread's guard chain, so a guard finds the thread from cnif__current
+** alone: no thread-local storage beyond the one pointer cnif has. */
+typedef struct cnif__thread {
+    cnif_env idle;       /* outcome CNIF__IDLE; must stay first */
+    uintptr_t stack_low; /* the lowest address of the thread's stack */
+    void *altstack;      /* mapped here, NULL if the thread had its own */
+} cnif__thread;
+
+static const char *const cnif__signal_names[] = {
+    [SIGSEGV] = "segv", [SIGBUS] = "bus",   [SIGFPE] = "fpe",
+    [SIGILL] = "ill",   [SIGABRT] = "abrt",
+};
+
+static uintptr_t cnif__context_pc(const void *context)
+{
+    const ucontext_t *uc = context;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[16]; /* REG_RIP */
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+static bool cnif__in_erts(uintptr_t pc)
+{
+    for (int i = 0; i < cnif__erts_code_count; i++)
+        if (pc >= cnif__erts_code[i].start && pc < cnif__erts_code[i].end)
+            return true;
+    return false;
+}
+
+static bool cnif__stack_overflow(const cnif_env *env, uintptr_t address)
+{
+    const cnif__thread *thread;
+    while (env->outer)
+        env = env->outer;
+    if (env->outcome != CNIF__IDLE)
+        return false; /* a thread the barrier has not set up */
+    thread = (const cnif__thread *)env;
+    return thread->stack_low
+           && address < thread->stack_low + (uintptr_t)getpagesize()
+           && address + CNIF__OVERFLOW_REACH >= thread->stack_low;
+}
+
+/* Not ours: on to the handler that was there before, or its default
+** action, as if cnif had never installed one. */
+static void cnif__chain(int sig, siginfo_t *info, void *context)
+{
+    int i = 0;
+    while (cnif__signals[i] != sig)
+        i++;
+    const struct sigaction *before = &cnif__chained[i];
+    if (before->sa_flags & SA_SIGINFO) {
+        before->sa_sigaction(sig, info, context);
+    } else if (before->sa_handler != SIG_DFL && before->sa_handler != SIG_IGN) {
+        before->sa_handler(sig);
+    } else {
+        /* A fault repeats by itself when the handler returns, now to the
+        ** default action; a signal sent by a call (abort, raise) is sent
+        ** again, and arrives as soon as the handler returns. */
+        sigaction(sig, before, NULL);
+        if (info->si_code <= 0)
+            raise(sig);
+    }
+}
+
+static void cnif__fault_handler(int sig, siginfo_t *info, void *context)
+{
+    cnif_env *env = cnif__current;
+    bool sent = info->si_code <= 0; /* by a call, not by an instruction */
+    uintptr_t pc = sent ? 0 : cnif__context_pc(context);
+    bool overflow;
+    int healthy = CNIF__HEALTHY;
+
+    if (!cnif__barrier_armed || !env || env->outcome >= CNIF__CRASHED
+        || env->finished) {
+        cnif__chain(sig, info, context);
+        return;
+    }
+    overflow = sig == SIGSEGV && !sent
+               && cnif__stack_overflow(env, (uintptr_t)info->si_addr);
+    if (!overflow && cnif__in_erts(pc)) {
+        cnif__chain(sig, info, context);
+        return;
+    }
+    env->fault = (cnif__fault){
+        .signal = sig,
+        .stack_overflow = overflow,
+        .has_address = !sent,
+        .address = (uintptr_t)info->si_addr,
+        .pc = pc,
+        .phase = env->head.phase,
+        .site = env->head.site,
+        .claimed = cnif__quarantine_on
+                   && atomic_compare_exchange_strong(&cnif__quarantine_state,
+                                                     &healthy, CNIF__CLAIMED),
+    };
+    env->outcome = CNIF__CRASHED;
+    /* __builtin_longjmp restores no signal mask: put back the one the
+    ** fault interrupted, which unblocks the five. */
+    pthread_sigmask(SIG_SETMASK, &((ucontext_t *)context)->uc_sigmask, NULL);
+    cnif__unwind(env);
+}
+
+static int cnif__erts_code_find(struct dl_phdr_info *info, size_t size,
+                                void *data)
+{
+    (void)size, (void)data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        int n = cnif__erts_code_count;
+        if (segment->p_type == PT_LOAD && (segment->p_flags & PF_X)
+            && n < (int)(sizeof cnif__erts_code / sizeof *cnif__erts_code)) {
+            cnif__erts_code[n].start = info->dlpi_addr + segment->p_vaddr;
+            cnif__erts_code[n].end =
+                cnif__erts_code[n].start + segment->p_memsz;
+            cnif__erts_code_count++;
+        }
+    }
+    return 1; /* the first object is the program, erts: stop there */
+}
+
+static void cnif__thread_release(void *arg)
+{
+    cnif__thread *thread = arg;
+    if (thread->altstack) {
+        stack_t off = {.ss_flags = SS_DISABLE};
+        sigaltstack(&off, NULL);
+        munmap(thread->altstack,
+               CNIF__ALTSTACK_SIZE + (size_t)getpagesize());
+    }
+    cnif__current = NULL;
+    enif_free(thread);
+}
+
+/* The handlers, the thread key and the pin, once per mapping. NULL, or
+** why the barrier cannot be armed. */
+static const char *cnif__barrier_install(void)
+{
+    struct sigaction action = {.sa_sigaction = cnif__fault_handler,
+                               .sa_flags = SA_SIGINFO | SA_ONSTACK};
+    const char *failure = NULL;
+
+    pthread_mutex_lock(&cnif__install_lock);
+    if (cnif__installed)
+        goto done;
+    if (pthread_key_create(&cnif__thread_key, cnif__thread_release) != 0) {
+        failure = "no thread key is left for the fault barrier";
+        goto done;
+    }
+    if (!cnif__library_open(RTLD_NODELETE)) {
+        pthread_key_delete(cnif__thread_key);
+        failure = "the fault barrier cannot pin the library in memory";
+        goto done;
+    }
+    dl_iterate_phdr(cnif__erts_code_find, NULL);
+    sigemptyset(&action.sa_mask);
+    for (int i = 0; i < CNIF__SIGNAL_COUNT; i++)
+        sigaddset(&action.sa_mask, cnif__signals[i]);
+    for (int i = 0; i < CNIF__SIGNAL_COUNT; i++)
+        sigaction(cnif__signals[i], &action, &cnif__chained[i]);
+    cnif__installed = true;
+done:
+    pthread_mutex_unlock(&cnif__install_lock);
+    return failure;
+}
+
+/* Give this thread its idle bottom, its stack's bounds and an alternate
+** signal stack (a stack overflow leaves no room for the handler on the
+** stack itself). A thread that already has an alternate stack keeps it.
+** Without memory the thread goes on unprepared: every fault but an
+** overflow is still caught, and the next call tries again. */
+static void cnif__thread_setup(void)
+{
+    cnif__thread *thread = enif_alloc(sizeof *thread);
+    size_t page = (size_t)getpagesize();
+    pthread_attr_t attr;
+    stack_t now;
+
+    if (!thread)
+        return;
+    memset(thread, 0, sizeof *thread);
+    thread->idle.outcome = CNIF__IDLE;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        void *low;
+        size_t size;
+        if (pthread_attr_getstack(&attr, &low, &size) == 0)
+            thread->stack_low = (uintptr_t)low;
+        pthread_attr_destroy(&attr);
+    }
+    if (sigaltstack(NULL, &now) != 0 || (now.ss_flags & SS_DISABLE)
+        || now.ss_size < CNIF__ALTSTACK_SIZE / 2) {
+        /* A guard page below it: an overflow of the handler faults there. */
+        void *map = mmap(NULL, CNIF__ALTSTACK_SIZE + page,
+                         PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                         -1, 0);
+        stack_t alt = {.ss_sp = (char *)map + page,
+                       .ss_size = CNIF__ALTSTACK_SIZE};
+        if (map == MAP_FAILED) {
+            enif_free(thread);
+            return;
+        }
+        if (mprotect(map, page, PROT_NONE) != 0
+            || sigaltstack(&alt, NULL) != 0) {
+            munmap(map, CNIF__ALTSTACK_SIZE + page);
+            enif_free(thread);
+            return;
+        }
+        thread->altstack = map;
+    }
+    if (pthread_setspecific(cnif__thread_key, thread) != 0) {
+        cnif__thread_release(thread);
+        return;
+    }
+    cnif__current = &thread->idle;
+}
+
+bool cnif__barrier_enter(cnif_phase phase)
+{
+    if (!cnif__current)
+        cnif__thread_setup();
+    if (atomic_load(&cnif__quarantine_state) == CNIF__HEALTHY)
+        return true;
+    if (phase == CNIF_PHASE_DESTROY)
+        atomic_fetch_add(&cnif__destructors_skipped, 1);
+    return false;
+}
+
+const char *cnif__barrier_configure(ErlNifEnv *nif, ERL_NIF_TERM options,
+                                    unsigned defaults)
+{
+    bool barrier = defaults & CNIF_FAULT_BARRIER;
+    bool quarantine = !(defaults & CNIF_NO_QUARANTINE);
+    ErlNifMapIterator it;
+    ERL_NIF_TERM key, value;
+    const char *failure = NULL;
+
+    if (options && !enif_is_map(nif, options))
+        return "the load options are not a map";
+    if (options && enif_map_iterator_create(nif, options, &it,
+                                            ERL_NIF_MAP_ITERATOR_FIRST)) {
+        for (; !failure && enif_map_iterator_get_pair(nif, &it, &key, &value);
+             enif_map_iterator_next(nif, &it)) {
+            bool on = value == cnif__atoms.true_;
+            if (!on && value != cnif__atoms.false_)
+                failure = "a load option is not a boolean";
+            else if (enif_is_identical(key, enif_make_atom(nif, "fault_barrier")))
+                barrier = on;
+            else if (enif_is_identical(key, enif_make_atom(nif, "quarantine")))
+                quarantine = on;
+            else
+                failure = "unknown load option: the options are fault_barrier "
+                          "and quarantine";
+        }
+        enif_map_iterator_destroy(nif, &it);
+    }
+    if (failure)
+        return failure;
+    if (barrier && (failure = cnif__barrier_install()))
+        return failure;
+    /* Loaded again: whatever the fault left, this load starts afresh. */
+    atomic_store(&cnif__quarantine_state, CNIF__HEALTHY);
+    atomic_store(&cnif__destructors_skipped, 0);
+    cnif__quarantine_on = quarantine;
+    cnif__barrier_armed = barrier;
+    return NULL;
+}
+
+bool cnif__fault_abandons(const cnif_env *env)
+{
+    return env->outcome == CNIF__CRASHED && cnif__quarantine_on;
+}
+
+static const char *cnif__fault_signal(const cnif__fault *fault)
+{
+    return fault->stack_overflow ? "stack_overflow"
+                                 : cnif__signal_names[fault->signal];
+}
+
+ERL_NIF_TERM cnif__fault_map(ErlNifEnv *nif, const cnif__fault *fault,
+                                    const char *function)
+{
+    const cnif__site *site = fault->site;
+    ERL_NIF_TERM keys[5] = {
+        enif_make_atom(nif, "signal"), enif_make_atom(nif, "nif"),
+        cnif__atoms.phase, enif_make_atom(nif, "address"),
+        enif_make_atom(nif, "function"),
+    };
+    ERL_NIF_TERM values[5] = {
+        enif_make_atom(nif, cnif__fault_signal(fault)),
+        site && site->name
+            ? enif_make_tuple3(nif, enif_make_atom(nif, cnif__module_name()),
+                               enif_make_atom(nif, site->name),
+                               enif_make_int(nif, site->arity))
+            : cnif__atoms.undefined,
+        cnif__atoms.phases[fault->phase],
+        fault->has_address ? enif_make_uint64(nif, fault->address)
+                           : cnif__atoms.undefined,
+        function[0] ? cnif__text(nif, function, strlen(function))
+                    : cnif__atoms.undefined,
+    };
+    ERL_NIF_TERM map;
+    if (!values[4]
+        || !enif_make_map_from_arrays(nif, keys, values, 5, &map))
+        return 0;
+    return map;
+}
+
+void cnif__fault_describe(const cnif_env *env, char *buf, size_t size)
+{
+    const cnif__fault *fault = &env->fault;
+    int n = snprintf(buf, size, "crashed: %s", cnif__fault_signal(fault));
+    if (n >= 0 && (size_t)n < size && fault->has_address)
+        n += snprintf(buf + n, size - (size_t)n, " at address 0x%lx",
+                      (unsigned long)fault->address);
+    if (n >= 0 && (size_t)n < size && env->message[0])
+        snprintf(buf + n, size - (size_t)n, " in %s", env->message);
+}
+
+ERL_NIF_TERM cnif__fault_term(cnif_env *env, ErlNifEnv *nif)
+{
+    ERL_NIF_TERM map = cnif__fault_map(nif, &env->fault, env->message);
+    return map ? enif_make_tuple2(nif, enif_make_atom(nif, "nif_crashed"), map)
+               : cnif__atoms.badarg;
+}
+
+ERL_NIF_TERM cnif__quarantine_term(ErlNifEnv *nif)
+{
+    ERL_NIF_TERM keys[3] = {enif_make_atom(nif, "module"),
+                            enif_make_atom(nif, "fault"),
+                            enif_make_atom(nif, "destructors_skipped")};
+    ERL_NIF_TERM values[3], map;
+
+    /* Claimed but not yet published: the faulting thread is on its way
+    ** back to its guard, a few instructions away. */
+    while (atomic_load(&cnif__quarantine_state) == CNIF__CLAIMED)
+        sched_yield();
+    values[0] = enif_make_atom(nif, cnif__module_name());
+    values[1] = cnif__fault_map(nif, &cnif__quarantine_fault,
+                                cnif__quarantine_function);
+    values[2] = enif_make_uint64(nif, atomic_load(&cnif__destructors_skipped));
+    if (!values[1] || !enif_make_map_from_arrays(nif, keys, values, 3, &map))
+        return cnif__atoms.badarg;
+    return enif_make_tuple2(nif, enif_make_atom(nif, "nif_quarantined"), map);
+}
+
+void cnif__fault_settle(cnif_env *env)
+{
+    cnif__fault *fault = &env->fault;
+
+    if (fault->settled)
+        return;
+    fault->settled = true;
+    if (!fault->pc || !cnif__symbol_name(fault->pc, env->message,
+                                         sizeof env->message))
+        env->message[0] = '\0';
+    if (fault->claimed) {
+        fault->claimed = false;
+        cnif__quarantine_fault = *fault;
+        memcpy(cnif__quarantine_function, env->message,
+               sizeof cnif__quarantine_function);
+        atomic_store(&cnif__quarantine_state, CNIF__QUARANTINED);
+        cnif__report_quarantine(env);
+    }
+}
