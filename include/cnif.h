@@ -249,9 +249,10 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 ** quarantined: every call raises
 **     error:{nif_quarantined, #{module := Module, fault := Map,
 **                               destructors_skipped := N}}
-** without running its code, its callbacks are skipped (destructors
-** counted in N), the crashed call's cleanups and call-scoped memory are
-** abandoned, and one logger error report says why. Loading the module
+** without running its code, its callbacks and cleanups are skipped
+** (destructors counted in N; cnif still frees the call-scoped memory and
+** releases what it took from the VM), and one logger error report says
+** why. Loading the module
 ** again lifts the quarantine. A fault that is not inside a guarded call of
 ** the library, is inside erts's own code (a corrupt term given to enif_*),
 ** or comes while the same call's first is being handled goes on to the

@@ -22,6 +22,7 @@ typedef struct cnif__defer {
     void (*fn)(void *arg);
     void (*fn_env)(cnif_env *now, void *arg);
     void *arg;
+    bool own; /* cnif's, giving back what it took from the VM */
 } cnif__defer;
 
 static size_t cnif__round_up(size_t size)
@@ -80,7 +81,8 @@ void *cnif_alloc(cnif_env *env, size_t size)
 /* A cleanup that cannot be recorded runs at once, then the call panics:
 ** what it releases was acquired just before, and would leak otherwise. */
 static void cnif__defer_push(cnif_env *env, void (*fn)(void *),
-                             void (*fn_env)(cnif_env *, void *), void *arg)
+                             void (*fn_env)(cnif_env *, void *), void *arg,
+                             bool own)
 {
     cnif__defer *d = cnif__alloc_or_null(env, sizeof *d);
     if (!d) {
@@ -93,31 +95,40 @@ static void cnif__defer_push(cnif_env *env, void (*fn)(void *),
     d->fn = fn;
     d->fn_env = fn_env;
     d->arg = arg;
+    d->own = own;
     d->next = env->arena.defers;
     env->arena.defers = d;
 }
 
 void cnif_defer(cnif_env *env, void (*fn)(void *arg), void *arg)
 {
-    cnif__defer_push(env, fn, NULL, arg);
+    cnif__defer_push(env, fn, NULL, arg, false);
 }
 
 void cnif_defer_env(cnif_env *env, void (*fn)(cnif_env *now, void *arg),
                     void *arg)
 {
-    cnif__defer_push(env, NULL, fn, arg);
+    cnif__defer_push(env, NULL, fn, arg, false);
+}
+
+void cnif__defer_own(cnif_env *env, void (*fn)(void *arg), void *arg)
+{
+    cnif__defer_push(env, fn, NULL, arg, true);
 }
 
 /* Each cleanup runs under the call's own guard re-armed here, so a panic in
-** one lands back in this loop and the rest still run (not after a fault
-** that quarantines the library: see cnif__fault_abandons). The entry is
-** unlinked before it runs: a cleanup never runs twice. */
+** one lands back in this loop and the rest still run. After a fault that
+** quarantines the library only cnif's own run: the user's would run on
+** state the fault may have left half-updated (see cnif__fault_abandons).
+** The entry is unlinked before it runs: a cleanup never runs twice. */
 void cnif__arena_cleanup(cnif_env *env)
 {
     env->head.phase = CNIF_PHASE_CLEANUP;
-    while (env->arena.defers && !cnif__fault_abandons(env)) {
+    while (env->arena.defers) {
         cnif__defer *volatile d = env->arena.defers;
         env->arena.defers = d->next;
+        if (!d->own && cnif__fault_abandons(env))
+            continue;
         if (CNIF__SETJMP(env->jump) == 0) {
             if (d->fn_env)
                 d->fn_env(env, d->arg);

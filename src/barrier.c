@@ -285,15 +285,17 @@ static void cnif__thread_setup(void)
     cnif__current = &thread->idle;
 }
 
-bool cnif__barrier_enter(cnif_phase phase)
+bool cnif__barrier_enter(void)
 {
     if (!cnif__current)
         cnif__thread_setup();
-    if (atomic_load(&cnif__quarantine_state) == CNIF__HEALTHY)
-        return true;
-    if (phase == CNIF_PHASE_DESTROY)
+    return atomic_load(&cnif__quarantine_state) == CNIF__HEALTHY;
+}
+
+void cnif__barrier_skipped(cnif_phase callback)
+{
+    if (callback == CNIF_PHASE_DESTROY)
         atomic_fetch_add(&cnif__destructors_skipped, 1);
-    return false;
 }
 
 const char *cnif__barrier_configure(ErlNifEnv *nif, ERL_NIF_TERM options,
@@ -338,7 +340,9 @@ const char *cnif__barrier_configure(ErlNifEnv *nif, ERL_NIF_TERM options,
 
 bool cnif__fault_abandons(const cnif_env *env)
 {
-    return env->outcome == CNIF__CRASHED && cnif__quarantine_on;
+    return cnif__quarantine_on
+           && (env->outcome == CNIF__CRASHED
+               || atomic_load(&cnif__quarantine_state) != CNIF__HEALTHY);
 }
 
 static const char *cnif__fault_signal(const cnif__fault *fault)

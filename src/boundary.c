@@ -34,7 +34,7 @@ void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
 
 cnif__outcome cnif__guard_finish(cnif_env *env)
 {
-    if (env->arena.defers && !cnif__fault_abandons(env))
+    if (env->arena.defers)
         cnif__arena_cleanup(env);
     if (__builtin_expect(env->outcome == CNIF__CRASHED, 0))
         cnif__fault_settle(env);
@@ -44,7 +44,7 @@ cnif__outcome cnif__guard_finish(cnif_env *env)
 
 void cnif__guard_release(cnif_env *env)
 {
-    if (env->arena.chunks && !cnif__fault_abandons(env))
+    if (env->arena.chunks)
         cnif__arena_free(env);
     cnif__current = env->outer;
 }
@@ -58,7 +58,7 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
     ERL_NIF_TERM volatile result = 0; /* read after a possible longjmp */
 
     if (__builtin_expect(cnif__barrier_armed, 0) && !cnif__barrier_admits()
-        && !cnif__barrier_enter(CNIF_PHASE_DECODE))
+        && !cnif__barrier_enter())
         return enif_raise_exception(nif, cnif__quarantine_term(nif));
     cnif__guard_begin(&env, nif, CNIF_PHASE_DECODE);
     env.argc = argc;

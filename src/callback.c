@@ -10,9 +10,8 @@ bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
     cnif_env env;
     bool returned;
 
-    if (cnif__barrier_armed && !cnif__barrier_admits()
-        && !cnif__barrier_enter(phase))
-        return true; /* quarantined: skipped, which is no failure */
+    if (cnif__barrier_armed && !cnif__current)
+        cnif__barrier_enter(); /* set the thread up */
     cnif__guard_begin(&env, nif, phase);
     if (CNIF__SETJMP(env.jump) == 0)
         body(&env, arg);
@@ -26,6 +25,11 @@ bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
 void cnif__callback(ErlNifEnv *nif, const char *what, cnif_phase phase,
                     void (*body)(cnif_env *env, void *arg), void *arg)
 {
+    if (cnif__barrier_armed && !cnif__barrier_admits()
+        && !cnif__barrier_enter()) {
+        cnif__barrier_skipped(phase); /* quarantined: no more of its code */
+        return;
+    }
     cnif__run_guarded(nif, phase, what, body, arg,
                       cnif__report_callback_failure);
 }

@@ -205,7 +205,7 @@ cnif_bin_builder *cnif_bin_alloc(cnif_env *env, size_t size)
     cnif_bin_builder *b = cnif_alloc(env, sizeof *b);
     b->owned = false;
     /* Registered before allocating so no path leaves the binary unowned. */
-    cnif_defer(env, cnif__builder_release, b);
+    cnif__defer_own(env, cnif__builder_release, b);
     if (size > CNIF__SIZE_MAX || !enif_alloc_binary(size, &b->bin))
         cnif__binary_oom(env, size);
     b->owned = true;

@@ -159,7 +159,7 @@ cnif_map_iter cnif_map_iter_start(cnif_env *env, cnif_map map)
                                        ERL_NIF_MAP_ITERATOR_FIRST);
     if (!s->live)
         cnif_panic(env, "cnif_map_iter_start on a term that is not a map");
-    cnif_defer(env, cnif__map_iter_release, s);
+    cnif__defer_own(env, cnif__map_iter_release, s);
     return s;
 }
 

@@ -23,7 +23,7 @@ static bool cnif__bigint_decode(cnif_env *env, ERL_NIF_TERM term,
 
     if (!enif_term_to_binary(env->head.nif, term, etf))
         cnif_panic(env, "out of memory: cannot read a big integer");
-    cnif_defer(env, cnif__binary_release, etf);
+    cnif__defer_own(env, cnif__binary_release, etf);
     header = etf->data[1] == CNIF__ETF_SMALL_BIG ? 4 : 7;
     out->kind = CNIF_VALUE_BIGINT;
     out->bigint.negative = etf->data[header - 1] != 0;

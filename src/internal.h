@@ -205,6 +205,9 @@ void cnif__guard_release(cnif_env *env);
 _Noreturn void cnif__unwind(cnif_env *env);
 _Noreturn void cnif__fault_propagate(cnif_env *env);
 
+/* A cleanup of cnif's own, run even after a fault (arena.c). */
+void cnif__defer_own(cnif_env *env, void (*fn)(void *arg), void *arg);
+
 /* Run the deferred cleanups, each under its own guard, and free the
 ** call-scoped memory (arena.c). */
 void cnif__arena_cleanup(cnif_env *env);
@@ -293,7 +296,7 @@ bool cnif__on_this_thread(const cnif_env *env);
 ** cnif__barrier_enter first sets the thread up (its alternate signal
 ** stack), then says whether the library is healthy; a quarantined one
 ** runs no more of its code: a call raises cnif__quarantine_term, a
-** callback is skipped (a destructor counted). */
+** callback is skipped (cnif__barrier_skipped counts destructors). */
 extern bool cnif__barrier_armed;
 extern atomic_int cnif__quarantine_state;
 static inline bool cnif__barrier_admits(void)
@@ -302,7 +305,8 @@ static inline bool cnif__barrier_admits(void)
            && !atomic_load_explicit(&cnif__quarantine_state,
                                     memory_order_relaxed);
 }
-bool cnif__barrier_enter(cnif_phase phase);
+bool cnif__barrier_enter(void);
+void cnif__barrier_skipped(cnif_phase callback);
 ERL_NIF_TERM cnif__quarantine_term(ErlNifEnv *nif);
 
 /* Arm or disarm the barrier for this load, from the options map of the
@@ -317,8 +321,11 @@ const char *cnif__barrier_configure(ErlNifEnv *nif, ERL_NIF_TERM options,
 ** and report it once. Idempotent. */
 void cnif__fault_settle(cnif_env *env);
 
-/* Whether a crashed call's cleanups and memory are abandoned rather than
-** run and freed on memory the fault may have corrupted (quarantine on). */
+/* Whether the user's cleanups of a call are abandoned rather than run on
+** state a fault may have corrupted: the call crashed, or the library is
+** quarantined (quarantine on). cnif's own still give back what the call
+** took from the VM (its memory, binaries, resources, iterators, job), so
+** that a fault leaks nothing. */
 bool cnif__fault_abandons(const cnif_env *env);
 
 /* The crash as {nif_crashed, Map}, made in nif; the map of a fault (0 if

@@ -176,25 +176,21 @@ static void cnif__job_run(cnif__job *job)
     cnif_env env;
     ERL_NIF_TERM volatile result = 0;
     ERL_NIF_TERM failure;
+    /* Quarantined while queued, the body does not run; the guard still
+    ** gives back its arguments' memory. */
+    bool admitted = !cnif__barrier_armed || cnif__barrier_admits()
+                    || cnif__barrier_enter();
 
-    if (cnif__barrier_armed && !cnif__barrier_admits()
-        && !cnif__barrier_enter(CNIF_PHASE_CALL)) {
-        /* Quarantined while queued: the body does not run, and its
-        ** arguments' cleanups are abandoned with the library. */
-        failure = cnif__quarantine_term(job->env);
-        goto reply;
-    }
     cnif__guard_begin(&env, job->env, CNIF_PHASE_CALL);
     env.job = job;
     env.argc = job->argc;
     env.arena = cnif__arena_take(&job->arena);
-    if (CNIF__SETJMP(env.jump) == 0)
+    if (admitted && CNIF__SETJMP(env.jump) == 0)
         result = job->body(&env, job->args);
     failure = cnif__guard_finish(&env) == CNIF__RETURNED
-                  ? 0
+                  ? (admitted ? 0 : cnif__quarantine_term(job->env))
                   : cnif__exception(&env);
     cnif__guard_release(&env);
-reply:
     enif_send(NULL, &job->caller, job->env,
               enif_make_tuple2(job->env, job->ref,
                                failure ? enif_make_tuple2(job->env,
@@ -310,7 +306,7 @@ void *cnif__job_begin(cnif_env *env, int argc, const ERL_NIF_TERM **argv,
         cnif_panic(env, "out of memory: cannot start a job");
     memset(job, 0, sizeof *job);
     /* Until it is handed to a thread, the call owns the job. */
-    cnif_defer(env, cnif__job_release, job);
+    cnif__defer_own(env, cnif__job_release, job);
     pthread_mutex_lock(&cnif__pools_lock);
     job->pool = cnif__pool_live;
     pthread_mutex_unlock(&cnif__pools_lock);

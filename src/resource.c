@@ -54,7 +54,7 @@ void *cnif_resource_alloc(cnif_env *env, cnif_resource_type *rt, size_t size)
     void **slot = cnif_alloc(env, sizeof *slot);
 
     *slot = NULL;
-    cnif_defer(env, cnif__release_slot, slot);
+    cnif__defer_own(env, cnif__release_slot, slot);
     if (!rt->type)
         cnif_panic(env, "resource type %s is not open: the library was not "
                         "loaded through CNIF_MODULE", rt->name);

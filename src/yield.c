@@ -30,13 +30,15 @@ static void cnif__yield_abandon(cnif_env *env, void *obj)
 }
 
 /* The caller died between slices (a completed or panicked call left the
-** arena empty). */
+** arena empty). This is cnif's own callback: even in a quarantined
+** library it gives the memory back (the user's cleanups are skipped). */
 static void cnif__yield_dtor(ErlNifEnv *nif, void *obj)
 {
     cnif__yield *y = obj;
     if (y->arena.chunks || y->arena.defers)
-        cnif__callback(nif, "cancelled yielding call", CNIF_PHASE_CLEANUP,
-                       cnif__yield_abandon, y);
+        cnif__run_guarded(nif, CNIF_PHASE_CLEANUP, "cancelled yielding call",
+                          cnif__yield_abandon, y,
+                          cnif__report_callback_failure);
 }
 
 void cnif__yield_open(cnif_env *env)

@@ -239,11 +239,22 @@ static kind twice(cnif_env *env, kind first, kind second)
 CNIF_EXPORT(twice, kind, kind, kind)
 
 /* --- Load ------------------------------------------------------------------
-** The load hook faults as FAULT_NIF_LOAD says, if it names a kind. */
+** The next load or upgrade hook faults as fault_next_load said: an armed
+** library stays mapped, so this survives the module's reload. */
+static kind next_load = HARMLESS;
+
+static bool fault_next_load(cnif_env *env, kind k)
+{
+    (void)env;
+    next_load = k;
+    return true;
+}
+CNIF_EXPORT(fault_next_load, bool, kind)
+
 static int load(cnif_env *env, void **priv, ERL_NIF_TERM info)
 {
-    const char *name = getenv("FAULT_NIF_LOAD");
     long page = sysconf(_SC_PAGESIZE);
+    kind k = next_load;
     FILE *file;
     (void)priv, (void)info;
     if (!read_only_page) {
@@ -254,9 +265,8 @@ static int load(cnif_env *env, void **priv, ERL_NIF_TERM info)
                              fileno(file), 0);
         CNIF_ASSERT(env, read_only_page != MAP_FAILED && past_eof_page != MAP_FAILED);
     }
-    for (kind k = NULL_READ; name && k < HARMLESS; k++)
-        if (strcmp(name, kind_names[k]) == 0)
-            fault(k);
+    next_load = HARMLESS;
+    fault(k);
     return 0;
 }
 

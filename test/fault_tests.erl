@@ -1,0 +1,479 @@
+%% fault_tests -- the fault barrier (src/barrier.c) in a real BEAM: every
+%% kind of fault in every phase becomes nif_crashed and quarantines the
+%% library until it is loaded again; faults that are not the barrier's
+%% still kill the VM (in a child VM started here); another library's
+%% handler chains with it; a soak, and faults under concurrent calls.
+-module(fault_tests).
+-include_lib("eunit/include/eunit.hrl").
+-behaviour(logger_handler).
+-export([log/2]).
+
+-define(M, fault_nif).
+-define(KINDS, [null_read, ro_write, abort, bus, div_zero, trap, recursion]).
+
+%%% The exception each kind raises, as far as a test can know it: the
+%%% address of a NULL read is 0, and of the two pages fault_pages/0 gives,
+%%% theirs; div_zero, trap and recursion fault at an address of the
+%%% library's own; abort sends its signal, with no address or instruction.
+
+expected(Kind) ->
+    {RoPage, EofPage} = get(fault_pages),
+    case Kind of
+        null_read -> {segv, 0, <<"fault_null_read">>};
+        ro_write -> {segv, RoPage, <<"fault_ro_write">>};
+        abort -> {abrt, undefined, undefined};
+        bus -> {bus, EofPage, <<"fault_bus">>};
+        div_zero -> {fpe, code, <<"fault_div_zero">>};
+        trap -> {ill, code, <<"fault_trap">>};
+        recursion -> {stack_overflow, stack, <<"fault_recursion">>}
+    end.
+
+%% Fault is the nif_crashed map: it must be Kind's, in Phase, of Nif.
+check_fault(Kind, Phase, Nif, Fault) ->
+    {Signal, Address, Function} = expected(Kind),
+    ?assertEqual(lists:sort([address, function, nif, phase, signal]),
+                 lists:sort(maps:keys(Fault))),
+    ?assertMatch(#{signal := Signal, phase := Phase, nif := Nif}, Fault),
+    #{address := Got, function := Named} = Fault,
+    case Address of
+        code -> ?assert(is_integer(Got) andalso Got > 0);
+        stack -> ?assert(is_integer(Got) andalso Got > 0);
+        _ -> ?assertEqual(Address, Got)
+    end,
+    case Function of
+        undefined -> ?assertEqual(undefined, Named);
+        _ -> ?assertMatch({0, _}, binary:match(Named, Function), Named),
+             ?assertMatch([_, <<"0x", _/binary>>], binary:split(Named, <<"+">>), Named)
+    end.
+
+%%% The library is loaded again between cases: that lifts the quarantine.
+
+reload() ->
+    _ = code:purge(?M),
+    {module, ?M} = code:load_file(?M),
+    ?assertEqual(harmless, ?M:in_call(harmless)).
+
+%% The next call is refused with Fault; one report said why.
+check_quarantined(Fault) ->
+    ?assertError({nif_quarantined, #{module := ?M, fault := Fault,
+                                     destructors_skipped := 0}},
+                 ?M:in_call(harmless)),
+    ?assertEqual({nif_quarantined, Fault}, receive_report(quarantined)),
+    ?assertEqual(none, receive_report(quarantined, 0)).
+
+receive_report(Label) ->
+    receive_report(Label, 5000).
+
+receive_report(Label, Timeout) ->
+    receive
+        {cnif_report, #{label := {cnif, quarantined}, fault := Fault,
+                        message := <<"quarantined after a fault: every call raises nif_quarantined"
+                                     " and callbacks are skipped until the module is loaded again">>}}
+          when Label =:= quarantined ->
+            {nif_quarantined, Fault};
+        {cnif_report, #{label := {cnif, callback_failed}} = Report}
+          when Label =:= callback_failed ->
+            Report
+    after Timeout ->
+        none
+    end.
+
+%%% Reports reach the test process through a logger handler (the default
+%%% handler is silenced meanwhile).
+
+with_reports(Fun) ->
+    {ok, #{level := Level}} = logger:get_handler_config(default),
+    ok = logger:add_handler(?MODULE, ?MODULE, #{config => self()}),
+    ok = logger:update_handler_config(default, level, none),
+    try
+        reload(), % healthy, whatever the last test left
+        put(fault_pages, ?M:fault_pages()), % a quarantined library tells nothing
+        Fun()
+    after
+        logger:update_handler_config(default, level, Level),
+        logger:remove_handler(?MODULE)
+    end.
+
+log(#{msg := {report, #{label := {cnif, _}, module := ?M} = Report}}, #{config := Pid}) ->
+    Pid ! {cnif_report, Report};
+log(#{msg := {report, #{label := {error_logger, warning_msg},
+                         format := "The on_load function for module ~s returned:~n~P\n",
+                         args := [?M, Returned, _Depth]}}},
+    #{config := Pid}) ->
+    Pid ! {on_load, Returned};
+log(_Event, _Config) ->
+    ok.
+
+%%% Every kind in every phase of a call.
+
+call_phases() ->
+    [{decode, in_decode, fun(K) -> ?M:in_decode(K) end},
+     {call, in_call, fun(K) -> ?M:in_call(K) end},
+     {encode, in_encode, fun(K) -> ?M:in_encode(K) end},
+     {cleanup, in_cleanup, fun(K) -> ?M:in_cleanup(K) end},
+     {call, in_dirty, fun(K) -> ?M:in_dirty(K) end},
+     {call, in_try, fun(K) -> ?M:in_try(K) end},
+     {call, in_yield, fun(K) -> ?M:in_yield(K) end},
+     {call, in_job, fun(K) -> job(?M:in_job(K)) end}].
+
+%% A threaded NIF's reply: its exception comes back as {error, E}.
+job(Ref) ->
+    receive
+        {Ref, {error, Exception}} -> erlang:error(Exception);
+        {Ref, Result} -> Result
+    after 10000 -> error(no_reply)
+    end.
+
+call_phases_test_() ->
+    {timeout, 120,
+     fun() ->
+             with_reports(
+               fun() ->
+                       [call_case(Kind, Phase, Name, Call)
+                        || {Phase, Name, Call} <- call_phases(), Kind <- ?KINDS]
+               end)
+     end}.
+
+call_case(Kind, Phase, Name, Call) ->
+    ?assertEqual(harmless, Call(harmless)),
+    try Call(Kind) of
+        Result -> error({no_fault, Kind, Name, Result})
+    catch
+        error:{nif_crashed, Fault} ->
+            check_fault(Kind, Phase, {?M, Name, 1}, Fault),
+            check_quarantined(Fault)
+    end,
+    reload().
+
+%%% Callbacks: no caller, so the fault is reported, and quarantines.
+
+callback_test_() ->
+    {timeout, 60,
+     fun() ->
+             with_reports(
+               fun() ->
+                       [callback_case(Kind, Callback)
+                        || Callback <- [destroy, down], Kind <- ?KINDS]
+               end)
+     end}.
+
+callback_case(Kind, destroy) ->
+    collect(fun() -> ?M:in_destroy(Kind) end),
+    callback_reported(Kind, destroy, <<"trap_res">>);
+callback_case(Kind, down) ->
+    Pid = spawn(fun() -> receive stop -> ok end end),
+    Res = ?M:in_down(Kind, Pid),
+    Pid ! stop,
+    callback_reported(Kind, down, <<"trap_res">>),
+    _ = Res.
+
+%% Make a resource in a process of its own and let it be collected there.
+collect(Make) ->
+    {Pid, MRef} = spawn_monitor(fun() -> _ = Make(), ok end),
+    receive {'DOWN', MRef, process, Pid, Reason} -> ?assertEqual(normal, Reason) end.
+
+callback_reported(Kind, Callback, Resource) ->
+    #{fault := Fault} = Report = receive_report(callback_failed),
+    check_fault(Kind, Callback, undefined, Fault),
+    ?assertMatch(#{module := ?M, callback := Callback, resource := Resource,
+                   location := <<>>}, Report),
+    #{message := <<"crashed: ", _/binary>>} = Report,
+    check_quarantined(Fault),
+    reload().
+
+%%% Load and upgrade hooks: the load fails with the fault's description.
+
+load_hook_test_() ->
+    {timeout, 60,
+     fun() ->
+             with_reports(
+               fun() ->
+                       [load_case(Kind, Phase) || Phase <- [load, upgrade], Kind <- ?KINDS]
+               end)
+     end}.
+
+%% A load when the module is not loaded, an upgrade when it is.
+load_case(Kind, Phase) ->
+    {Signal, _, Function} = expected(Kind),
+    true = ?M:fault_next_load(Kind),
+    _ = code:purge(?M),
+    Phase =:= load andalso code:delete(?M),
+    _ = code:purge(?M),
+    ?assertEqual({error, on_load_failure}, code:load_file(?M)),
+    Hook = atom_to_list(Phase) ++ " hook crashed: " ++ atom_to_list(Signal),
+    receive
+        {on_load, {error, {Phase, "cnif: " ++ Text}}} ->
+            ?assertEqual(Hook, lists:sublist(Text, length(Hook)), Text)
+    after 5000 -> error(no_on_load_report)
+    end,
+    {nif_quarantined, Fault} = receive_report(quarantined),
+    ?assertMatch(#{signal := Signal, phase := Phase, nif := undefined}, Fault),
+    case Function of
+        undefined -> ok;
+        _ -> ?assertMatch({0, _}, binary:match(maps:get(function, Fault), Function))
+    end,
+    reload().
+
+%%% Destructors of a quarantined library are skipped, and counted.
+
+destructors_skipped_test() ->
+    with_reports(
+      fun() ->
+              Self = self(),
+              Holder = spawn(fun() ->
+                                     Held = [?M:in_destroy(harmless) || _ <- lists:seq(1, 2)],
+                                     Self ! {self(), holding},
+                                     receive drop -> length(Held) end
+                             end),
+              receive {Holder, holding} -> ok end,
+              ?assertError({nif_crashed, _}, ?M:in_call(null_read)),
+              {nif_quarantined, Fault} = receive_report(quarantined),
+              MRef = monitor(process, Holder),
+              Holder ! drop,
+              receive {'DOWN', MRef, process, Holder, normal} -> ok end,
+              ?assertError({nif_quarantined, #{fault := Fault, destructors_skipped := 2}},
+                           ?M:in_call(harmless))
+      end).
+
+%%% quarantine => false: the library goes on; the call's cleanups run.
+
+no_quarantine_test() ->
+    with_reports(
+      fun() ->
+              ok = cnif:set_load_options(?M, #{quarantine => false}),
+              try
+                  reload(),
+                  ?assertError({nif_crashed, #{signal := segv, phase := call}},
+                               ?M:in_call(null_read)),
+                  ?assertEqual(harmless, ?M:in_call(harmless)),
+                  %% The first fault's cleanup runs, and faults in turn.
+                  ?assertError({nif_crashed, #{signal := abrt, phase := cleanup}},
+                               ?M:in_cleanup(abort)),
+                  ?assertEqual(none, receive_report(quarantined, 0))
+              after
+                  ok = cnif:set_load_options(?M, #{})
+              end,
+              reload()
+      end).
+
+%% With quarantine, a crashed call's cleanups are abandoned: the second
+%% fault, in a cleanup, never runs.
+abandoned_cleanup_test() ->
+    with_reports(
+      fun() ->
+              ?assertError({nif_crashed, #{signal := ill, phase := call}},
+                           ?M:twice(trap, null_read)),
+              {nif_quarantined, _} = receive_report(quarantined),
+              reload()
+      end).
+
+%%% A recursive user codec on deeply nested input.
+
+deep_input_test_() ->
+    {timeout, 60,
+     fun() ->
+             with_reports(
+               fun() ->
+                       ?assertEqual(3, ?M:nest_depth({{{leaf}}})),
+                       Deep = lists:foldl(fun(_, T) -> {T} end, leaf, lists:seq(1, 1000000)),
+                       try ?M:nest_depth(Deep) of
+                           R -> error({no_fault, R})
+                       catch error:{nif_crashed, Fault} ->
+                               ?assertMatch(#{signal := stack_overflow, phase := decode,
+                                              nif := {?M, nest_depth, 1}}, Fault),
+                               check_quarantined(Fault)
+                       end,
+                       reload()
+               end)
+     end}.
+
+%%% Load options.
+
+load_options_test() ->
+    ?assertError({bad_load_options, [{fault_barrier, yes}], _},
+                 cnif:check_load_options(#{fault_barrier => yes})),
+    ?assertError({bad_load_options, [{quarantined, true}], _},
+                 cnif:set_load_options(?M, #{quarantined => true})),
+    ?assertError({bad_load_options, [fault_barrier], _},
+                 cnif:load_info(?M, [], [fault_barrier])),
+    ?assertMatch({'$cnif_load', _, info, #{fault_barrier := true}},
+                 cnif:load_info(?M, info, #{fault_barrier => true})),
+    Forms = [{attribute, 1, module, bad_opts}, {attribute, 2, cnif_nifs, [{f, 0}]},
+             {attribute, 3, cnif_load_options, #{barrier => true}}],
+    ?assertError({cnif_bad_load_options, 2, [{barrier, true}], _},
+                 cnif_transform:parse_transform(Forms ++ [{eof, 4}], [])).
+
+%%% Concurrency: a fault on a dirty scheduler while 8 processes call the
+%%% library. Each call returns or raises nif_quarantined; none hangs.
+
+concurrent_test_() ->
+    {timeout, 120,
+     fun() ->
+             with_reports(
+               fun() ->
+                       [concurrent_round(Kind) || Kind <- ?KINDS, _ <- lists:seq(1, 3)]
+               end)
+     end}.
+
+concurrent_round(Kind) ->
+    Self = self(),
+    Callers = [spawn_link(fun() -> Self ! {self(), hammer(0)} end) || _ <- lists:seq(1, 8)],
+    timer:sleep(5),
+    ?assertError({nif_crashed, #{nif := {?M, in_dirty, 1}}}, ?M:in_dirty(Kind)),
+    Outcomes = [receive {Pid, Outcome} -> Outcome after 30000 -> {hung, Pid} end
+                || Pid <- Callers],
+    [?assertMatch({quarantined, N} when N >= 0, Outcome) || Outcome <- Outcomes],
+    {nif_quarantined, _} = receive_report(quarantined),
+    reload().
+
+%% Calls until the library is quarantined; how many returned first.
+hammer(N) ->
+    try ?M:in_call(harmless) of
+        harmless -> hammer(N + 1)
+    catch
+        error:{nif_quarantined, #{module := ?M}} -> {quarantined, N}
+    end.
+
+%%% Soak: 10,000 faults, each followed by a reload. Memory, the library's
+%%% mappings and the threads stay flat.
+
+soak_test_() ->
+    {timeout, 600,
+     fun() ->
+             with_reports(
+               fun() ->
+                       soak(200), % warm: every thread that runs calls set up
+                       Before = footprint(),
+                       soak(10000),
+                       After = footprint(),
+                       check_flat(Before, After)
+               end)
+     end}.
+
+soak(N) ->
+    Kinds = list_to_tuple(?KINDS),
+    lists:foreach(
+      fun(I) ->
+              Kind = element(I rem tuple_size(Kinds) + 1, Kinds),
+              {'EXIT', {{nif_crashed, _}, _}} =
+                  case I rem 3 of
+                      0 -> catch ?M:in_call(Kind);
+                      1 -> catch ?M:in_dirty(Kind);
+                      2 -> catch job(?M:in_job(Kind))
+                  end,
+              {nif_quarantined, _} = receive_report(quarantined),
+              _ = code:purge(?M),
+              {module, ?M} = code:load_file(?M)
+      end, lists:seq(1, N)).
+
+footprint() ->
+    erlang:garbage_collect(),
+    {ok, Maps} = file:read_file("/proc/self/maps"),
+    Lines = binary:split(Maps, <<"\n">>, [global, trim]),
+    {ok, Status} = file:read_file("/proc/self/status"),
+    [Rss] = [list_to_integer(string:trim(binary_to_list(V), both, " \tkB"))
+             || <<"VmRSS:", V/binary>> <- binary:split(Status, <<"\n">>, [global])],
+    [Threads] = [list_to_integer(string:trim(binary_to_list(V)))
+                 || <<"Threads:", V/binary>> <- binary:split(Status, <<"\n">>, [global])],
+    #{memory => erlang:memory(total), rss_kb => Rss, threads => Threads,
+      mappings => length(Lines),
+      library => length([L || L <- Lines, binary:match(L, <<"fault_nif.so">>) =/= nomatch])}.
+
+check_flat(#{memory := M0, rss_kb := R0, threads := T0, mappings := P0, library := L0} = Before,
+           #{memory := M1, rss_kb := R1, threads := T1, mappings := P1, library := L1} = After0) ->
+    After = {Before, After0},
+    ?assertEqual(L0, L1),
+    ?assert(T1 =< T0 + 1, After),        % a job thread may be between jobs
+    ?assert(P1 =< P0 + 8, After),        % no alternate stack per fault
+    ?assert(M1 - M0 < 8 bsl 20, After),  % bytes
+    ?assert(R1 - R0 < 64 bsl 10, After). % kB
+
+%%% Faults that are not the barrier's kill the VM, as they would without
+%%% it: run in a child VM, which must die of the signal.
+
+%% Exit status of a child VM whose Expr faults, and what it printed.
+child(Expr) ->
+    Erl = os:find_executable("erl"),
+    Paths = lists:append([["-pa", P] || P <- code:get_path(),
+                                         filelib:is_regular(filename:join(P, "fault_nif.beam"))
+                                             orelse filelib:is_regular(filename:join(P, "cnif.beam"))]),
+    Port = open_port({spawn_executable, "/bin/sh"},
+                     [{args, ["-c", "ulimit -c 0; exec \"$0\" \"$@\"", Erl, "-noshell" | Paths]
+                       ++ ["-eval", Expr ++ ", halt(0)."]},
+                      exit_status, stderr_to_stdout, binary]),
+    child_wait(Port, <<>>).
+
+child_wait(Port, Out) ->
+    receive
+        {Port, {data, D}} -> child_wait(Port, <<Out/binary, D/binary>>);
+        {Port, {exit_status, Status}} -> {Status, Out}
+    after 60000 -> error({child_hung, Out})
+    end.
+
+%% 128 + the signal, as erts reports a child killed by it. Under ASan the
+%% faults ASan handles (SEGV, BUS, FPE) are reported by it, then abort.
+killed_by(Signal) ->
+    Number = #{segv => 11, bus => 7, fpe => 8, ill => 4, abrt => 6},
+    Asan = string:find(os:getenv("LD_PRELOAD", ""), "libasan") =/= nomatch,
+    case Asan andalso lists:member(Signal, [segv, bus, fpe]) of
+        true -> 128 + 6;
+        false -> 128 + maps:get(Signal, Number)
+    end.
+
+%% The signal each kind dies of with no barrier: an overflow is a SIGSEGV.
+signal_of(Kind) ->
+    maps:get(Kind, #{null_read => segv, ro_write => segv, abort => abrt, bus => bus,
+                     div_zero => fpe, trap => ill, recursion => segv}).
+
+barrier_off_test_() ->
+    {timeout, 120,
+     [{atom_to_list(Kind),
+       fun() ->
+               Expr = "application:set_env(cnif, load_options, #{fault_nif => #{fault_barrier => false}}), "
+                      "fault_nif:in_call(" ++ atom_to_list(Kind) ++ ")",
+               {Status, Out} = child(Expr),
+               ?assertEqual(killed_by(signal_of(Kind)), Status, Out)
+       end} || Kind <- ?KINDS]}.
+
+not_ours_test_() ->
+    {timeout, 120,
+     [{"a thread cnif did not start",
+       fun() -> ?assertMatch({139, _}, asan_or(child("fault_nif:foreign_fault()"))) end},
+      {"a corrupt term inside erts",
+       fun() -> ?assertMatch({139, _}, asan_or(child("fault_nif:erts_fault()"))) end},
+      {"a second fault in the same call",
+       fun() ->
+               Expr = "cnif:set_load_options(fault_nif, #{quarantine => false}), "
+                      "catch fault_nif:twice(null_read, null_read)",
+               ?assertMatch({139, _}, asan_or(child(Expr)))
+       end},
+      {"a handler installed before the barrier's",
+       fun() ->
+               Expr = "{module, _} = code:ensure_loaded(fault_chain), fault_nif:foreign_fault()",
+               {Status, Out} = asan_or(child(Expr)),
+               ?assertEqual(139, Status, Out),
+               ?assertNotEqual(nomatch, binary:match(Out, <<"fault_chain: saw SIGSEGV">>))
+       end}]}.
+
+%% A SIGSEGV ASan reports ends in its abort: 139 stands for either.
+asan_or({Status, Out}) ->
+    case killed_by(segv) of
+        139 -> {Status, Out};
+        Asan when Status =:= Asan ->
+            ?assertNotEqual(nomatch, binary:match(Out, <<"AddressSanitizer">>), Out),
+            {139, Out};
+        _ -> {Status, Out}
+    end.
+
+%% A handler installed after the barrier's, which chains to it: the
+%% barrier still catches a guarded fault, which the handler saw first.
+handler_after_test() ->
+    with_reports(
+      fun() ->
+              {module, fault_chain} = code:ensure_loaded(fault_chain),
+              Seen = fault_chain:seen(),
+              ?assertError({nif_crashed, #{signal := segv, address := 0}}, ?M:in_call(null_read)),
+              ?assertEqual(Seen + 1, fault_chain:seen()),
+              {nif_quarantined, _} = receive_report(quarantined),
+              reload()
+      end).
