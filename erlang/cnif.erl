@@ -85,6 +85,9 @@ load_info(Module, UserInfo) ->
 -spec load_info(module(), term(), load_options()) ->
           {'$cnif_load', non_neg_integer(), term(), load_options()}.
 load_info(Module, UserInfo, Options) ->
+    %% sys.config's environment reaches an application only once it is
+    %% loaded, which nothing else may have done yet.
+    _ = application:load(cnif),
     Operator = maps:get(Module, application:get_env(cnif, load_options, #{}), #{}),
     Merged = maps:merge(check_load_options(Options), check_load_options(Operator)),
     {'$cnif_load', secret(Module), UserInfo, Merged}.

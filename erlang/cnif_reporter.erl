@@ -7,8 +7,12 @@
 %%
 %% The on_load function cnif_transform generates calls ensure_started/0,
 %% so the reporter runs as soon as any cnif library is loaded.
+%%
+%% Elixir's Logger drops every report whose map has a label it does not
+%% know (only OTP's own are translated), so on a node running it the
+%% reporter adds a Logger translator, translate/4, that writes cnif's.
 -module(cnif_reporter).
--export([ensure_started/0]).
+-export([ensure_started/0, translate/4]).
 
 -spec ensure_started() -> ok.
 ensure_started() ->
@@ -30,6 +34,7 @@ ensure_started() ->
 init(Parent) ->
     try register(cnif_reporter, self()) of
         true ->
+            add_elixir_translator(),
             Parent ! {self(), started},
             loop()
     catch
@@ -44,3 +49,18 @@ loop() ->
         _Other ->
             loop()
     end.
+
+add_elixir_translator() ->
+    case code:ensure_loaded('Elixir.Logger') =:= {module, 'Elixir.Logger'}
+         andalso whereis('Elixir.Logger') =/= undefined of
+        true -> 'Elixir.Logger':add_translator({?MODULE, translate});
+        false -> ok
+    end.
+
+%% An Elixir Logger translator: cnif's reports as text, all else to the
+%% other translators.
+-spec translate(atom(), atom(), atom(), term()) -> {ok, iodata()} | none.
+translate(_MinLevel, _Level, report, {logger, #{label := {cnif, _}} = Report}) ->
+    {ok, io_lib:format("~tp", [Report])};
+translate(_MinLevel, _Level, _Kind, _Message) ->
+    none.

@@ -146,6 +146,9 @@ CNIF__INLINE ErlNifEnv *cnif_nif_env(cnif_env *env)
 CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 {
     ((struct cnif__env_head *)env)->phase = phase;
+    /* The fault barrier's handler reads the phase: the store must not be
+    ** dropped as dead before the next one (no instruction is emitted). */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 /* ------------------------------------------------------------------------

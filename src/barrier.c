@@ -18,14 +18,18 @@
 ** faults with its fault signal blocked.
 **
 ** Each shared object linked with cnif has its own copy of this file, so
-** its own handler, chained to whichever was there before. Once armed, the
-** library is never unmapped (RTLD_NODELETE): a handler installed after
-** ours keeps a pointer to it, and threads keep its alternate stacks. */
+** its own handler, chained to whichever was there before. While the
+** handlers are installed, the library holds a reference on itself: erts
+** must not unmap the code they point to. The last unload takes them back
+** and drops the reference, unless another handler was installed over
+** them since: that one may chain to ours, so the library stays mapped for
+** good. */
 #include "internal.h"
 #include <link.h>
-#include <signal.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -51,11 +55,14 @@ static cnif__fault cnif__quarantine_fault;
 static char cnif__quarantine_function[CNIF_MESSAGE_MAX];
 static atomic_ulong cnif__destructors_skipped;
 
-/* Installed once per mapping of the library, never removed. */
+/* Installed by the first load that arms the barrier; the loads of this
+** mapping of the library that are live, and the library's reference on
+** itself while the handlers are installed. */
 static pthread_mutex_t cnif__install_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool cnif__installed;
+static int cnif__loads;
+static void *cnif__pin;
 static struct sigaction cnif__chained[CNIF__SIGNAL_COUNT];
-static pthread_key_t cnif__thread_key;
 
 /* erts's own instructions: the executable segments of the program. */
 typedef struct cnif__range {
@@ -71,7 +78,15 @@ typedef struct cnif__thread {
     cnif_env idle;       /* outcome CNIF__IDLE; must stay first */
     uintptr_t stack_low; /* the lowest address of the thread's stack */
     void *altstack;      /* mapped here, NULL if the thread had its own */
+    bool job_thread;     /* ends with cnif__barrier_thread_end */
+    struct cnif__thread *next; /* in cnif__threads */
 } cnif__thread;
+
+/* Every thread set up, under cnif__install_lock. Job threads free their
+** own as they end; the schedulers' are freed with the library's mapping
+** (cnif__barrier_unmapped): until then its code may still run on them, a
+** resource's destructor after the last unload, and find them. */
+static cnif__thread *cnif__threads;
 
 static const char *const cnif__signal_names[] = {
     [SIGSEGV] = "segv", [SIGBUS] = "bus",   [SIGFPE] = "fpe",
@@ -149,7 +164,8 @@ static void cnif__fault_handler(int sig, siginfo_t *info, void *context)
     }
     overflow = sig == SIGSEGV && !sent
                && cnif__stack_overflow(env, (uintptr_t)info->si_addr);
-    if (!overflow && cnif__in_erts(pc)) {
+    /* An instruction no one can place may be erts's: not ours. */
+    if (!overflow && (cnif__in_erts(pc) || (!sent && !pc))) {
         cnif__chain(sig, info, context);
         return;
     }
@@ -190,67 +206,124 @@ static int cnif__erts_code_find(struct dl_phdr_info *info, size_t size,
     return 1; /* the first object is the program, erts: stop there */
 }
 
-static void cnif__thread_release(void *arg)
-{
-    cnif__thread *thread = arg;
-    if (thread->altstack) {
-        stack_t off = {.ss_flags = SS_DISABLE};
-        sigaltstack(&off, NULL);
-        munmap(thread->altstack,
-               CNIF__ALTSTACK_SIZE + (size_t)getpagesize());
-    }
-    cnif__current = NULL;
-    enif_free(thread);
-}
-
-/* The handlers, the thread key and the pin, once per mapping. NULL, or
-** why the barrier cannot be armed. */
+/* The handlers and the library's reference on itself. NULL, or why the
+** barrier cannot be armed. Called with cnif__install_lock held. */
 static const char *cnif__barrier_install(void)
 {
     struct sigaction action = {.sa_sigaction = cnif__fault_handler,
                                .sa_flags = SA_SIGINFO | SA_ONSTACK};
-    const char *failure = NULL;
 
-    pthread_mutex_lock(&cnif__install_lock);
     if (cnif__installed)
-        goto done;
-    if (pthread_key_create(&cnif__thread_key, cnif__thread_release) != 0) {
-        failure = "no thread key is left for the fault barrier";
-        goto done;
-    }
-    if (!cnif__library_open(RTLD_NODELETE)) {
-        pthread_key_delete(cnif__thread_key);
-        failure = "the fault barrier cannot pin the library in memory";
-        goto done;
-    }
-    dl_iterate_phdr(cnif__erts_code_find, NULL);
+        return NULL;
+    cnif__pin = cnif__library_open(0);
+    if (!cnif__pin)
+        return "the fault barrier cannot keep the library in memory";
+    if (!cnif__erts_code_count)
+        dl_iterate_phdr(cnif__erts_code_find, NULL);
     sigemptyset(&action.sa_mask);
     for (int i = 0; i < CNIF__SIGNAL_COUNT; i++)
         sigaddset(&action.sa_mask, cnif__signals[i]);
     for (int i = 0; i < CNIF__SIGNAL_COUNT; i++)
         sigaction(cnif__signals[i], &action, &cnif__chained[i]);
     cnif__installed = true;
-done:
+    return NULL;
+}
+
+/* Forget a thread: its alternate stack too if it is this library's and
+** the thread is the caller (no thread can take another's back). */
+static void cnif__thread_forget(cnif__thread *thread, bool own)
+{
+    if (own && thread->altstack) {
+        stack_t off = {.ss_flags = SS_DISABLE};
+        sigaltstack(&off, NULL);
+        munmap(thread->altstack, CNIF__ALTSTACK_SIZE + (size_t)getpagesize());
+    }
+    free(thread);
+}
+
+/* The last load is gone: take the handlers back if they are still the
+** ones installed, and let the library go. Called with cnif__install_lock
+** held. */
+static void cnif__barrier_uninstall(void)
+{
+    struct sigaction now;
+
+    for (int i = 0; i < CNIF__SIGNAL_COUNT; i++)
+        if (sigaction(cnif__signals[i], NULL, &now) != 0
+            || !(now.sa_flags & SA_SIGINFO)
+            || now.sa_sigaction != cnif__fault_handler)
+            return; /* another handler over ours: stay mapped for good */
+    for (int i = 0; i < CNIF__SIGNAL_COUNT; i++)
+        sigaction(cnif__signals[i], &cnif__chained[i], NULL);
+    cnif__barrier_armed = false;
+    cnif__installed = false;
+    dlclose(cnif__pin);
+    cnif__pin = NULL;
+}
+
+void cnif__barrier_close(void)
+{
+    pthread_mutex_lock(&cnif__install_lock);
+    if (--cnif__loads == 0 && cnif__installed)
+        cnif__barrier_uninstall();
     pthread_mutex_unlock(&cnif__install_lock);
-    return failure;
+}
+
+/* The library is unmapped, or the process exits: no code of it runs on
+** the threads it set up any more. A thread keeps its alternate stack (no
+** thread can take another's back), which the next library to arm a
+** barrier on it reuses. At exit, with loads live, nothing needs freeing. */
+__attribute__((destructor)) static void cnif__barrier_unmapped(void)
+{
+    if (cnif__loads > 0)
+        return;
+    while (cnif__threads) {
+        cnif__thread *next = cnif__threads->next;
+        cnif__thread_forget(cnif__threads, false);
+        cnif__threads = next;
+    }
+}
+
+void cnif__barrier_thread_end(void)
+{
+    cnif__thread *thread, **link;
+    cnif_env *bottom = cnif__current;
+
+    if (!bottom || bottom->outcome != CNIF__IDLE)
+        return;
+    thread = (cnif__thread *)bottom;
+    pthread_mutex_lock(&cnif__install_lock);
+    for (link = &cnif__threads; *link && *link != thread; link = &(*link)->next)
+        ;
+    if (*link)
+        *link = thread->next;
+    pthread_mutex_unlock(&cnif__install_lock);
+    cnif__current = NULL;
+    cnif__thread_forget(thread, true);
 }
 
 /* Give this thread its idle bottom, its stack's bounds and an alternate
 ** signal stack (a stack overflow leaves no room for the handler on the
 ** stack itself). A thread that already has an alternate stack keeps it.
-** Without memory the thread goes on unprepared: every fault but an
-** overflow is still caught, and the next call tries again. */
-static void cnif__thread_setup(void)
+** Only threads that live as long as the VM (schedulers) or tell the
+** barrier when they end (cnif's job threads) are set up: any other
+** thread would leave its stack behind. Without memory the thread goes on
+** unprepared: every fault but an overflow is still caught, and the next
+** call tries again. */
+static void cnif__thread_setup(bool job_thread)
 {
-    cnif__thread *thread = enif_alloc(sizeof *thread);
+    cnif__thread *thread;
     size_t page = (size_t)getpagesize();
     pthread_attr_t attr;
     stack_t now;
 
+    if (!job_thread && enif_thread_type() == ERL_NIF_THR_UNDEFINED)
+        return;
+    thread = calloc(1, sizeof *thread);
     if (!thread)
         return;
-    memset(thread, 0, sizeof *thread);
     thread->idle.outcome = CNIF__IDLE;
+    thread->job_thread = job_thread;
     if (pthread_getattr_np(pthread_self(), &attr) == 0) {
         void *low;
         size_t size;
@@ -267,28 +340,28 @@ static void cnif__thread_setup(void)
         stack_t alt = {.ss_sp = (char *)map + page,
                        .ss_size = CNIF__ALTSTACK_SIZE};
         if (map == MAP_FAILED) {
-            enif_free(thread);
+            free(thread);
             return;
         }
         if (mprotect(map, page, PROT_NONE) != 0
             || sigaltstack(&alt, NULL) != 0) {
             munmap(map, CNIF__ALTSTACK_SIZE + page);
-            enif_free(thread);
+            free(thread);
             return;
         }
         thread->altstack = map;
     }
-    if (pthread_setspecific(cnif__thread_key, thread) != 0) {
-        cnif__thread_release(thread);
-        return;
-    }
+    pthread_mutex_lock(&cnif__install_lock);
+    thread->next = cnif__threads;
+    cnif__threads = thread;
+    pthread_mutex_unlock(&cnif__install_lock);
     cnif__current = &thread->idle;
 }
 
-bool cnif__barrier_enter(void)
+bool cnif__barrier_enter(bool job_thread)
 {
     if (!cnif__current)
-        cnif__thread_setup();
+        cnif__thread_setup(job_thread);
     return atomic_load(&cnif__quarantine_state) == CNIF__HEALTHY;
 }
 
@@ -328,14 +401,19 @@ const char *cnif__barrier_configure(ErlNifEnv *nif, ERL_NIF_TERM options,
     }
     if (failure)
         return failure;
-    if (barrier && (failure = cnif__barrier_install()))
-        return failure;
-    /* Loaded again: whatever the fault left, this load starts afresh. */
-    atomic_store(&cnif__quarantine_state, CNIF__HEALTHY);
-    atomic_store(&cnif__destructors_skipped, 0);
-    cnif__quarantine_on = quarantine;
-    cnif__barrier_armed = barrier;
-    return NULL;
+    pthread_mutex_lock(&cnif__install_lock);
+    if (barrier)
+        failure = cnif__barrier_install();
+    if (!failure) {
+        cnif__loads++;
+        /* Loaded again: whatever a fault left, this load starts afresh. */
+        atomic_store(&cnif__quarantine_state, CNIF__HEALTHY);
+        atomic_store(&cnif__destructors_skipped, 0);
+        cnif__quarantine_on = quarantine;
+        cnif__barrier_armed = barrier;
+    }
+    pthread_mutex_unlock(&cnif__install_lock);
+    return failure;
 }
 
 bool cnif__fault_abandons(const cnif_env *env)

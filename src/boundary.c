@@ -58,7 +58,7 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
     ERL_NIF_TERM volatile result = 0; /* read after a possible longjmp */
 
     if (__builtin_expect(cnif__barrier_armed, 0) && !cnif__barrier_admits()
-        && !cnif__barrier_enter())
+        && !cnif__barrier_enter(false))
         return enif_raise_exception(nif, cnif__quarantine_term(nif));
     cnif__guard_begin(&env, nif, CNIF_PHASE_DECODE);
     env.argc = argc;

@@ -11,7 +11,7 @@ bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
     bool returned;
 
     if (cnif__barrier_armed && !cnif__current)
-        cnif__barrier_enter(); /* set the thread up */
+        cnif__barrier_enter(false); /* set the thread up */
     cnif__guard_begin(&env, nif, phase);
     if (CNIF__SETJMP(env.jump) == 0)
         body(&env, arg);
@@ -26,7 +26,7 @@ void cnif__callback(ErlNifEnv *nif, const char *what, cnif_phase phase,
                     void (*body)(cnif_env *env, void *arg), void *arg)
 {
     if (cnif__barrier_armed && !cnif__barrier_admits()
-        && !cnif__barrier_enter()) {
+        && !cnif__barrier_enter(false)) {
         cnif__barrier_skipped(phase); /* quarantined: no more of its code */
         return;
     }

@@ -305,16 +305,21 @@ static inline bool cnif__barrier_admits(void)
            && !atomic_load_explicit(&cnif__quarantine_state,
                                     memory_order_relaxed);
 }
-bool cnif__barrier_enter(void);
+bool cnif__barrier_enter(bool job_thread);
 void cnif__barrier_skipped(cnif_phase callback);
 ERL_NIF_TERM cnif__quarantine_term(ErlNifEnv *nif);
 
 /* Arm or disarm the barrier for this load, from the options map of the
 ** load info (0 if it has none) over the module's CNIF_FAULT_BARRIER and
 ** CNIF_NO_QUARANTINE defaults, and lift a quarantine: the library is
-** loaded again. NULL, or why the options are refused. */
+** loaded again. NULL, or why the options are refused. A load it accepts
+** counts until cnif__barrier_close: its unload, or its failure. */
 const char *cnif__barrier_configure(ErlNifEnv *nif, ERL_NIF_TERM options,
                                     unsigned defaults);
+void cnif__barrier_close(void);
+
+/* A job thread ends: it gives back what the barrier set it up with. */
+void cnif__barrier_thread_end(void);
 
 /* Once a fault has landed back in its guard: name the faulting function
 ** (in env->message), and if the fault claimed the quarantine, publish it

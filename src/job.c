@@ -179,7 +179,7 @@ static void cnif__job_run(cnif__job *job)
     /* Quarantined while queued, the body does not run; the guard still
     ** gives back its arguments' memory. */
     bool admitted = !cnif__barrier_armed || cnif__barrier_admits()
-                    || cnif__barrier_enter();
+                    || cnif__barrier_enter(true);
 
     cnif__guard_begin(&env, job->env, CNIF_PHASE_CALL);
     env.job = job;
@@ -207,6 +207,7 @@ static void cnif__thread_end(cnif__pool *pool)
     void *pin = NULL;
     bool last;
 
+    cnif__barrier_thread_end();
     pthread_mutex_lock(&pool->lock);
     last = --pool->threads == 0;
     if (last) {

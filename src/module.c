@@ -133,6 +133,8 @@ static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
     ** its threads (the same shared object, loaded again, shares it). */
     if (rc != 0 && args.jobs_open)
         cnif__job_close();
+    if (rc != 0)
+        cnif__barrier_close();
     return rc;
 }
 
@@ -157,6 +159,7 @@ static void cnif__unload(ErlNifEnv *nif, void *priv)
     if (cnif__this_module->unload)
         cnif__callback(nif, NULL, CNIF_PHASE_UNLOAD, cnif__unload_body, priv);
     cnif__job_close();
+    cnif__barrier_close();
 }
 
 void *cnif__library_open(int flags)

@@ -5,7 +5,6 @@
 %% handler chains with it; a soak, and faults under concurrent calls.
 -module(fault_tests).
 -include_lib("eunit/include/eunit.hrl").
--behaviour(logger_handler).
 -export([log/2]).
 
 -define(M, fault_nif).
@@ -195,11 +194,16 @@ load_hook_test_() ->
 %% A load when the module is not loaded, an upgrade when it is.
 load_case(Kind, Phase) ->
     {Signal, _, Function} = expected(Kind),
-    true = ?M:fault_next_load(Kind),
-    _ = code:purge(?M),
-    Phase =:= load andalso code:delete(?M),
-    _ = code:purge(?M),
-    ?assertEqual({error, on_load_failure}, code:load_file(?M)),
+    Trigger = filename:join(os:getenv("TEST_PRIV"), "fault_next_load"),
+    ok = file:write_file(Trigger, atom_to_list(Kind)),
+    try
+        _ = code:purge(?M),
+        Phase =:= load andalso code:delete(?M),
+        _ = code:purge(?M),
+        ?assertEqual({error, on_load_failure}, code:load_file(?M))
+    after
+        file:delete(Trigger)
+    end,
     Hook = atom_to_list(Phase) ++ " hook crashed: " ++ atom_to_list(Signal),
     receive
         {on_load, {error, {Phase, "cnif: " ++ Text}}} ->
@@ -335,7 +339,11 @@ hammer(N) ->
     end.
 
 %%% Soak: 10,000 faults, each followed by a reload. Memory, the library's
-%%% mappings and the threads stay flat.
+%%% mappings and the threads stay flat. erts itself keeps some memory of
+%%% every module version its JIT loaded (malloc'ed, outside
+%%% erlang:memory/0: about 4 kB per reload of fault_nif, the same for a
+%%% module with no NIF), so the resident size is compared with that of as
+%%% many reloads without a fault.
 
 soak_test_() ->
     {timeout, 600,
@@ -345,8 +353,10 @@ soak_test_() ->
                        soak(200), % warm: every thread that runs calls set up
                        Before = footprint(),
                        soak(10000),
-                       After = footprint(),
-                       check_flat(Before, After)
+                       Faults = footprint(),
+                       [reload() || _ <- lists:seq(1, 10000)],
+                       Reloads = footprint(),
+                       check_flat(Before, Faults, Reloads)
                end)
      end}.
 
@@ -380,13 +390,16 @@ footprint() ->
       library => length([L || L <- Lines, binary:match(L, <<"fault_nif.so">>) =/= nomatch])}.
 
 check_flat(#{memory := M0, rss_kb := R0, threads := T0, mappings := P0, library := L0} = Before,
-           #{memory := M1, rss_kb := R1, threads := T1, mappings := P1, library := L1} = After0) ->
-    After = {Before, After0},
+           #{memory := M1, rss_kb := R1, threads := T1, mappings := P1, library := L1} = Faults,
+           #{rss_kb := R2}) ->
+    Seen = {Before, Faults, R2},
     ?assertEqual(L0, L1),
-    ?assert(T1 =< T0 + 1, After),        % a job thread may be between jobs
-    ?assert(P1 =< P0 + 8, After),        % no alternate stack per fault
-    ?assert(M1 - M0 < 8 bsl 20, After),  % bytes
-    ?assert(R1 - R0 < 64 bsl 10, After). % kB
+    ?assert(T1 =< T0 + 1, Seen),          % a job thread may be between jobs
+    ?assert(P1 =< P0 + 8, Seen),          % no alternate stack per fault
+    ?assert(M1 - M0 < 8 bsl 20, Seen),    % bytes
+    %% ASan keeps freed memory aside (its quarantine, 256 MB) to catch a
+    %% use after free: under it the resident size tells nothing.
+    ?assert(asan() orelse (R1 - R0) - (R2 - R1) < 16 bsl 10, Seen). % kB
 
 %%% Faults that are not the barrier's kill the VM, as they would without
 %%% it: run in a child VM, which must die of the signal.
@@ -411,11 +424,10 @@ child_wait(Port, Out) ->
     end.
 
 %% 128 + the signal, as erts reports a child killed by it. Under ASan the
-%% faults ASan handles (SEGV, BUS, FPE) are reported by it, then abort.
+%% faults ASan handles (SEGV, BUS) are reported by it, then abort.
 killed_by(Signal) ->
     Number = #{segv => 11, bus => 7, fpe => 8, ill => 4, abrt => 6},
-    Asan = string:find(os:getenv("LD_PRELOAD", ""), "libasan") =/= nomatch,
-    case Asan andalso lists:member(Signal, [segv, bus, fpe]) of
+    case asan() andalso lists:member(Signal, [segv, bus]) of
         true -> 128 + 6;
         false -> 128 + maps:get(Signal, Number)
     end.
@@ -455,15 +467,20 @@ not_ours_test_() ->
                ?assertNotEqual(nomatch, binary:match(Out, <<"fault_chain: saw SIGSEGV">>))
        end}]}.
 
-%% A SIGSEGV ASan reports ends in its abort: 139 stands for either.
+%% Under ASan, a SIGSEGV that is not the barrier's reaches ASan's handler,
+%% which reports it and ends the VM (abort, or exit 1 for one it cannot
+%% place): 139 stands for either.
 asan_or({Status, Out}) ->
-    case killed_by(segv) of
-        139 -> {Status, Out};
-        Asan when Status =:= Asan ->
+    case asan() andalso lists:member(Status, [134, 1]) of
+        true ->
             ?assertNotEqual(nomatch, binary:match(Out, <<"AddressSanitizer">>), Out),
             {139, Out};
-        _ -> {Status, Out}
+        false ->
+            {Status, Out}
     end.
+
+asan() ->
+    string:find(os:getenv("LD_PRELOAD", ""), "libasan") =/= nomatch.
 
 %% A handler installed after the barrier's, which chains to it: the
 %% barrier still catches a guarded fault, which the handler saw first.
@@ -477,3 +494,28 @@ handler_after_test() ->
               {nif_quarantined, _} = receive_report(quarantined),
               reload()
       end).
+
+%%% The last unload takes the barrier's handlers back and lets erts unmap
+%%% the library (so a rebuilt one loads in its place), unless another
+%%% handler was installed over them: that one may chain to them.
+
+unload_test_() ->
+    Unload = "{module, _} = code:ensure_loaded(fault_nif), harmless = fault_nif:in_call(harmless), "
+             "true = code:delete(fault_nif), code:purge(fault_nif), "
+             "{ok, Maps} = file:read_file(\"/proc/self/maps\"), "
+             "io:format(\"mapped=~p~n\", [binary:match(Maps, <<\"fault_nif.so\">>) =/= nomatch])",
+    {timeout, 60,
+     [{"alone: unmapped",
+       fun() ->
+               {Status, Out} = child(Unload),
+               ?assertEqual(0, Status, Out),
+               ?assertNotEqual(nomatch, binary:match(Out, <<"mapped=false">>), Out)
+       end},
+      {"under another handler: kept",
+       fun() ->
+               Expr = "{module, _} = code:ensure_loaded(fault_nif), "
+                      "{module, _} = code:ensure_loaded(fault_chain), " ++ Unload,
+               {Status, Out} = child(Expr),
+               ?assertEqual(0, Status, Out),
+               ?assertNotEqual(nomatch, binary:match(Out, <<"mapped=true">>), Out)
+       end}]}.

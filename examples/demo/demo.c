@@ -1,7 +1,7 @@
-/* demo.c -- the example NIF library of `make demo`: typed NIFs, and three
+/* demo.c -- the example NIF library of `make demo`: typed NIFs, and four
 ** ways user code can go wrong, none of which takes the VM down. */
 #include <cnif.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A plain typed NIF: arity, decoding and encoding come from the types. */
@@ -92,4 +92,20 @@ static int64_t factorial(cnif_env *env, int64_t n)
 }
 CNIF_EXPORT(factorial, int64_t, int64_t)
 
-CNIF_MODULE(demo, NULL, NULL, NULL)
+/* How many entries a PATH-like variable lists. A bug no panic can
+** catch: getenv returns NULL for a variable that is not set, and the loop
+** reads through it. The library arms the fault barrier (below), so the
+** read raises nif_crashed in the caller and quarantines the library,
+** instead of killing the VM. */
+static int64_t path_entries(cnif_env *env, cnif_cstr name)
+{
+    const char *value = getenv(name);
+    int64_t entries = 1;
+    (void)env;
+    for (size_t i = 0; value[i] != '\0'; i++)
+        entries += value[i] == ':';
+    return entries;
+}
+CNIF_EXPORT(path_entries, int64_t, cnif_cstr)
+
+CNIF_MODULE_WITH(demo, NULL, NULL, NULL, CNIF_FAULT_BARRIER)

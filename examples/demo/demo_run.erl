@@ -1,7 +1,8 @@
 %% demo_run -- what `make demo` shows, in order: normal calls, a bad
-%% argument explained, three panics contained, and a VM still alive.
+%% argument explained, three panics contained, a VM still alive, and a
+%% segfault contained by the fault barrier.
 -module(demo_run).
--export([main/0]).
+-export([main/0, log/2]).
 
 main() ->
     section("1. Normal calls"),
@@ -22,10 +23,24 @@ main() ->
 
     section("4. The VM is still alive"),
     show("demo:add(1, 1)", fun() -> demo:add(1, 1) end),
+    alive(),
+
+    section("5. A segfault, contained"),
+    catch_reports(),
+    show("a normal call:   demo:path_entries(\"PATH\")", fun() -> demo:path_entries("PATH") end),
+    show("a NULL read:     demo:path_entries(\"NO_SUCH_VARIABLE\")",
+         fun() -> demo:path_entries("NO_SUCH_VARIABLE") end),
+    Report = receive {logged, R} -> R after 5000 -> none end,
+    io:format("logged once, through OTP's logger~n    -> ~0tp~n", [Report]),
+    show("then any call:   demo:add(1, 1)", fun() -> demo:add(1, 1) end),
+    show("loaded again:    c:l(demo)", fun() -> c:l(demo) end),
+    show("and back:        demo:add(1, 1)", fun() -> demo:add(1, 1) end),
+    alive().
+
+alive() ->
     io:format("processes: ~p, uptime: ~p ms~n",
               [erlang:system_info(process_count),
-               element(1, erlang:statistics(wall_clock))]),
-    ok.
+               element(1, erlang:statistics(wall_clock))]).
 
 section(Title) ->
     io:format("~n== ~ts ==~n", [Title]).
@@ -39,6 +54,21 @@ show(Call, Fun) ->
         Class:Reason ->
             io:format("~ts~n    -> ~p:~0tp~n", [Call, Class, Reason])
     end.
+
+%% The quarantine's logger report comes to this process, to be shown in
+%% its place, rather than printed by the console handler whenever it gets
+%% to it.
+catch_reports() ->
+    ok = logger:add_handler(demo_run, ?MODULE, #{config => self()}),
+    ok = logger:add_handler_filter(default, demo_run,
+                                   {fun(#{msg := {report, #{label := {cnif, quarantined}}}}, _) -> stop;
+                                       (_, _) -> ignore
+                                    end, []}).
+
+log(#{msg := {report, Report = #{label := {cnif, quarantined}}}}, #{config := Demo}) ->
+    Demo ! {logged, Report};
+log(_, _) ->
+    ok.
 
 %% The text the Erlang shell prints for the exception, error_info included.
 indent(Stack) ->

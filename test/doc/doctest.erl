@@ -7,7 +7,8 @@
 %% ```c       The C blocks of a file, in order, make C files. A file starts
 %%            at a block that includes <cnif.h> (or at the first C block
 %%            after the previous file ended) and ends at the block that
-%%            declares CNIF_MODULE(name, ...): the file name.c is then
+%%            declares CNIF_MODULE(name, ...) (or CNIF_MODULE_WITH, or
+%%            the _NAMED forms): the file name.c is then
 %%            built into the NIF library of module name, against
 %%            libcnif.a. A file that declares no module is only compiled.
 %%            Either way, with -Wall -Wextra -Werror (unused parameters
@@ -36,17 +37,24 @@
 %% A block that stands verbatim in a source file the doc links to is an
 %% excerpt: it is checked to be there, and that file's own suite runs it.
 %% Other fences (sh, text, none) are not run.
+%%
+%% A fence that names the word unsanitized after its language (```erlang
+%% unsanitized) shows what a build without sanitizers prints: with the
+%% samples built under ASan/UBSan (make test-asan) it is left out. A
+%% sample that faults on purpose needs it: UBSan reports the fault first.
 -module(doctest).
 -export([check/2]).
 
--record(block, {lang, line, lines}).
+-record(block, {lang, line, lines, words = []}).
 
 %% Check one Markdown file, building into Dir; Config holds the compiler
 %% (cc, cflags, lib, ldflags). Returns the failures as text, [] if none.
 -spec check(file:filename(), map()) -> [string()].
 check(Doc, Config) ->
     Sources = linked_sources(Doc),
-    Blocks = [B || B <- blocks(Doc), not excerpt(B, Sources)],
+    Sanitized = string:find(maps:get(cflags, Config), "-fsanitize") =/= nomatch,
+    Blocks = [B || B <- blocks(Doc), not excerpt(B, Sources),
+                   not (Sanitized andalso lists:member("unsanitized", B#block.words))],
     %% README.md and docs/README.md each get a directory of their own.
     DirName = re:replace(filename:rootname(Doc), "[^A-Za-z0-9_-]", "_", [global, {return, list}]),
     Dir = filename:join(maps:get(dir, Config), DirName),
@@ -70,7 +78,7 @@ check(Doc, Config) ->
 %%% Markdown
 
 %% The fenced blocks of a file: language, line of the first content line,
-%% content lines.
+%% content lines, and the words after the language.
 blocks(Doc) ->
     {ok, Bin} = file:read_file(Doc),
     Lines = string:split(unicode:characters_to_list(Bin), "\n", all),
@@ -83,9 +91,12 @@ fences([{N, Line} | Rest]) ->
         nomatch ->
             fences(Rest);
         Info ->
-            Lang = case string:lexemes(Info, " \t") of [L | _] -> L; [] -> "" end,
+            {Lang, Words} = case string:lexemes(Info, " \t") of
+                                [L | Ws] -> {L, Ws};
+                                [] -> {"", []}
+                            end,
             {Body, After} = lists:splitwith(fun({_, L}) -> string:prefix(L, "```") =:= nomatch end, Rest),
-            [#block{lang = Lang, line = N + 1, lines = [L || {_, L} <- Body]}
+            [#block{lang = Lang, line = N + 1, lines = [L || {_, L} <- Body], words = Words}
              | fences(tl_or_empty(After))]
     end.
 
@@ -132,7 +143,7 @@ cut([B | Rest], [], Base, N) ->
     close([B], Rest, Base, N).
 
 close(Open = [Last | _], Rest, Base, N) ->
-    case re:run(text(Last), "CNIF_MODULE(?:_NAMED)?\\(\\s*\"?([^,\")\\s]+)",
+    case re:run(text(Last), "CNIF_MODULE(?:_NAMED)?(?:_WITH)?\\(\\s*\"?([^,\")\\s]+)",
                 [{capture, all_but_first, list}]) of
         {match, [Module]} ->
             Blocks = lists:reverse(Open),

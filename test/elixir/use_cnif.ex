@@ -1,5 +1,5 @@
-# The module under test in use_cnif_test.exs, which compiles it (with
-# cnif's Elixir side) into the test ebin: test/nifs/use_cnif.c is its
+# The module under test in use_cnif_test.exs; test_helper.exs compiles it
+# (with cnif's Elixir side) into the test ebin: test/nifs/use_cnif.c is its
 # library.
 defmodule UseCnif.Point do
   @moduledoc false

@@ -1,23 +1,7 @@
 # use_cnif_test.exs -- `use Cnif` in an Elixir module: the functions
 # defnif generates, their docs and specs, and the exceptions callers get,
 # with bad arguments written as Elixir code. UseCnif is test/elixir/use_cnif.ex
-# over test/nifs/use_cnif.c.
-
-# make builds no Elixir: compile cnif's Elixir side and UseCnif into the
-# test ebin, where UseCnif's on_load finds ../priv/use_cnif.so.
-root = Path.expand("../..", __DIR__)
-
-files = [
-  Path.join(root, "elixir/cnif.ex"),
-  Path.join(root, "elixir/cnif/error.ex"),
-  Path.join(__DIR__, "use_cnif.ex")
-]
-
-{:ok, _, _} =
-  Kernel.ParallelCompiler.compile_to_path(
-    files,
-    Path.expand("../ebin", System.fetch_env!("TEST_PRIV"))
-  )
+# over test/nifs/use_cnif.c, compiled by test_helper.exs.
 
 defmodule UseCnifTest do
   use ExUnit.Case, async: true
