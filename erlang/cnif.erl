@@ -10,6 +10,8 @@
 -export_type([load_options/0]).
 
 -type load_options() :: #{fault_barrier => boolean(), quarantine => boolean()}.
+-type load_info() :: {'$cnif_load', non_neg_integer(), term()}
+                   | {'$cnif_load', non_neg_integer(), term(), load_options()}.
 
 %% The path (without extension, as erlang:load_nif/2 wants it) of the
 %% library Lib for Module: in the priv/ directory next to the module's
@@ -61,8 +63,7 @@ load_result({error, {Reason, _Text}} = Error) ->
 
 %% The load info a cnif library is loaded with, with no load options of
 %% the module's own.
--spec load_info(module(), term()) ->
-          {'$cnif_load', non_neg_integer(), term(), load_options()}.
+-spec load_info(module(), term()) -> load_info().
 load_info(Module, UserInfo) ->
     load_info(Module, UserInfo, #{}).
 
@@ -82,15 +83,17 @@ load_info(Module, UserInfo) ->
 %% (a caller's own data, say) can pass for one.
 %% The secret is made once per module and node and kept across reloads:
 %% old and new code of the module share it.
--spec load_info(module(), term(), load_options()) ->
-          {'$cnif_load', non_neg_integer(), term(), load_options()}.
+-spec load_info(module(), term(), load_options()) -> load_info().
 load_info(Module, UserInfo, Options) ->
     %% sys.config's environment reaches an application only once it is
     %% loaded, which nothing else may have done yet.
     _ = application:load(cnif),
     Operator = maps:get(Module, application:get_env(cnif, load_options, #{}), #{}),
-    Merged = maps:merge(check_load_options(Options), check_load_options(Operator)),
-    {'$cnif_load', secret(Module), UserInfo, Merged}.
+    case maps:merge(check_load_options(Options), check_load_options(Operator)) of
+        %% The form a library built before load options understands.
+        Merged when map_size(Merged) =:= 0 -> {'$cnif_load', secret(Module), UserInfo};
+        Merged -> {'$cnif_load', secret(Module), UserInfo, Merged}
+    end.
 
 secret(Module) ->
     Key = {cnif_secret, Module},

@@ -260,9 +260,11 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 ** the library, is inside erts's own code (a corrupt term given to enif_*),
 ** or comes while the same call's first is being handled goes on to the
 ** handler installed before, or to the default action: the VM dies as it
-** would without the barrier. Off, the barrier costs one test per call and
-** installs nothing. Once armed, the library stays mapped until the VM
-** exits.
+** would without the barrier. Never armed, the barrier costs one test per
+** call and installs nothing. Once armed, the library keeps its handlers,
+** and itself in memory, until its module's last unload puts back the
+** handlers it replaced (or, if another handler was installed over them
+** since, until the VM exits).
 **
 ** CNIF_NO_QUARANTINE keeps the library running after a fault, for code
 ** whose faults cannot leave its state corrupt: the crashed call's cleanups

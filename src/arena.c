@@ -129,7 +129,7 @@ void cnif__arena_cleanup(cnif_env *env)
         env->arena.defers = d->next;
         if (!d->own && cnif__fault_abandons(env))
             continue;
-        if (CNIF__SETJMP(env->jump) == 0) {
+        if (CNIF__ARM(env)) {
             if (d->fn_env)
                 d->fn_env(env, d->arg);
             else

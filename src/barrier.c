@@ -88,11 +88,6 @@ typedef struct cnif__thread {
 ** resource's destructor after the last unload, and find them. */
 static cnif__thread *cnif__threads;
 
-static const char *const cnif__signal_names[] = {
-    [SIGSEGV] = "segv", [SIGBUS] = "bus",   [SIGFPE] = "fpe",
-    [SIGILL] = "ill",   [SIGABRT] = "abrt",
-};
-
 static uintptr_t cnif__context_pc(const void *context)
 {
     const ucontext_t *uc = context;
@@ -104,6 +99,12 @@ static uintptr_t cnif__context_pc(const void *context)
     (void)uc;
     return 0;
 #endif
+}
+
+/* An alternate stack and the guard page below it. */
+static size_t cnif__altstack_mapped(void)
+{
+    return CNIF__ALTSTACK_SIZE + (size_t)getpagesize();
 }
 
 static bool cnif__in_erts(uintptr_t pc)
@@ -137,7 +138,12 @@ static void cnif__chain(int sig, siginfo_t *info, void *context)
     const struct sigaction *before = &cnif__chained[i];
     if (before->sa_flags & SA_SIGINFO) {
         before->sa_sigaction(sig, info, context);
-    } else if (before->sa_handler != SIG_DFL && before->sa_handler != SIG_IGN) {
+    } else if (before->sa_handler == SIG_IGN) {
+        /* A sent signal is ignored, as before; a fault repeats on return,
+        ** and the kernel kills a thread that ignores its own fault. */
+        if (info->si_code > 0)
+            sigaction(sig, before, NULL);
+    } else if (before->sa_handler != SIG_DFL) {
         before->sa_handler(sig);
     } else {
         /* A fault repeats by itself when the handler returns, now to the
@@ -158,7 +164,13 @@ static void cnif__fault_handler(int sig, siginfo_t *info, void *context)
     int healthy = CNIF__HEALTHY;
 
     if (!cnif__barrier_armed || !env || env->outcome >= CNIF__CRASHED
-        || env->finished) {
+        || !env->jump_armed) {
+        cnif__chain(sig, info, context);
+        return;
+    }
+    /* A signal sent is the call's only if this thread sent it to itself
+    ** (abort, raise): one from another process or thread is not a fault. */
+    if (sent && (info->si_code != SI_TKILL || info->si_pid != getpid())) {
         cnif__chain(sig, info, context);
         return;
     }
@@ -172,7 +184,8 @@ static void cnif__fault_handler(int sig, siginfo_t *info, void *context)
     env->fault = (cnif__fault){
         .signal = sig,
         .stack_overflow = overflow,
-        .has_address = !sent,
+        /* SI_KERNEL (a general protection fault) tells no address. */
+        .has_address = !sent && info->si_code != SI_KERNEL,
         .address = (uintptr_t)info->si_addr,
         .pc = pc,
         .phase = env->head.phase,
@@ -215,7 +228,7 @@ static const char *cnif__barrier_install(void)
 
     if (cnif__installed)
         return NULL;
-    cnif__pin = cnif__library_open(0);
+    cnif__pin = cnif__library_open();
     if (!cnif__pin)
         return "the fault barrier cannot keep the library in memory";
     if (!cnif__erts_code_count)
@@ -223,8 +236,11 @@ static const char *cnif__barrier_install(void)
     sigemptyset(&action.sa_mask);
     for (int i = 0; i < CNIF__SIGNAL_COUNT; i++)
         sigaddset(&action.sa_mask, cnif__signals[i]);
-    for (int i = 0; i < CNIF__SIGNAL_COUNT; i++)
-        sigaction(cnif__signals[i], &action, &cnif__chained[i]);
+    /* What ours chains to is known before ours can run. */
+    for (int i = 0; i < CNIF__SIGNAL_COUNT; i++) {
+        sigaction(cnif__signals[i], NULL, &cnif__chained[i]);
+        sigaction(cnif__signals[i], &action, NULL);
+    }
     cnif__installed = true;
     return NULL;
 }
@@ -236,7 +252,7 @@ static void cnif__thread_forget(cnif__thread *thread, bool own)
     if (own && thread->altstack) {
         stack_t off = {.ss_flags = SS_DISABLE};
         sigaltstack(&off, NULL);
-        munmap(thread->altstack, CNIF__ALTSTACK_SIZE + (size_t)getpagesize());
+        munmap(thread->altstack, cnif__altstack_mapped());
     }
     free(thread);
 }
@@ -277,10 +293,16 @@ __attribute__((destructor)) static void cnif__barrier_unmapped(void)
 {
     if (cnif__loads > 0)
         return;
-    while (cnif__threads) {
-        cnif__thread *next = cnif__threads->next;
-        cnif__thread_forget(cnif__threads, false);
-        cnif__threads = next;
+    /* A job thread may outlive a process exit's destructors: its own
+    ** end frees its record. */
+    for (cnif__thread **link = &cnif__threads; *link;) {
+        cnif__thread *thread = *link;
+        if (thread->job_thread) {
+            link = &thread->next;
+        } else {
+            *link = thread->next;
+            cnif__thread_forget(thread, false);
+        }
     }
 }
 
@@ -334,7 +356,7 @@ static void cnif__thread_setup(bool job_thread)
     if (sigaltstack(NULL, &now) != 0 || (now.ss_flags & SS_DISABLE)
         || now.ss_size < CNIF__ALTSTACK_SIZE / 2) {
         /* A guard page below it: an overflow of the handler faults there. */
-        void *map = mmap(NULL, CNIF__ALTSTACK_SIZE + page,
+        void *map = mmap(NULL, cnif__altstack_mapped(),
                          PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                          -1, 0);
         stack_t alt = {.ss_sp = (char *)map + page,
@@ -345,7 +367,7 @@ static void cnif__thread_setup(bool job_thread)
         }
         if (mprotect(map, page, PROT_NONE) != 0
             || sigaltstack(&alt, NULL) != 0) {
-            munmap(map, CNIF__ALTSTACK_SIZE + page);
+            munmap(map, cnif__altstack_mapped());
             free(thread);
             return;
         }
@@ -371,49 +393,47 @@ void cnif__barrier_skipped(cnif_phase callback)
         atomic_fetch_add(&cnif__destructors_skipped, 1);
 }
 
-const char *cnif__barrier_configure(ErlNifEnv *nif, ERL_NIF_TERM options,
-                                    unsigned defaults)
+/* What the last load committed, for a load that fails to put back. */
+static bool cnif__armed_before, cnif__quarantine_before;
+
+const char *cnif__barrier_open(bool barrier, bool quarantine)
 {
-    bool barrier = defaults & CNIF_FAULT_BARRIER;
-    bool quarantine = !(defaults & CNIF_NO_QUARANTINE);
-    ErlNifMapIterator it;
-    ERL_NIF_TERM key, value;
     const char *failure = NULL;
 
-    if (options && !enif_is_map(nif, options))
-        return "the load options are not a map";
-    if (options && enif_map_iterator_create(nif, options, &it,
-                                            ERL_NIF_MAP_ITERATOR_FIRST)) {
-        for (; !failure && enif_map_iterator_get_pair(nif, &it, &key, &value);
-             enif_map_iterator_next(nif, &it)) {
-            bool on = value == cnif__atoms.true_;
-            if (!on && value != cnif__atoms.false_)
-                failure = "a load option is not a boolean";
-            else if (enif_is_identical(key, enif_make_atom(nif, "fault_barrier")))
-                barrier = on;
-            else if (enif_is_identical(key, enif_make_atom(nif, "quarantine")))
-                quarantine = on;
-            else
-                failure = "unknown load option: the options are fault_barrier "
-                          "and quarantine";
-        }
-        enif_map_iterator_destroy(nif, &it);
-    }
-    if (failure)
-        return failure;
     pthread_mutex_lock(&cnif__install_lock);
     if (barrier)
         failure = cnif__barrier_install();
     if (!failure) {
         cnif__loads++;
-        /* Loaded again: whatever a fault left, this load starts afresh. */
-        atomic_store(&cnif__quarantine_state, CNIF__HEALTHY);
-        atomic_store(&cnif__destructors_skipped, 0);
-        cnif__quarantine_on = quarantine;
+        cnif__armed_before = cnif__barrier_armed;
+        cnif__quarantine_before = cnif__quarantine_on;
+        /* The hooks run under the barrier the new load asked for. */
         cnif__barrier_armed = barrier;
+        cnif__quarantine_on = quarantine;
     }
     pthread_mutex_unlock(&cnif__install_lock);
     return failure;
+}
+
+void cnif__barrier_commit(bool loaded)
+{
+    int published = CNIF__QUARANTINED;
+
+    if (!loaded) {
+        /* The code that goes on running keeps its barrier, and its
+        ** quarantine. */
+        cnif__barrier_armed = cnif__armed_before;
+        cnif__quarantine_on = cnif__quarantine_before;
+        cnif__barrier_close();
+        return;
+    }
+    /* Loaded again: whatever a fault left, this load starts afresh. A
+    ** fault still on its way to publishing is the old load's. */
+    while (atomic_load(&cnif__quarantine_state) == CNIF__CLAIMED)
+        sched_yield();
+    atomic_compare_exchange_strong(&cnif__quarantine_state, &published,
+                                   CNIF__HEALTHY);
+    atomic_store(&cnif__destructors_skipped, 0);
 }
 
 bool cnif__fault_abandons(const cnif_env *env)
@@ -423,77 +443,15 @@ bool cnif__fault_abandons(const cnif_env *env)
                || atomic_load(&cnif__quarantine_state) != CNIF__HEALTHY);
 }
 
-static const char *cnif__fault_signal(const cnif__fault *fault)
-{
-    return fault->stack_overflow ? "stack_overflow"
-                                 : cnif__signal_names[fault->signal];
-}
-
-ERL_NIF_TERM cnif__fault_map(ErlNifEnv *nif, const cnif__fault *fault,
-                                    const char *function)
-{
-    const cnif__site *site = fault->site;
-    ERL_NIF_TERM keys[5] = {
-        enif_make_atom(nif, "signal"), enif_make_atom(nif, "nif"),
-        cnif__atoms.phase, enif_make_atom(nif, "address"),
-        enif_make_atom(nif, "function"),
-    };
-    ERL_NIF_TERM values[5] = {
-        enif_make_atom(nif, cnif__fault_signal(fault)),
-        site && site->name
-            ? enif_make_tuple3(nif, enif_make_atom(nif, cnif__module_name()),
-                               enif_make_atom(nif, site->name),
-                               enif_make_int(nif, site->arity))
-            : cnif__atoms.undefined,
-        cnif__atoms.phases[fault->phase],
-        fault->has_address ? enif_make_uint64(nif, fault->address)
-                           : cnif__atoms.undefined,
-        function[0] ? cnif__text(nif, function, strlen(function))
-                    : cnif__atoms.undefined,
-    };
-    ERL_NIF_TERM map;
-    if (!values[4]
-        || !enif_make_map_from_arrays(nif, keys, values, 5, &map))
-        return 0;
-    return map;
-}
-
-void cnif__fault_describe(const cnif_env *env, char *buf, size_t size)
-{
-    const cnif__fault *fault = &env->fault;
-    int n = snprintf(buf, size, "crashed: %s", cnif__fault_signal(fault));
-    if (n >= 0 && (size_t)n < size && fault->has_address)
-        n += snprintf(buf + n, size - (size_t)n, " at address 0x%lx",
-                      (unsigned long)fault->address);
-    if (n >= 0 && (size_t)n < size && env->message[0])
-        snprintf(buf + n, size - (size_t)n, " in %s", env->message);
-}
-
-ERL_NIF_TERM cnif__fault_term(cnif_env *env, ErlNifEnv *nif)
-{
-    ERL_NIF_TERM map = cnif__fault_map(nif, &env->fault, env->message);
-    return map ? enif_make_tuple2(nif, enif_make_atom(nif, "nif_crashed"), map)
-               : cnif__atoms.badarg;
-}
-
 ERL_NIF_TERM cnif__quarantine_term(ErlNifEnv *nif)
 {
-    ERL_NIF_TERM keys[3] = {enif_make_atom(nif, "module"),
-                            enif_make_atom(nif, "fault"),
-                            enif_make_atom(nif, "destructors_skipped")};
-    ERL_NIF_TERM values[3], map;
-
-    /* Claimed but not yet published: the faulting thread is on its way
-    ** back to its guard, a few instructions away. */
+    /* Claimed but not yet published: the faulting thread is back in its
+    ** guard, naming the function (a read of the library's file). */
     while (atomic_load(&cnif__quarantine_state) == CNIF__CLAIMED)
         sched_yield();
-    values[0] = enif_make_atom(nif, cnif__module_name());
-    values[1] = cnif__fault_map(nif, &cnif__quarantine_fault,
-                                cnif__quarantine_function);
-    values[2] = enif_make_uint64(nif, atomic_load(&cnif__destructors_skipped));
-    if (!values[1] || !enif_make_map_from_arrays(nif, keys, values, 3, &map))
-        return cnif__atoms.badarg;
-    return enif_make_tuple2(nif, enif_make_atom(nif, "nif_quarantined"), map);
+    return cnif__quarantine_term_make(nif, &cnif__quarantine_fault,
+                                      cnif__quarantine_function,
+                                      atomic_load(&cnif__destructors_skipped));
 }
 
 void cnif__fault_settle(cnif_env *env)

@@ -22,7 +22,7 @@ void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
     env->depth = 0;
     env->argc = 0;
     env->outcome = CNIF__RETURNED;
-    env->finished = false;
+    env->jump_armed = false;
     env->expected = NULL;
     env->has_reason = false;
     env->path_len = 0;
@@ -36,9 +36,9 @@ cnif__outcome cnif__guard_finish(cnif_env *env)
 {
     if (env->arena.defers)
         cnif__arena_cleanup(env);
+    env->jump_armed = false;
     if (__builtin_expect(env->outcome == CNIF__CRASHED, 0))
         cnif__fault_settle(env);
-    env->finished = true;
     return env->outcome;
 }
 
@@ -63,7 +63,7 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
     cnif__guard_begin(&env, nif, CNIF_PHASE_DECODE);
     env.argc = argc;
     env.head.site = site;
-    if (CNIF__SETJMP(env.jump) == 0)
+    if (CNIF__ARM(&env))
         result = invoke(&env, argc, argv);
     switch (cnif__guard_finish(&env)) {
     case CNIF__RETURNED:
@@ -99,7 +99,7 @@ bool cnif_try(cnif_env *outer, ERL_NIF_TERM (*fn)(cnif_env *, void *),
     env.slice_start = outer->slice_start;
     env.argc = outer->argc;
     env.head.site = outer->head.site;
-    if (CNIF__SETJMP(env.jump) == 0)
+    if (CNIF__ARM(&env))
         value = fn(&env, arg);
     returned = cnif__guard_finish(&env) == CNIF__RETURNED;
     if (env.outcome == CNIF__CRASHED) /* not for the caller to catch */

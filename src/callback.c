@@ -13,7 +13,7 @@ bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
     if (cnif__barrier_armed && !cnif__current)
         cnif__barrier_enter(false); /* set the thread up */
     cnif__guard_begin(&env, nif, phase);
-    if (CNIF__SETJMP(env.jump) == 0)
+    if (CNIF__ARM(&env))
         body(&env, arg);
     returned = cnif__guard_finish(&env) == CNIF__RETURNED;
     if (!returned)

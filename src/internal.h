@@ -90,6 +90,12 @@ typedef void *cnif__jmp_buf[5];
 #define CNIF__LONGJMP(buf) __builtin_longjmp(buf, 1)
 #endif
 
+/* Set env's jump: true on the way in, false when a panic or a fault lands
+** back there. The fault barrier's handler unwinds only to an armed jump:
+** between a guard's start and here, and once its cleanups are over, the
+** jump is unset or points into a frame that has returned. */
+#define CNIF__ARM(env) (CNIF__SETJMP((env)->jump) == 0 && ((env)->jump_armed = true))
+
 /* How a guarded call ended. A fault caught by the barrier outranks every
 ** other outcome, then a panic; among the others the first one stands.
 ** CNIF__IDLE marks no call at all: the bottom of a thread's guard chain
@@ -152,7 +158,7 @@ struct cnif_env {
 
     /* The outcome, and what the exception is built from. */
     cnif__outcome outcome;
-    bool finished;     /* body and cleanups are over: the jump is spent */
+    bool jump_armed;   /* jump is set, in a frame still live */
     cnif__fault fault; /* CNIF__CRASHED; message then names the function */
     ERL_NIF_TERM raised;
     cnif_phase panic_phase;
@@ -309,13 +315,15 @@ bool cnif__barrier_enter(bool job_thread);
 void cnif__barrier_skipped(cnif_phase callback);
 ERL_NIF_TERM cnif__quarantine_term(ErlNifEnv *nif);
 
-/* Arm or disarm the barrier for this load, from the options map of the
-** load info (0 if it has none) over the module's CNIF_FAULT_BARRIER and
-** CNIF_NO_QUARANTINE defaults, and lift a quarantine: the library is
-** loaded again. NULL, or why the options are refused. A load it accepts
-** counts until cnif__barrier_close: its unload, or its failure. */
-const char *cnif__barrier_configure(ErlNifEnv *nif, ERL_NIF_TERM options,
-                                    unsigned defaults);
+/* A load or upgrade: cnif__barrier_open arms the barrier (or not) for its
+** hooks, as the load options say (NULL, or why it cannot be armed); once
+** the hooks are done, cnif__barrier_commit(true) lifts a quarantine (the
+** library is loaded again), and cnif__barrier_commit(false), for a load
+** that failed, puts back the barrier of the code that goes on running. A
+** load counts from its open until cnif__barrier_close (its unload) or its
+** failed commit; the last one takes the handlers back. */
+const char *cnif__barrier_open(bool barrier, bool quarantine);
+void cnif__barrier_commit(bool loaded);
 void cnif__barrier_close(void);
 
 /* A job thread ends: it gives back what the barrier set it up with. */
@@ -333,21 +341,28 @@ void cnif__fault_settle(cnif_env *env);
 ** that a fault leaks nothing. */
 bool cnif__fault_abandons(const cnif_env *env);
 
-/* The crash as {nif_crashed, Map}, made in nif; the map of a fault (0 if
-** the VM cannot make it), function being its name or ""; and the crash in
-** words: "crashed: segv at address 0x0 in parse+0x1c". */
+/* What a fault looks like (fault_term.c), from atoms made at load by
+** cnif__fault_atoms_init: the crash as {nif_crashed, Map}, made in nif; the
+** map of a fault (0 if the VM cannot make it), function being its name or
+** ""; the nif_quarantined term; and the crash in words, "crashed: segv at
+** address 0x0 in parse+0x1c". */
+void cnif__fault_atoms_init(ErlNifEnv *nif);
 ERL_NIF_TERM cnif__fault_term(cnif_env *env, ErlNifEnv *nif);
 ERL_NIF_TERM cnif__fault_map(ErlNifEnv *nif, const cnif__fault *fault,
                              const char *function);
+ERL_NIF_TERM cnif__quarantine_term_make(ErlNifEnv *nif,
+                                        const cnif__fault *fault,
+                                        const char *function,
+                                        unsigned long skipped);
 void cnif__fault_describe(const cnif_env *env, char *buf, size_t size);
 
 /* "function+0xoff" for the instruction at pc, from the symbol table of
 ** the object it is in, into buf; false if it cannot be named (symbol.c). */
 bool cnif__symbol_name(uintptr_t pc, char *buf, size_t size);
 
-/* A dlopen reference, with extra flags, on the shared object this code is
-** in; NULL if it cannot be had (module.c). */
-void *cnif__library_open(int flags);
+/* A dlopen reference on the shared object this code is in; NULL if it
+** cannot be had (module.c). */
+void *cnif__library_open(void);
 
 /* The Erlang module this library belongs to, and a phase's name
 ** (module.c). */

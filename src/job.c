@@ -90,7 +90,7 @@ static bool cnif__pin_key_make(void)
 ** unmap it while the reference lives. NULL if it cannot be had. */
 static void *cnif__pin_take(void)
 {
-    return cnif__pin_key_make() ? cnif__library_open(0) : NULL;
+    return cnif__pin_key_make() ? cnif__library_open() : NULL;
 }
 
 /* Called last by the last thread of a pool: its exit drops the pin. */
@@ -185,7 +185,7 @@ static void cnif__job_run(cnif__job *job)
     env.job = job;
     env.argc = job->argc;
     env.arena = cnif__arena_take(&job->arena);
-    if (admitted && CNIF__SETJMP(env.jump) == 0)
+    if (admitted && CNIF__ARM(&env))
         result = job->body(&env, job->args);
     failure = cnif__guard_finish(&env) == CNIF__RETURNED
                   ? (admitted ? 0 : cnif__quarantine_term(job->env))

@@ -48,6 +48,7 @@ void cnif__atoms_init(ErlNifEnv *nif)
     a->expected = enif_make_atom(nif, "expected");
     for (int i = 0; i < CNIF_PHASE_COUNT; i++)
         a->phases[i] = enif_make_atom(nif, cnif__phase_names[i]);
+    cnif__fault_atoms_init(nif);
 }
 
 void *cnif_priv(cnif_env *env)
@@ -103,6 +104,40 @@ static ERL_NIF_TERM cnif__load_info_take(ErlNifEnv *nif, ERL_NIF_TERM info,
     return items[2];
 }
 
+/* The load options (see cnif:load_info/3) over the module's defaults
+** (CNIF_MODULE_WITH): NULL, or why they are refused. The Erlang side
+** checks them too; a loader of one's own may not. */
+static const char *cnif__load_options(ErlNifEnv *nif, ERL_NIF_TERM options,
+                                      bool *barrier, bool *quarantine)
+{
+    ErlNifMapIterator it;
+    ERL_NIF_TERM key, value;
+    const char *failure = NULL;
+
+    *barrier = cnif__this_module->options & CNIF_FAULT_BARRIER;
+    *quarantine = !(cnif__this_module->options & CNIF_NO_QUARANTINE);
+    if (!options)
+        return NULL;
+    if (!enif_map_iterator_create(nif, options, &it,
+                                  ERL_NIF_MAP_ITERATOR_FIRST))
+        return "the load options are not a map";
+    for (; !failure && enif_map_iterator_get_pair(nif, &it, &key, &value);
+         enif_map_iterator_next(nif, &it)) {
+        bool on = value == cnif__atoms.true_;
+        if (!on && value != cnif__atoms.false_)
+            failure = "a load option is not a boolean";
+        else if (enif_is_identical(key, enif_make_atom(nif, "fault_barrier")))
+            *barrier = on;
+        else if (enif_is_identical(key, enif_make_atom(nif, "quarantine")))
+            *quarantine = on;
+        else
+            failure = "unknown load option: the options are fault_barrier "
+                      "and quarantine";
+    }
+    enif_map_iterator_destroy(nif, &it);
+    return failure;
+}
+
 static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
                            ERL_NIF_TERM info, cnif_phase phase)
 {
@@ -110,12 +145,14 @@ static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
     const char *what = phase == CNIF_PHASE_LOAD ? "load hook" : "upgrade hook";
     const char *refused;
     ERL_NIF_TERM options;
+    bool barrier, quarantine;
     int rc = -1;
 
     cnif__atoms_init(nif);
     args.info = cnif__load_info_take(nif, info, &options);
-    refused = cnif__barrier_configure(nif, options,
-                                      cnif__this_module->options);
+    refused = cnif__load_options(nif, options, &barrier, &quarantine);
+    if (!refused)
+        refused = cnif__barrier_open(barrier, quarantine);
     if (refused) {
         char text[256];
         snprintf(text, sizeof text, "cnif: %s", refused);
@@ -133,8 +170,7 @@ static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
     ** its threads (the same shared object, loaded again, shares it). */
     if (rc != 0 && args.jobs_open)
         cnif__job_close();
-    if (rc != 0)
-        cnif__barrier_close();
+    cnif__barrier_commit(rc == 0);
     return rc;
 }
 
@@ -162,12 +198,12 @@ static void cnif__unload(ErlNifEnv *nif, void *priv)
     cnif__barrier_close();
 }
 
-void *cnif__library_open(int flags)
+void *cnif__library_open(void)
 {
     Dl_info self;
     if (!dladdr((void *)cnif__library_open, &self) || !self.dli_fname)
         return NULL;
-    return dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | flags);
+    return dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD);
 }
 
 ErlNifEntry *cnif_module_entry(const cnif_module *module)

@@ -97,9 +97,9 @@ log(#{msg := {report, #{label := {cnif, _}, module := ?M} = Report}}, #{config :
     Pid ! {cnif_report, Report};
 log(#{msg := {report, #{label := {error_logger, warning_msg},
                          format := "The on_load function for module ~s returned:~n~P\n",
-                         args := [?M, Returned, _Depth]}}},
-    #{config := Pid}) ->
-    Pid ! {on_load, Returned};
+                         args := [Module, Returned, _Depth]}}},
+    #{config := Pid}) when Module =:= ?M; Module =:= fault_opts ->
+    Pid ! {on_load, Module, Returned};
 log(_Event, _Config) ->
     ok.
 
@@ -206,7 +206,7 @@ load_case(Kind, Phase) ->
     end,
     Hook = atom_to_list(Phase) ++ " hook crashed: " ++ atom_to_list(Signal),
     receive
-        {on_load, {error, {Phase, "cnif: " ++ Text}}} ->
+        {on_load, ?M, {error, {Phase, "cnif: " ++ Text}}} ->
             ?assertEqual(Hook, lists:sublist(Text, length(Hook)), Text)
     after 5000 -> error(no_on_load_report)
     end,
@@ -217,6 +217,26 @@ load_case(Kind, Phase) ->
         _ -> ?assertMatch({0, _}, binary:match(maps:get(function, Fault), Function))
     end,
     reload().
+
+%%% A load that fails lifts nothing: the code that goes on running is the
+%%% quarantined one.
+
+failed_upgrade_test() ->
+    with_reports(
+      fun() ->
+              ?assertError({nif_crashed, _}, ?M:in_call(null_read)),
+              {nif_quarantined, Fault} = receive_report(quarantined),
+              Trigger = filename:join(os:getenv("TEST_PRIV"), "fault_next_load"),
+              ok = file:write_file(Trigger, "fail"),
+              try
+                  _ = code:purge(?M),
+                  ?assertEqual({error, on_load_failure}, code:load_file(?M))
+              after
+                  file:delete(Trigger)
+              end,
+              receive {on_load, ?M, {error, {upgrade, _}}} -> ok after 5000 -> error(no_report) end,
+              ?assertError({nif_quarantined, #{fault := Fault}}, ?M:in_call(harmless))
+      end).
 
 %%% Destructors of a quarantined library are skipped, and counted.
 
@@ -237,6 +257,18 @@ destructors_skipped_test() ->
               receive {'DOWN', MRef, process, Holder, normal} -> ok end,
               ?assertError({nif_quarantined, #{fault := Fault, destructors_skipped := 2}},
                            ?M:in_call(harmless))
+      end).
+
+%%% A destructor that faults on a thread cnif did not start: the fault is
+%%% the callback's, caught there (that thread gets no alternate stack).
+
+foreign_destroy_test() ->
+    with_reports(
+      fun() ->
+              ?assert(?M:in_foreign_destroy(null_read)),
+              #{fault := Fault} = receive_report(callback_failed),
+              check_fault(null_read, destroy, undefined, Fault),
+              check_quarantined(Fault)
       end).
 
 %%% quarantine => false: the library goes on; the call's cleanups run.
@@ -293,6 +325,32 @@ deep_input_test_() ->
 
 %%% Load options.
 
+%% cnif's own check, for load info that cnif:load_info/3 did not make.
+load_options_in_c_test() ->
+    with_reports(
+      fun() ->
+              [begin
+                   persistent_term:put(fault_opts, {'$cnif_load', 1, [], Options}),
+                   _ = code:purge(fault_opts),
+                   _ = code:delete(fault_opts),
+                   _ = code:purge(fault_opts),
+                   ?assertEqual({error, on_load_failure}, code:load_file(fault_opts)),
+                   receive
+                       {on_load, fault_opts, Returned} ->
+                           ?assertEqual({error, {load, "cnif: " ++ Why}}, Returned)
+                   after 5000 -> error(no_on_load_report)
+                   end
+               end || {Options, Why} <-
+                          [{[], "the load options are not a map"},
+                           {#{fault_barrier => yes}, "a load option is not a boolean"},
+                           {#{bogus => true}, "unknown load option: the options are "
+                                              "fault_barrier and quarantine"}]],
+              persistent_term:put(fault_opts, {'$cnif_load', 1, [], #{quarantine => false}}),
+              ?assertEqual({module, fault_opts}, code:load_file(fault_opts)),
+              ?assert(fault_opts:loaded_nif()),
+              persistent_term:erase(fault_opts)
+      end).
+
 load_options_test() ->
     ?assertError({bad_load_options, [{fault_barrier, yes}], _},
                  cnif:check_load_options(#{fault_barrier => yes})),
@@ -302,6 +360,8 @@ load_options_test() ->
                  cnif:load_info(?M, [], [fault_barrier])),
     ?assertMatch({'$cnif_load', _, info, #{fault_barrier := true}},
                  cnif:load_info(?M, info, #{fault_barrier => true})),
+    %% No options: the form a library built before them understands.
+    ?assertMatch({'$cnif_load', _, info}, cnif:load_info(?M, info, #{})),
     Forms = [{attribute, 1, module, bad_opts}, {attribute, 2, cnif_nifs, [{f, 0}]},
              {attribute, 3, cnif_load_options, #{barrier => true}}],
     ?assertError({cnif_bad_load_options, 2, [{barrier, true}], _},
@@ -404,12 +464,17 @@ check_flat(#{memory := M0, rss_kb := R0, threads := T0, mappings := P0, library 
 %%% Faults that are not the barrier's kill the VM, as they would without
 %%% it: run in a child VM, which must die of the signal.
 
-%% Exit status of a child VM whose Expr faults, and what it printed.
+%% Exit status of a child VM that runs Expr, and what it printed. First
+%% makes modules in Dirs win over the suite's own.
 child(Expr) ->
+    child(Expr, []).
+
+child(Expr, First) ->
     Erl = os:find_executable("erl"),
     Paths = lists:append([["-pa", P] || P <- code:get_path(),
                                          filelib:is_regular(filename:join(P, "fault_nif.beam"))
-                                             orelse filelib:is_regular(filename:join(P, "cnif.beam"))]),
+                                             orelse filelib:is_regular(filename:join(P, "cnif.beam"))]
+                         ++ [["-pa", D] || D <- First]),
     Port = open_port({spawn_executable, "/bin/sh"},
                      [{args, ["-c", "ulimit -c 0; exec \"$0\" \"$@\"", Erl, "-noshell" | Paths]
                        ++ ["-eval", Expr ++ ", halt(0)."]},
@@ -519,3 +584,34 @@ unload_test_() ->
                ?assertEqual(0, Status, Out),
                ?assertNotEqual(nomatch, binary:match(Out, <<"mapped=true">>), Out)
        end}]}.
+
+%%% A handler installed before the barrier's gets what is not the
+%%% barrier's, and may recover from it: fault_chain's probe faults in its
+%%% own code, on a scheduler the barrier has set up.
+
+chain_recovers_test() ->
+    Expr = "{module, _} = code:ensure_loaded(fault_chain), "
+           "harmless = fault_nif:in_call(harmless), "
+           "true = fault_chain:probe(), "
+           "{'EXIT', {{nif_crashed, #{signal := segv}}, _}} = (catch fault_nif:in_call(null_read)), "
+           "io:format(\"probed~n\")",
+    {Status, Out} = child(Expr),
+    ?assertEqual(0, Status, Out),
+    ?assertNotEqual(nomatch, binary:match(Out, <<"probed">>), Out).
+
+%%% A stripped library: its functions have no names left, so a fault
+%%% names the object and the offset in it, for addr2line.
+
+stripped_test() ->
+    Dir = filename:join(os:getenv("TEST_PRIV"), "fault_stripped"),
+    ok = filelib:ensure_dir(filename:join(Dir, "x")),
+    {ok, _} = file:copy(code:which(?M), filename:join(Dir, "fault_nif.beam")),
+    {ok, Lib} = cnif:priv_path(?M, "fault_nif"),
+    So = filename:join(Dir, "fault_nif.so"),
+    {ok, _} = file:copy(Lib ++ ".so", So),
+    ?assertEqual("", os:cmd("strip --strip-all " ++ So)),
+    Expr = "{'EXIT', {{nif_crashed, #{function := F}}, _}} = (catch fault_nif:in_call(null_read)), "
+           "io:format(\"function=~s~n\", [F])",
+    {Status, Out} = child(Expr, [Dir]),
+    ?assertEqual(0, Status, Out),
+    ?assertMatch({match, _}, re:run(Out, "function=fault_nif\\.so\\+0x[0-9a-f]+\n"), Out).

@@ -173,6 +173,28 @@ static cnif_res_trap_res in_down(cnif_env *env, kind k, cnif_pid pid)
 }
 CNIF_EXPORT(in_down, cnif_res_trap_res, kind, cnif_pid)
 
+/* A resource that faults when it is collected, released last on a thread
+** cnif did not start, once this call has given up its own reference: the
+** destructor runs there, in a guard of its own. */
+static void *release_later(void *arg)
+{
+    usleep(50 * 1000);
+    enif_release_resource(arg);
+    return NULL;
+}
+static bool in_foreign_destroy(cnif_env *env, kind k)
+{
+    trap_res *r = cnif_resource_new(env, trap_res);
+    pthread_t t;
+    r->on_destroy = k;
+    r->on_down = HARMLESS;
+    enif_keep_resource(r);
+    CNIF_ASSERT(env, pthread_create(&t, NULL, release_later, r) == 0);
+    pthread_detach(t);
+    return true;
+}
+CNIF_EXPORT(in_foreign_destroy, bool, kind)
+
 /* --- Deep input ------------------------------------------------------------
 ** A user codec that recurses on nested 1-tuples with no bound of its own:
 ** {{{...{leaf}...}}} deep enough overflows the stack. */
@@ -240,30 +262,29 @@ CNIF_EXPORT(twice, kind, kind, kind)
 
 /* --- Load ------------------------------------------------------------------
 ** The load or upgrade hook faults as the file fault_next_load in
-** $TEST_PRIV says, if it is there: a file, since a library unloaded and
-** loaded again keeps no state of its own, and os:putenv/2 is not seen by
-** getenv(3). */
-static kind load_fault(void)
+** $TEST_PRIV says, if it is there, or fails if it says "fail": a file,
+** since a library unloaded and loaded again keeps no state of its own, and
+** os:putenv/2 is not seen by getenv(3). */
+static const char *load_order(char *name, size_t size)
 {
     const char *dir = getenv("TEST_PRIV");
-    char path[4096], name[16] = "";
+    char path[4096];
     FILE *file;
-    kind k = HARMLESS;
 
+    name[0] = '\0';
     if (!dir || snprintf(path, sizeof path, "%s/fault_next_load", dir) >= (int)sizeof path
         || !(file = fopen(path, "r")))
-        return HARMLESS;
-    if (fgets(name, sizeof name, file))
-        for (kind i = NULL_READ; i < HARMLESS; i++)
-            if (strcmp(name, kind_names[i]) == 0)
-                k = i;
+        return name;
+    if (!fgets(name, (int)size, file))
+        name[0] = '\0';
     fclose(file);
-    return k;
+    return name;
 }
 
 static int load(cnif_env *env, void **priv, ERL_NIF_TERM info)
 {
     long page = sysconf(_SC_PAGESIZE);
+    char order[16];
     FILE *file;
     (void)priv, (void)info;
     if (!read_only_page) {
@@ -274,8 +295,11 @@ static int load(cnif_env *env, void **priv, ERL_NIF_TERM info)
                              fileno(file), 0);
         CNIF_ASSERT(env, read_only_page != MAP_FAILED && past_eof_page != MAP_FAILED);
     }
-    fault(load_fault());
-    return 0;
+    load_order(order, sizeof order);
+    for (kind k = NULL_READ; k < HARMLESS; k++)
+        if (strcmp(order, kind_names[k]) == 0)
+            fault(k);
+    return strcmp(order, "fail") == 0;
 }
 
 static int upgrade(cnif_env *env, void **priv, void **old_priv, ERL_NIF_TERM info)
