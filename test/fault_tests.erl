@@ -144,6 +144,21 @@ call_case(Kind, Phase, Name, Call) ->
     end,
     reload().
 
+%%% A general protection fault: the kernel tells no address.
+
+wild_read_test() ->
+    with_reports(
+      fun() ->
+              try ?M:in_call(wild_read) of
+                  R -> error({no_fault, R})
+              catch error:{nif_crashed, Fault} ->
+                      ?assertMatch(#{signal := segv, address := undefined, phase := call,
+                                     nif := {?M, in_call, 1}, function := <<"fault_wild_read", _/binary>>},
+                                   Fault),
+                      check_quarantined(Fault)
+              end
+      end).
+
 %%% Callbacks: no caller, so the fault is reported, and quarantines.
 
 callback_test_() ->
@@ -259,8 +274,9 @@ destructors_skipped_test() ->
                            ?M:in_call(harmless))
       end).
 
-%%% A destructor that faults on a thread cnif did not start: the fault is
-%%% the callback's, caught there (that thread gets no alternate stack).
+%%% A resource whose last reference a thread cnif did not start releases:
+%%% erts runs its destructor later, on a scheduler, where the fault is the
+%%% callback's.
 
 foreign_destroy_test() ->
     with_reports(
@@ -564,11 +580,17 @@ handler_after_test() ->
 %%% the library (so a rebuilt one loads in its place), unless another
 %%% handler was installed over them: that one may chain to them.
 
+%% The job threads set up end with the unload, and the library is unmapped
+%% once they have: the check waits up to a second for them.
 unload_test_() ->
     Unload = "{module, _} = code:ensure_loaded(fault_nif), harmless = fault_nif:in_call(harmless), "
+             "Ref = fault_nif:in_job(harmless), receive {Ref, harmless} -> ok end, "
              "true = code:delete(fault_nif), code:purge(fault_nif), "
-             "{ok, Maps} = file:read_file(\"/proc/self/maps\"), "
-             "io:format(\"mapped=~p~n\", [binary:match(Maps, <<\"fault_nif.so\">>) =/= nomatch])",
+             "Mapped = fun() -> {ok, Maps} = file:read_file(\"/proc/self/maps\"), "
+             "                  binary:match(Maps, <<\"fault_nif.so\">>) =/= nomatch end, "
+             "Wait = fun W(0) -> Mapped(); W(N) -> case Mapped() of true -> timer:sleep(20), W(N - 1); "
+             "                                                      false -> false end end, "
+             "io:format(\"mapped=~p~n\", [Wait(50)])",
     {timeout, 60,
      [{"alone: unmapped",
        fun() ->

@@ -2,7 +2,7 @@
 ** barrier is armed by the module's load options (test/fault_nif.erl).
 **
 ** A kind is an atom: null_read, ro_write, abort, bus, div_zero, trap or
-** recursion. The code that faults is built without sanitizers: under
+** recursion; or wild_read, a read of an address no page can have. The code that faults is built without sanitizers: under
 ** UBSan a division by zero or a NULL read would be reported (and aborted)
 ** before the hardware ever faulted. */
 #include <cnif.h>
@@ -17,11 +17,12 @@
 #define NO_SANITIZE __attribute__((noinline, no_sanitize("address", "undefined")))
 
 typedef enum kind {
-    NULL_READ, RO_WRITE, ABORT, BUS, DIV_ZERO, TRAP, RECURSION, HARMLESS
+    NULL_READ, RO_WRITE, ABORT, BUS, DIV_ZERO, TRAP, RECURSION, WILD_READ,
+    HARMLESS
 } kind;
 static const char *const kind_names[] = {"null_read", "ro_write", "abort",
                                          "bus",       "div_zero", "trap",
-                                         "recursion", "harmless"};
+                                         "recursion", "wild_read", "harmless"};
 
 /* A page that cannot be written, and a page of a file past its end. */
 static void *read_only_page, *past_eof_page;
@@ -31,6 +32,9 @@ static volatile int one = 1, zero, sink;
 NO_SANITIZE static int fault_null_read(void) { return *null_pointer; }
 NO_SANITIZE static int fault_ro_write(void) { *(volatile int *)read_only_page = 1; return 0; }
 NO_SANITIZE static int fault_bus(void) { return *(volatile int *)past_eof_page; }
+/* Not canonical on x86-64: a general protection fault, with no address. */
+static volatile uintptr_t wild = (uintptr_t)0xdead000000001000u;
+NO_SANITIZE static int fault_wild_read(void) { return *(volatile int *)wild; }
 NO_SANITIZE static int fault_div_zero(void) { return sink = one / zero; }
 NO_SANITIZE static int fault_trap(void) { __builtin_trap(); }
 NO_SANITIZE static int fault_recursion(volatile char *from, size_t depth)
@@ -50,6 +54,7 @@ static int fault(kind k)
     case DIV_ZERO: return fault_div_zero();
     case TRAP: return fault_trap();
     case RECURSION: return fault_recursion(NULL, SIZE_MAX);
+    case WILD_READ: return fault_wild_read();
     case HARMLESS: break;
     }
     return 0;
@@ -174,8 +179,7 @@ static cnif_res_trap_res in_down(cnif_env *env, kind k, cnif_pid pid)
 CNIF_EXPORT(in_down, cnif_res_trap_res, kind, cnif_pid)
 
 /* A resource that faults when it is collected, released last on a thread
-** cnif did not start, once this call has given up its own reference: the
-** destructor runs there, in a guard of its own. */
+** cnif did not start, once this call has given up its own reference. */
 static void *release_later(void *arg)
 {
     usleep(50 * 1000);
