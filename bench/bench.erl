@@ -41,6 +41,7 @@
 ?ADD_LOOP(add_cnif, bench_cnif, add_nif).
 ?ADD_LOOP(add_wrapped, bench_cnif, add).
 ?ADD_LOOP(add_libc, bench_cnif_libc, add_nif).
+?ADD_LOOP(add_barrier, bench_cnif_barrier, add_nif).
 
 %% The same for the struct benchmarks: N calls of Mod:Fun(Term).
 -define(STRUCT_LOOP(Name, Mod, Fun),
@@ -82,10 +83,14 @@ main() ->
     %% add_wrapped compares like with like: both NIFs behind the same
     %% Erlang wrapper. add_wrapper_cost shows what the wrapper itself adds
     %% to the bare raw call; it has no target of its own (see README).
-    Rows = [row("add", Add, cnif, raw, 1.10),
+    %% add_fault_barrier's target is relative: what the armed barrier adds
+    %% to the guarded call, so within 2% of add's ratio in the same rounds.
+    AddRow = row("add", Add, cnif, raw, 1.10),
+    Rows = [AddRow,
             row("add_wrapped", Add, wrapped, raw_wrapped, 1.10),
             row("add_wrapper_cost", Add, wrapped, raw, none),
             row("add_libc_setjmp", Add, libc, raw, 1.10),
+            row("add_fault_barrier", Add, barrier, raw, 1.02 * maps:get(ratio, AddRow)),
             row("list_decode_1m", Decode, cnif, raw, 1.05),
             row("list_encode_1m", Encode, cnif, raw, 1.05),
             row("thread_send_100k", Send, cnif, raw, none),
@@ -124,7 +129,9 @@ check() ->
                             {fun bench_cnif:add_nif/2, fun bench_cnif:sum_nif/1,
                              fun bench_cnif:seq_nif/1},
                             {fun bench_cnif_libc:add_nif/2, fun bench_cnif_libc:sum_nif/1,
-                             fun bench_cnif_libc:seq_nif/1}]],
+                             fun bench_cnif_libc:seq_nif/1},
+                            {fun bench_cnif_barrier:add_nif/2, fun bench_cnif_barrier:sum_nif/1,
+                             fun bench_cnif_barrier:seq_nif/1}]],
     {1000, 1000} = {flood_raw(1000), flood_cnif(1000)},
     check_struct().
 
@@ -233,7 +240,8 @@ add_variants() ->
      {raw_wrapped, None, Loop(fun add_raw_wrapped/1)},
      {cnif, None, Loop(fun add_cnif/1)},
      {wrapped, None, Loop(fun add_wrapped/1)},
-     {libc, None, Loop(fun add_libc/1)}].
+     {libc, None, Loop(fun add_libc/1)},
+     {barrier, None, Loop(fun add_barrier/1)}].
 
 decode_variants() ->
     Make = fun() -> lists:seq(1, ?LIST_LEN) end,
@@ -393,7 +401,8 @@ print(Rows) ->
     ok.
 
 target(none) -> "-";
-target(T) -> io_lib:format("~.2f", [T]).
+%% Three decimals: a relative target is no round figure.
+target(T) -> io_lib:format("~.3f", [T]).
 
 ns(X) when X < 1000 -> io_lib:format("~.1f", [X]);
 ns(X) -> integer_to_list(round(X)).

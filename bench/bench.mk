@@ -4,6 +4,8 @@
 #   bench_cnif.so          bench/bench_cnif.c against $(LIB)
 #   bench_cnif_libc.so     the same source against a second copy of the
 #                          library built with -DCNIF_USE_LIBC_SETJMP
+#   bench_cnif_barrier.so  the same source against $(LIB), as a module that
+#                          arms the fault barrier (CNIF_FAULT_BARRIER)
 #   bench_spin.so          bench/bench_spin.c, the CPU job of the
 #                          responsiveness benchmark (bench_latency.erl),
 #                          exported four ways, and run_delay/0 for its ping
@@ -17,12 +19,15 @@ BENCH_DIR     = $(BUILD)/bench
 BENCH_LIBC = $(BENCH_DIR)/libc
 BENCH_LIB     = $(BENCH_LIBC)/libcnif.a
 BENCH_NIFS    = $(BENCH_DIR)/priv/bench_raw.so $(BENCH_DIR)/priv/bench_cnif.so \
-                $(BENCH_DIR)/priv/bench_cnif_libc.so $(BENCH_DIR)/priv/bench_spin.so \
-                $(BENCH_DIR)/priv/bench_struct_raw.so $(BENCH_DIR)/priv/bench_struct_cnif.so
+                $(BENCH_DIR)/priv/bench_cnif_libc.so $(BENCH_DIR)/priv/bench_cnif_barrier.so \
+                $(BENCH_DIR)/priv/bench_spin.so $(BENCH_DIR)/priv/bench_struct_raw.so \
+                $(BENCH_DIR)/priv/bench_struct_cnif.so
 BENCH_BEAMS   = $(patsubst bench/%.erl,$(BENCH_DIR)/ebin/%.beam,$(wildcard bench/*.erl))
 
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_raw.so,bench/bench_raw.c))
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_cnif.so,bench/bench_cnif.c))
+$(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_cnif_barrier.so,bench/bench_cnif.c,\
+    -DBENCH_MODULE=bench_cnif_barrier -DBENCH_OPTIONS=CNIF_FAULT_BARRIER))
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_spin.so,bench/bench_spin.c))
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_struct_raw.so,bench/bench_struct_raw.c))
 $(eval $(call nif_rule,$(BENCH_DIR)/priv/bench_struct_cnif.so,bench/bench_struct_cnif.c))

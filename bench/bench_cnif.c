@@ -1,11 +1,16 @@
 /* bench_cnif.c -- the cnif side of `make bench`: the functions of
-** bench_raw.c as typed NIFs. Built twice: as module bench_cnif against the
-** default library, and with -DBENCH_MODULE=bench_cnif_libc against a
-** library built with CNIF_USE_LIBC_SETJMP. */
+** bench_raw.c as typed NIFs. Built three times: as module bench_cnif
+** against the default library; with -DBENCH_MODULE=bench_cnif_libc against
+** a library built with CNIF_USE_LIBC_SETJMP; and with
+** -DBENCH_MODULE=bench_cnif_barrier -DBENCH_OPTIONS=CNIF_FAULT_BARRIER, the
+** fault barrier armed by the library itself, as a user would in C. */
 #include <cnif.h>
 
 #ifndef BENCH_MODULE
 #define BENCH_MODULE bench_cnif
+#endif
+#ifndef BENCH_OPTIONS
+#define BENCH_OPTIONS 0
 #endif
 
 /* add(A, B) -> A + B for 64-bit integers; badarg on overflow. */
@@ -67,6 +72,7 @@ static uint64_t flood(cnif_env *env, cnif_pid to, uint64_t n)
 }
 CNIF_EXPORT_THREAD(flood, uint64_t, cnif_pid, uint64_t)
 
-/* CNIF_MODULE stringifies its argument: expand BENCH_MODULE first. */
-#define BENCH_DECLARE_MODULE(name) CNIF_MODULE(name, NULL, NULL, NULL)
+/* CNIF_MODULE_WITH stringifies its argument: expand BENCH_MODULE first. */
+#define BENCH_DECLARE_MODULE(name)                                            \
+    CNIF_MODULE_WITH(name, NULL, NULL, NULL, BENCH_OPTIONS)
 BENCH_DECLARE_MODULE(BENCH_MODULE)

@@ -44,9 +44,22 @@
 static const int cnif__signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define CNIF__SIGNAL_COUNT (int)(sizeof cnif__signals / sizeof *cnif__signals)
 
-bool cnif__barrier_armed;
-atomic_int cnif__quarantine_state; /* healthy, claimed, or published: */
+atomic_int cnif__barrier_gate;
+static atomic_int cnif__quarantine_state; /* healthy, claimed, or published: */
 enum { CNIF__HEALTHY, CNIF__CLAIMED, CNIF__QUARANTINED };
+
+/* Whether the load armed the barrier; the gate says it to every call, and
+** whether the library is quarantined. */
+static bool cnif__armed;
+
+static void cnif__gate_set(void)
+{
+    atomic_store(&cnif__barrier_gate,
+                 !cnif__armed ? CNIF__GATE_OFF
+                 : atomic_load(&cnif__quarantine_state) == CNIF__HEALTHY
+                     ? CNIF__GATE_OPEN
+                     : CNIF__GATE_SHUT);
+}
 
 static bool cnif__quarantine_on;
 /* The fault that quarantined the library, and the function it named;
@@ -163,7 +176,9 @@ static void cnif__fault_handler(int sig, siginfo_t *info, void *context)
     bool overflow;
     int healthy = CNIF__HEALTHY;
 
-    if (!cnif__barrier_armed || !env || env->outcome >= CNIF__CRASHED
+    if (atomic_load_explicit(&cnif__barrier_gate, memory_order_relaxed)
+            == CNIF__GATE_OFF
+        || !env || env->outcome >= CNIF__CRASHED
         || !env->jump_armed) {
         cnif__chain(sig, info, context);
         return;
@@ -195,6 +210,8 @@ static void cnif__fault_handler(int sig, siginfo_t *info, void *context)
                                                      &healthy, CNIF__CLAIMED),
     };
     env->outcome = CNIF__CRASHED;
+    if (env->fault.claimed)
+        atomic_store(&cnif__barrier_gate, CNIF__GATE_SHUT);
     /* __builtin_longjmp restores no signal mask: put back the one the
     ** fault interrupted, which unblocks the five. */
     pthread_sigmask(SIG_SETMASK, &((ucontext_t *)context)->uc_sigmask, NULL);
@@ -271,7 +288,8 @@ static void cnif__barrier_uninstall(void)
             return; /* another handler over ours: stay mapped for good */
     for (int i = 0; i < CNIF__SIGNAL_COUNT; i++)
         sigaction(cnif__signals[i], &cnif__chained[i], NULL);
-    cnif__barrier_armed = false;
+    cnif__armed = false;
+    cnif__gate_set();
     cnif__installed = false;
     dlclose(cnif__pin);
     cnif__pin = NULL;
@@ -405,11 +423,12 @@ const char *cnif__barrier_open(bool barrier, bool quarantine)
         failure = cnif__barrier_install();
     if (!failure) {
         cnif__loads++;
-        cnif__armed_before = cnif__barrier_armed;
+        cnif__armed_before = cnif__armed;
         cnif__quarantine_before = cnif__quarantine_on;
         /* The hooks run under the barrier the new load asked for. */
-        cnif__barrier_armed = barrier;
+        cnif__armed = barrier;
         cnif__quarantine_on = quarantine;
+        cnif__gate_set();
     }
     pthread_mutex_unlock(&cnif__install_lock);
     return failure;
@@ -422,8 +441,9 @@ void cnif__barrier_commit(bool loaded)
     if (!loaded) {
         /* The code that goes on running keeps its barrier, and its
         ** quarantine. */
-        cnif__barrier_armed = cnif__armed_before;
+        cnif__armed = cnif__armed_before;
         cnif__quarantine_on = cnif__quarantine_before;
+        cnif__gate_set();
         cnif__barrier_close();
         return;
     }
@@ -434,6 +454,7 @@ void cnif__barrier_commit(bool loaded)
     atomic_compare_exchange_strong(&cnif__quarantine_state, &published,
                                    CNIF__HEALTHY);
     atomic_store(&cnif__destructors_skipped, 0);
+    cnif__gate_set();
 }
 
 bool cnif__fault_abandons(const cnif_env *env)

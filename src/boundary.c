@@ -57,7 +57,7 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
     cnif_env env;
     ERL_NIF_TERM volatile result = 0; /* read after a possible longjmp */
 
-    if (__builtin_expect(cnif__barrier_armed, 0) && !cnif__barrier_admits()
+    if (__builtin_expect(!cnif__barrier_passes(), 0)
         && !cnif__barrier_enter(false))
         return enif_raise_exception(nif, cnif__quarantine_term(nif));
     cnif__guard_begin(&env, nif, CNIF_PHASE_DECODE);

@@ -10,7 +10,7 @@ bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
     cnif_env env;
     bool returned;
 
-    if (cnif__barrier_armed && !cnif__current)
+    if (!cnif__barrier_passes())
         cnif__barrier_enter(false); /* set the thread up */
     cnif__guard_begin(&env, nif, phase);
     if (CNIF__ARM(&env))
@@ -25,8 +25,7 @@ bool cnif__run_guarded(ErlNifEnv *nif, cnif_phase phase, const char *what,
 void cnif__callback(ErlNifEnv *nif, const char *what, cnif_phase phase,
                     void (*body)(cnif_env *env, void *arg), void *arg)
 {
-    if (cnif__barrier_armed && !cnif__barrier_admits()
-        && !cnif__barrier_enter(false)) {
+    if (!cnif__barrier_passes() && !cnif__barrier_enter(false)) {
         cnif__barrier_skipped(phase); /* quarantined: no more of its code */
         return;
     }

@@ -296,20 +296,20 @@ extern _Thread_local cnif_env *cnif__current
 bool cnif__guarded(void);
 bool cnif__on_this_thread(const cnif_env *env);
 
-/* The fault barrier (barrier.c). cnif__barrier_armed is read before every
-** guarded call: off, that one test is all the barrier costs. Armed, a
-** call that cnif__barrier_admits goes ahead at once. Otherwise
+/* The fault barrier (barrier.c). Its gate is read before every guarded
+** call: off, that one test is all the barrier costs. A call that
+** cnif__barrier_passes goes ahead at once: the barrier is off, or armed,
+** the library healthy and the thread set up. Otherwise
 ** cnif__barrier_enter first sets the thread up (its alternate signal
 ** stack), then says whether the library is healthy; a quarantined one
 ** runs no more of its code: a call raises cnif__quarantine_term, a
 ** callback is skipped (cnif__barrier_skipped counts destructors). */
-extern bool cnif__barrier_armed;
-extern atomic_int cnif__quarantine_state;
-static inline bool cnif__barrier_admits(void)
+enum { CNIF__GATE_OFF, CNIF__GATE_OPEN, CNIF__GATE_SHUT };
+extern atomic_int cnif__barrier_gate;
+static inline bool cnif__barrier_passes(void)
 {
-    return cnif__current
-           && !atomic_load_explicit(&cnif__quarantine_state,
-                                    memory_order_relaxed);
+    int gate = atomic_load_explicit(&cnif__barrier_gate, memory_order_relaxed);
+    return gate == CNIF__GATE_OFF || (gate == CNIF__GATE_OPEN && cnif__current);
 }
 bool cnif__barrier_enter(bool job_thread);
 void cnif__barrier_skipped(cnif_phase callback);

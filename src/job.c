@@ -178,8 +178,7 @@ static void cnif__job_run(cnif__job *job)
     ERL_NIF_TERM failure;
     /* Quarantined while queued, the body does not run; the guard still
     ** gives back its arguments' memory. */
-    bool admitted = !cnif__barrier_armed || cnif__barrier_admits()
-                    || cnif__barrier_enter(true);
+    bool admitted = cnif__barrier_passes() || cnif__barrier_enter(true);
 
     cnif__guard_begin(&env, job->env, CNIF_PHASE_CALL);
     env.job = job;
