@@ -233,6 +233,30 @@ load_case(Kind, Phase) ->
     end,
     reload().
 
+%%% The unload hook: no caller, so its fault is reported. The library is
+%%% gone with it; a new load starts afresh.
+
+unload_hook_test() ->
+    with_reports(
+      fun() ->
+              Trigger = filename:join(os:getenv("TEST_PRIV"), "fault_next_unload"),
+              _ = code:purge(?M), % the old code the reload left
+              ok = file:write_file(Trigger, "abort"),
+              try
+                  true = code:delete(?M),
+                  _ = code:purge(?M)
+              after
+                  file:delete(Trigger)
+              end,
+              #{fault := Fault} = Report = receive_report(callback_failed),
+              ?assertMatch(#{module := ?M, callback := unload, resource := undefined,
+                             message := <<"crashed: abrt">>}, Report),
+              ?assertEqual(#{signal => abrt, nif => undefined, phase => unload,
+                             address => undefined, function => undefined}, Fault),
+              ?assertEqual({nif_quarantined, Fault}, receive_report(quarantined)),
+              reload()
+      end).
+
 %%% A load that fails lifts nothing: the code that goes on running is the
 %%% quarantined one.
 

@@ -266,23 +266,32 @@ CNIF_EXPORT(twice, kind, kind, kind)
 
 /* --- Load ------------------------------------------------------------------
 ** The load or upgrade hook faults as the file fault_next_load in
-** $TEST_PRIV says, if it is there, or fails if it says "fail": a file,
-** since a library unloaded and loaded again keeps no state of its own, and
-** os:putenv/2 is not seen by getenv(3). */
-static const char *load_order(char *name, size_t size)
+** $TEST_PRIV says, if it is there, or fails if it says "fail"; the unload
+** hook as fault_next_unload says. A file, since a library unloaded and
+** loaded again keeps no state of its own, and os:putenv/2 is not seen by
+** getenv(3). */
+static const char *load_order(const char *which, char *name, size_t size)
 {
     const char *dir = getenv("TEST_PRIV");
     char path[4096];
     FILE *file;
 
     name[0] = '\0';
-    if (!dir || snprintf(path, sizeof path, "%s/fault_next_load", dir) >= (int)sizeof path
+    if (!dir || snprintf(path, sizeof path, "%s/%s", dir, which) >= (int)sizeof path
         || !(file = fopen(path, "r")))
         return name;
     if (!fgets(name, (int)size, file))
         name[0] = '\0';
     fclose(file);
     return name;
+}
+
+/* The fault a kind's name asks for, if it names one. */
+static void fault_as(const char *name)
+{
+    for (kind k = NULL_READ; k < HARMLESS; k++)
+        if (strcmp(name, kind_names[k]) == 0)
+            fault(k);
 }
 
 static int load(cnif_env *env, void **priv, ERL_NIF_TERM info)
@@ -299,11 +308,15 @@ static int load(cnif_env *env, void **priv, ERL_NIF_TERM info)
                              fileno(file), 0);
         CNIF_ASSERT(env, read_only_page != MAP_FAILED && past_eof_page != MAP_FAILED);
     }
-    load_order(order, sizeof order);
-    for (kind k = NULL_READ; k < HARMLESS; k++)
-        if (strcmp(order, kind_names[k]) == 0)
-            fault(k);
+    fault_as(load_order("fault_next_load", order, sizeof order));
     return strcmp(order, "fail") == 0;
+}
+
+static void unload(cnif_env *env, void *priv)
+{
+    char order[16];
+    (void)env, (void)priv;
+    fault_as(load_order("fault_next_unload", order, sizeof order));
 }
 
 static int upgrade(cnif_env *env, void **priv, void **old_priv, ERL_NIF_TERM info)
@@ -312,4 +325,4 @@ static int upgrade(cnif_env *env, void **priv, void **old_priv, ERL_NIF_TERM inf
     return load(env, priv, info);
 }
 
-CNIF_MODULE(fault_nif, load, upgrade, NULL)
+CNIF_MODULE(fault_nif, load, upgrade, unload)
