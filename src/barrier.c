@@ -141,6 +141,30 @@ static bool cnif__stack_overflow(const cnif_env *env, uintptr_t address)
            && address + CNIF__OVERFLOW_REACH >= thread->stack_low;
 }
 
+/* Call the handler that was there before as the kernel would have: with
+** its own mask over the one the signal interrupted, and just once if it
+** asked to be reset. */
+static void cnif__chain_call(int sig, struct sigaction *before,
+                             siginfo_t *info, void *context)
+{
+    sigset_t mask = ((ucontext_t *)context)->uc_sigmask, now;
+    struct sigaction called = *before;
+
+    for (int s = 1; s < 65; s++)
+        if (sigismember(&called.sa_mask, s) == 1)
+            sigaddset(&mask, s);
+    if (!(called.sa_flags & SA_NODEFER))
+        sigaddset(&mask, sig);
+    if (called.sa_flags & SA_RESETHAND)
+        *before = (struct sigaction){.sa_handler = SIG_DFL};
+    pthread_sigmask(SIG_SETMASK, &mask, &now);
+    if (called.sa_flags & SA_SIGINFO)
+        called.sa_sigaction(sig, info, context);
+    else
+        called.sa_handler(sig);
+    pthread_sigmask(SIG_SETMASK, &now, NULL);
+}
+
 /* Not ours: on to the handler that was there before, or its default
 ** action, as if cnif had never installed one. */
 static void cnif__chain(int sig, siginfo_t *info, void *context)
@@ -148,16 +172,16 @@ static void cnif__chain(int sig, siginfo_t *info, void *context)
     int i = 0;
     while (cnif__signals[i] != sig)
         i++;
-    const struct sigaction *before = &cnif__chained[i];
+    struct sigaction *before = &cnif__chained[i];
     if (before->sa_flags & SA_SIGINFO) {
-        before->sa_sigaction(sig, info, context);
+        cnif__chain_call(sig, before, info, context);
     } else if (before->sa_handler == SIG_IGN) {
         /* A sent signal is ignored, as before; a fault repeats on return,
         ** and the kernel kills a thread that ignores its own fault. */
         if (info->si_code > 0)
             sigaction(sig, before, NULL);
     } else if (before->sa_handler != SIG_DFL) {
-        before->sa_handler(sig);
+        cnif__chain_call(sig, before, info, context);
     } else {
         /* A fault repeats by itself when the handler returns, now to the
         ** default action; a signal sent by a call (abort, raise) is sent
@@ -168,7 +192,13 @@ static void cnif__chain(int sig, siginfo_t *info, void *context)
     }
 }
 
-static void cnif__fault_handler(int sig, siginfo_t *info, void *context)
+/* Handlers of this library running now, on any thread: the library must
+** stay mapped while one is (see cnif__barrier_uninstall). */
+static atomic_int cnif__handlers_running;
+
+/* Unwinds to the call's guard if the fault is the call's; returns once it
+** has been chained if not. */
+static void cnif__fault_catch(int sig, siginfo_t *info, void *context)
 {
     cnif_env *env = cnif__current;
     bool sent = info->si_code <= 0; /* by a call, not by an instruction */
@@ -215,7 +245,15 @@ static void cnif__fault_handler(int sig, siginfo_t *info, void *context)
     /* __builtin_longjmp restores no signal mask: put back the one the
     ** fault interrupted, which unblocks the five. */
     pthread_sigmask(SIG_SETMASK, &((ucontext_t *)context)->uc_sigmask, NULL);
+    atomic_fetch_sub(&cnif__handlers_running, 1);
     cnif__unwind(env);
+}
+
+static void cnif__fault_handler(int sig, siginfo_t *info, void *context)
+{
+    atomic_fetch_add(&cnif__handlers_running, 1);
+    cnif__fault_catch(sig, info, context);
+    atomic_fetch_sub(&cnif__handlers_running, 1);
 }
 
 static int cnif__erts_code_find(struct dl_phdr_info *info, size_t size,
@@ -291,7 +329,10 @@ static void cnif__barrier_uninstall(void)
     cnif__armed = false;
     cnif__gate_set();
     cnif__installed = false;
-    dlclose(cnif__pin);
+    /* A handler still running on another thread would return into code
+    ** erts unmaps: then the reference is kept, and the library mapped. */
+    if (atomic_load(&cnif__handlers_running) == 0)
+        dlclose(cnif__pin);
     cnif__pin = NULL;
 }
 
