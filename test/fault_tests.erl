@@ -645,6 +645,17 @@ chain_recovers_test() ->
     ?assertEqual(0, Status, Out),
     ?assertNotEqual(nomatch, binary:match(Out, <<"probed">>), Out).
 
+%%% A SIGSEGV queued by the process itself is a signal sent, not the
+%%% call's fault: it goes on to what was there before, here an ignore.
+
+queued_signal_test() ->
+    Expr = "{module, _} = code:ensure_loaded(fault_chain), true = fault_chain:ignore_segv(), "
+           "true = fault_nif:queue_segv(), harmless = fault_nif:in_call(harmless), "
+           "io:format(\"ignored~n\")",
+    {Status, Out} = child(Expr),
+    ?assertEqual(0, Status, Out),
+    ?assertNotEqual(nomatch, binary:match(Out, <<"ignored">>), Out).
+
 %%% A stripped library: its functions have no names left, so a fault
 %%% names the object and the offset in it, for addr2line.
 

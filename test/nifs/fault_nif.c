@@ -254,6 +254,16 @@ static bool foreign_fault(cnif_env *env)
 }
 CNIF_EXPORT(foreign_fault, bool)
 
+/* A SIGSEGV this process sends itself with sigqueue: a signal sent, not
+** a fault, and not by abort or raise. */
+static bool queue_segv(cnif_env *env)
+{
+    union sigval value = {0};
+    (void)env;
+    return sigqueue(getpid(), SIGSEGV, value) == 0;
+}
+CNIF_EXPORT(queue_segv, bool)
+
 /* A fault, then another in a cleanup of the same call: the second one
 ** comes while the first is being handled. */
 static kind twice(cnif_env *env, kind first, kind second)
