@@ -1,12 +1,10 @@
 %% cnif -- finding a cnif NIF library, and the result of loading it. The
 %% loading itself happens in the on_load function cnif_transform (or
 %% `use Cnif`) generates, since erlang:load_nif/2 must be called from the
-%% module the library belongs to. (cnif_transform spells load_result/1 out
-%% in the code it generates: the line numbers of its generated wrappers,
-%% which stack traces show, follow from that code's length.)
+%% module the library belongs to.
 -module(cnif).
 -export([priv_path/2, load_result/1, load_info/2, load_info/3, is_report/2,
-         set_load_options/2, check_load_options/1]).
+         set_load_options/2, check_load_options/1, isolate/2, secret/1]).
 -export_type([load_options/0]).
 
 -type load_options() :: #{fault_barrier => boolean(), quarantine => boolean()}.
@@ -95,6 +93,9 @@ load_info(Module, UserInfo, Options) ->
         Merged -> {'$cnif_load', secret(Module), UserInfo, Merged}
     end.
 
+%% Module's secret, which its bad-argument reports carry (a worker of an
+%% isolated module is given the origin's).
+-spec secret(module()) -> non_neg_integer().
 secret(Module) ->
     Key = {cnif_secret, Module},
     case persistent_term:get(Key, undefined) of
@@ -120,6 +121,13 @@ is_report(Module, Secret) ->
 set_load_options(Module, Options) when is_atom(Module) ->
     All = application:get_env(cnif, load_options, #{}),
     application:set_env(cnif, load_options, All#{Module => check_load_options(Options)}).
+
+%% Runs Module's calls in a pool of worker BEAMs from now on, with Options
+%% (false: in process again); see cnif_isolated:isolate/2 and
+%% docs/isolation.md.
+-spec isolate(module(), cnif_isolated:options() | false) -> ok | {error, term()}.
+isolate(Module, Options) ->
+    cnif_isolated:isolate(Module, Options).
 
 %% Options if they are load options, else error {bad_load_options, ...}.
 -spec check_load_options(term()) -> load_options().

@@ -5,10 +5,12 @@
 %%     -cnif_nifs([add/2]).
 %%     -cnif_lib("demo_nif").        % optional; default: the module name
 %%     -cnif_load_options(#{fault_barrier => true}).   % optional (cnif:load_info/3)
+%%     -cnif_isolated(#{workers => 4}).                 % optional (cnif_isolated)
 %%
 %% into a module that loads its NIF library on load and exports, for each
 %% listed F/A:
-%%   F_nif/A  the NIF itself (a stub until the library is loaded). It
+%%   F_nif/A  the NIF itself (a stub until the library is loaded, which
+%%            runs the call on a worker if the module is isolated). It
 %%            returns a bad argument as the value
 %%            {'$cnif_badarg', Secret, ArgNo, Path, Reason}: call F/A
 %%            instead;
@@ -31,9 +33,13 @@ parse_transform(Forms, _Options) ->
                           [O] -> load_options(O, Line);
                           [] -> #{}
                       end,
+            Isolated = case [I || {attribute, _, cnif_isolated, I} <- Forms] of
+                           [I] -> isolated_options(I, Line);
+                           [] -> undefined
+                       end,
             check(Forms, Nifs, Line),
             insert(Forms, attributes(Forms, Nifs, Line),
-                   functions(Module, Nifs, Lib, Options, Line))
+                   functions(Module, Nifs, Lib, Options, Isolated, Line))
     end.
 
 %% A listed function the module also defines, or a second on_load, would
@@ -61,6 +67,12 @@ load_options(Options, Line) ->
         error({cnif_bad_load_options, Line, Bad, Why})
     end.
 
+isolated_options(Options, Line) ->
+    try cnif_isolated:check_options(Options)
+    catch error:{bad_isolated_options, Bad, Why} ->
+        error({cnif_bad_isolated_options, Line, Bad, Why})
+    end.
+
 %% Exports the wrappers and NIFs, except those the module already exports.
 attributes(Forms, Nifs, Line) ->
     Exported = lists:append([Fs || {attribute, _, export, Fs} <- Forms]),
@@ -68,24 +80,22 @@ attributes(Forms, Nifs, Line) ->
      {attribute, Line, nifs, [{nif_name(F), A} || {F, A} <- Nifs]},
      {attribute, Line, on_load, {'$cnif_on_load', 0}}].
 
-functions(Module, Nifs, Lib, Options, Line) ->
+functions(Module, Nifs, Lib, Options, Isolated, Line) ->
     %% erlang:load_nif/2 must be called from the module itself. A load hook
     %% that fails sends its message to this process: erts itself only
-    %% reports the hook's return code.
+    %% reports the hook's return code. An isolated module loads no library
+    %% here (cnif_isolated).
     Source = [io_lib:format("'$cnif_on_load'() ->~n"
                             "    cnif_reporter:ensure_started(),~n"
-                            "    case cnif:priv_path(~tw, ~tp) of~n"
-                            "        {ok, Path} ->~n"
-                            "            case erlang:load_nif(Path, cnif:load_info(~tw, [], ~w)) of~n"
-                            "                ok -> ok;~n"
-                            "                {error, {Reason, _}} = Error ->~n"
-                            "                    receive {'$cnif_load_failed', Message} when is_binary(Message) ->~n"
-                            "                        {error, {Reason, binary_to_list(Message)}}~n"
-                            "                    after 0 -> Error~n"
-                            "                    end~n"
+                            "    case cnif_isolated:on_load(~tw, ~w) of~n"
+                            "        in_process ->~n"
+                            "            case cnif:priv_path(~tw, ~tp) of~n"
+                            "                {ok, Path} ->~n"
+                            "                    cnif:load_result(erlang:load_nif(Path, cnif:load_info(~tw, [], ~w)));~n"
+                            "                Error -> Error~n"
                             "            end;~n"
-                            "        Error -> Error~n"
-                            "    end.~n", [Module, Lib, Module, Options])
+                            "        Isolated -> Isolated~n"
+                            "    end.~n", [Module, Isolated, Module, Lib, Module, Options])
               | [wrapper(Module, F, A) || {F, A} <- Nifs]],
     parse(lists:flatten(Source), Line).
 
@@ -96,7 +106,6 @@ functions(Module, Nifs, Lib, Options, Line) ->
 %% terms pass through as exceptions.
 wrapper(Module, F, A) ->
     Args = string:join(["A" ++ integer_to_list(I) || I <- lists:seq(1, A)], ", "),
-    Blanks = string:join(lists:duplicate(A, "_"), ", "),
     Nif = list_to_atom(atom_to_list(nif_name(F))),
     io_lib:format(
       "~tw(~s) ->~n"
@@ -113,8 +122,8 @@ wrapper(Module, F, A) ->
       "        Result ->~n"
       "            Result~n"
       "    end.~n"
-      "~tw(~s) -> erlang:nif_error({not_loaded, ~tw}).~n",
-      [F, Args, Nif, Args, Module, Args, Nif, Blanks, Module]).
+      "~tw(~s) -> cnif_isolated:call(~tw, ~tw, [~s]).~n",
+      [F, Args, Nif, Args, Module, Args, Nif, Args, Module, Nif, Args]).
 
 %% Generated source is parsed form by form (the preprocessor has already
 %% run, so it names the module literally).

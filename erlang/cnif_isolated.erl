@@ -1,0 +1,163 @@
+%% cnif_isolated -- isolated mode: a cnif module's calls run by a pool of
+%% worker BEAMs (cnif_pool), each of which loads the same module and the
+%% same NIF library in process, so that a crash, a hang or a leak costs a
+%% worker and never this node (docs/isolation.md).
+%%
+%% An isolated module does not load its library here. Its NIF stubs, which
+%% cnif_transform and `use Cnif` generate, call call/3 instead, which
+%% raises {not_loaded, Module} as the stub did when the module is not
+%% isolated.
+-module(cnif_isolated).
+-export([on_load/2, call/3, isolate/2, check_options/1, pool_of/1, workers/1]).
+-export_type([options/0]).
+
+-type options() :: #{workers => pos_integer(),
+                     timeout => pos_integer() | infinity,
+                     max_memory => pos_integer() | infinity,
+                     nodes => [node(), ...]}.
+
+-define(DEFAULTS, #{workers => 2, timeout => 5000, max_memory => infinity}).
+%% How many times a call that no worker started is tried again, on
+%% workers that die between taking the call and running it.
+-define(RETRIES, 3).
+
+%% What the on_load function of Module does: `in_process` (load the
+%% library here) or the result of starting its pool. Own is the module's
+%% -cnif_isolated attribute (or `use Cnif`'s option), undefined if none;
+%% the operator's setting (isolate/2, or the cnif application's
+%% environment key `isolated`, #{Module => Options | false}) wins. A
+%% worker always loads in process.
+-spec on_load(module(), options() | undefined) -> in_process | ok | {error, term()}.
+on_load(Module, Own) ->
+    case persistent_term:get(cnif_worker, false) of
+        true ->
+            in_process;
+        false ->
+            _ = application:load(cnif),
+            Operator = maps:get(Module, application:get_env(cnif, isolated, #{}), undefined),
+            case if Operator =:= undefined -> Own; true -> Operator end of
+                Unset when Unset =:= undefined; Unset =:= false ->
+                    in_process;
+                Options ->
+                    start_pool(Module, maps:merge(?DEFAULTS, check_options(Options)))
+            end
+    end.
+
+start_pool(Module, Options) ->
+    case application:ensure_all_started(cnif) of
+        {ok, _} ->
+            Config = Options#{nodes => maps:get(nodes, Options, [node()]),
+                              secret => cnif:secret(Module)},
+            case supervisor:start_child(cnif_pool_sup, [Module, Config]) of
+                {ok, _} -> ok;
+                {error, Why} -> {error, {cnif_pool_not_started, Why}}
+            end;
+        {error, Why} ->
+            {error, {cnif_not_started, Why}}
+    end.
+
+%% The pool of an isolated Module, as its pool recorded it (cnif_pool), or
+%% undefined.
+-spec pool_of(module()) -> map() | undefined.
+pool_of(Module) ->
+    persistent_term:get({cnif_isolated, Module}, undefined).
+
+%% Runs the NIF F of Module on a worker, with Args, and returns or raises
+%% what it did, or raises why no worker could.
+-spec call(module(), atom(), [term()]) -> term().
+call(Module, F, Args) ->
+    case persistent_term:get({cnif_isolated, Module}, undefined) of
+        undefined -> erlang:nif_error({not_loaded, Module});
+        Pool -> call(Pool, Module, F, Args, ?RETRIES)
+    end.
+
+call(Pool, Module, F, Args, Retries) ->
+    case cnif_pool:checkout(Pool) of
+        {ok, _Slot, Owner} ->
+            Alias = monitor(process, Owner, [{alias, demonitor}]),
+            Owner ! {call, Alias, self(), F, Args},
+            receive
+                {Alias, retry} when Retries > 0 ->
+                    demonitor(Alias, [flush]),
+                    call(Pool, Module, F, Args, Retries - 1);
+                {Alias, Outcome} ->
+                    demonitor(Alias, [flush]),
+                    outcome(Outcome, Module, F, Args);
+                {'DOWN', Alias, process, _, noconnection} ->
+                    error({nif_crashed, #{worker => {node(Owner), undefined},
+                                          nif => nif(Module, F, Args),
+                                          reason => {nodedown, node(Owner)}}});
+                {'DOWN', Alias, process, _, _} when Retries > 0 ->
+                    call(Pool, Module, F, Args, Retries - 1)
+            end;
+        {unavailable, Why} ->
+            error({nif_unavailable, #{module => Module, nif => nif(Module, F, Args),
+                                      reason => Why}})
+    end.
+
+outcome({value, Value}, _Module, _F, _Args) ->
+    Value;
+outcome({raised, Class, Reason}, _Module, _F, _Args) ->
+    erlang:raise(Class, Reason, []);
+outcome({failed, {timeout, Ms}, Worker}, Module, F, Args) ->
+    error({nif_timeout, #{worker => Worker, nif => nif(Module, F, Args), timeout => Ms}});
+outcome({failed, Why, Worker}, Module, F, Args) ->
+    error({nif_crashed, #{worker => Worker, nif => nif(Module, F, Args), reason => Why}});
+outcome(retry, Module, _F, _Args) ->
+    error({nif_unavailable, #{module => Module, reason => workers_lost}}).
+
+%% The NIF as the caller knows it: add/2 for the stub add_nif/2.
+nif(Module, F, Args) ->
+    Name = atom_to_list(F),
+    {Module, list_to_atom(lists:sublist(Name, length(Name) - length("_nif"))), length(Args)}.
+
+%% Makes Module isolated with Options (false: in process again), as the
+%% operator: this wins over the module's own -cnif_isolated. A loaded
+%% Module is loaded again, so that it takes effect now; a module whose old
+%% code is still running cannot be, and {error, not_purged} says so.
+-spec isolate(module(), options() | false) -> ok | {error, term()}.
+isolate(Module, Options) when is_atom(Module) ->
+    Checked = case Options of
+                  false -> false;
+                  _ -> check_options(Options)
+              end,
+    _ = application:load(cnif),
+    All = application:get_env(cnif, isolated, #{}),
+    ok = application:set_env(cnif, isolated, All#{Module => Checked}),
+    case erlang:module_loaded(Module) of
+        false ->
+            ok;
+        true ->
+            _ = code:soft_purge(Module),
+            case code:load_file(Module) of
+                {module, Module} -> ok;
+                {error, _} = Error -> Error
+            end
+    end.
+
+%% Options if they are isolation options, else error
+%% {bad_isolated_options, Bad, Why}.
+-spec check_options(term()) -> options().
+check_options(Options) when is_map(Options) ->
+    case [{K, V} || {K, V} <- maps:to_list(Options), not valid(K, V)] of
+        [] -> Options;
+        Bad -> error({bad_isolated_options, Bad,
+                      "the isolated options are workers (a positive integer), timeout and "
+                      "max_memory (a positive integer or infinity) and nodes (a list of nodes)"})
+    end;
+check_options(Options) ->
+    error({bad_isolated_options, Options, "the isolated options are a map"}).
+
+valid(workers, N) -> is_integer(N) andalso N > 0;
+valid(timeout, T) -> T =:= infinity orelse is_integer(T) andalso T > 0;
+valid(max_memory, M) -> M =:= infinity orelse is_integer(M) andalso M > 0;
+valid(nodes, [_ | _] = Nodes) -> lists:all(fun is_atom/1, Nodes);
+valid(_, _) -> false.
+
+%% The workers of an isolated Module that are running: {Slot, Node, OsPid}.
+-spec workers(module()) -> [{pos_integer(), node(), non_neg_integer()}].
+workers(Module) ->
+    case pool_of(Module) of
+        #{pid := Pid} -> cnif_pool:workers(Pid);
+        undefined -> []
+    end.

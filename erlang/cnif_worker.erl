@@ -1,0 +1,92 @@
+%% cnif_worker -- the code a worker of an isolated cnif module runs: a BEAM
+%% of its own, started by cnif_pool_worker behind a port, that loads the
+%% module and its NIF library in process and runs the calls it is sent.
+%%
+%% The port is on file descriptors 3 and 4 (nouse_stdio), in packets of
+%% term_to_binary, so that what the worker prints (a crash report, a
+%% logger line) goes to the origin's standard output and error instead of
+%% into the protocol. Requests:
+%%   {boot, Module, Secret}    load Module; answer ready or {load_failed, E}
+%%   {call, Caller, F, Args}   run Module:F(Args...) for caller number Caller
+%%   {caller_down, Caller}     the caller died: drop its proxy
+%% Answers: {reply, Outcome} and {message, Caller, Term}.
+%%
+%% Each caller has a proxy process here, which makes its calls: a NIF's
+%% enif_self() is the proxy, so a message the NIF sends to its caller (a
+%% threaded NIF's reply, cnif_send) reaches the proxy, which forwards it.
+-module(cnif_worker).
+-export([main/0]).
+
+-spec main() -> no_return().
+main() ->
+    Port = open_port({fd, 3, 4}, [{packet, 4}, binary, eof]),
+    receive
+        {Port, {data, Boot}} ->
+            {boot, Module, Secret} = binary_to_term(Boot),
+            %% The library's bad-argument reports must carry the origin's
+            %% secret, which the origin's wrapper checks.
+            persistent_term:put({cnif_secret, Module}, Secret),
+            persistent_term:put(cnif_worker, true),
+            case code:ensure_loaded(Module) of
+                {module, Module} ->
+                    answer(Port, ready),
+                    loop(Port, Module, #{});
+                {error, What} ->
+                    answer(Port, {load_failed, What}),
+                    erlang:halt(0)
+            end;
+        {Port, eof} ->
+            erlang:halt(0)
+    end.
+
+%% The origin went away (or stopped the worker): nothing is left to do. A
+%% hung call on another scheduler does not keep the worker alive.
+loop(Port, Module, Proxies) ->
+    receive
+        {Port, {data, Request}} ->
+            loop(Port, Module, handle(binary_to_term(Request), Port, Module, Proxies));
+        {Port, eof} ->
+            erlang:halt(0, [{flush, false}]);
+        {'EXIT', _, _} ->
+            loop(Port, Module, Proxies)
+    end.
+
+handle({call, Caller, F, Args}, Port, Module, Proxies) ->
+    {Proxy, Proxies1} = proxy(Caller, Port, Module, Proxies),
+    Proxy ! {call, F, Args},
+    Proxies1;
+handle({caller_down, Caller}, _Port, _Module, Proxies) ->
+    case maps:take(Caller, Proxies) of
+        {Proxy, Proxies1} -> exit(Proxy, kill), Proxies1;
+        error -> Proxies
+    end.
+
+proxy(Caller, Port, Module, Proxies) ->
+    case Proxies of
+        #{Caller := Proxy} ->
+            {Proxy, Proxies};
+        #{} ->
+            Proxy = spawn(fun() -> proxy_loop(Port, Module, Caller) end),
+            {Proxy, Proxies#{Caller => Proxy}}
+    end.
+
+proxy_loop(Port, Module, Caller) ->
+    receive
+        {call, F, Args} ->
+            answer(Port, {reply, run(Module, F, Args)});
+        Message ->
+            answer(Port, {message, Caller, Message})
+    end,
+    proxy_loop(Port, Module, Caller).
+
+%% The outcome of a call as the origin re-raises it: a value, or an
+%% exception's class and reason (the worker's stack means nothing there).
+run(Module, F, Args) ->
+    try apply(Module, F, Args) of
+        Value -> {value, Value}
+    catch
+        Class:Reason -> {raised, Class, Reason}
+    end.
+
+answer(Port, Term) ->
+    port_command(Port, term_to_binary(Term)).
