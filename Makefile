@@ -63,8 +63,12 @@ $(BUILD)/cnif.pc: cnif.pc.in FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@ERL_INCLUDE@|$(ERL_INCLUDE)|' $< > $@
 
+# The NIF of cnif_handle.erl (the caller's side of an isolated module's
+# resources), built with cnif itself: in priv/ of the application.
+ERL_HANDLE  = $(ERL_APP)/priv/cnif_handle.so
+
 .PHONY: erlang
-erlang: $(ERL_BEAMS) $(ERL_APP)/ebin/cnif.app $(ERL_APP)/include/cnif.hrl
+erlang: $(ERL_BEAMS) $(ERL_APP)/ebin/cnif.app $(ERL_APP)/include/cnif.hrl $(ERL_HANDLE)
 
 $(ERL_APP)/ebin/%.beam: erlang/%.erl
 	@mkdir -p $(dir $@)
@@ -90,6 +94,8 @@ $(1): $(2) $(LIB) include/cnif.h cnif.map
 	$$(CC) $$(ALL_CFLAGS) $(3) $(2) $(LIB) $$(NIF_LDFLAGS) -o $$@
 endef
 
+$(eval $(call nif_rule,$(ERL_HANDLE),erlang/cnif_handle.c))
+
 include docs/docs.mk
 include test/test.mk
 include examples/examples.mk
@@ -106,12 +112,14 @@ test-scaffold: deps all $(SCAFFOLD_TESTS)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/ebin \
-	    $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/include
+	    $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/include \
+	    $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/priv
 	install -m 644 include/cnif.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(LIB) cnif.map $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(BUILD)/cnif.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 644 $(ERL_APP)/ebin/* $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/ebin/
 	install -m 644 $(ERL_APP)/include/cnif.hrl $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/include/
+	install -m 755 $(ERL_HANDLE) $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/priv/
 
 FORCE:
 

@@ -71,15 +71,25 @@ call(Module, F, Args) ->
         Pool -> call(Pool, Module, F, Args, ?RETRIES)
     end.
 
-call(Pool, Module, F, Args, Retries) ->
-    case cnif_pool:checkout(Pool) of
-        {ok, _Slot, Owner} ->
+call(_Pool, Module, _F, _Args, -1) ->
+    error({nif_unavailable, #{module => Module, reason => workers_lost}});
+call(#{handles := Handles} = Pool, Module, F, Args, Retries) ->
+    {Sent, Where} = case atomics:get(Handles, 1) of
+                        0 -> {Args, none};
+                        _ -> cnif_handle:unwrap(Args)
+                    end,
+    case checkout(Pool, Where) of
+        {ok, Slot, Owner} ->
             Alias = monitor(process, Owner, [{alias, demonitor}]),
-            Owner ! {call, Alias, self(), F, Args},
+            Owner ! {call, Alias, self(), F, Sent},
             receive
-                {Alias, retry} when Retries > 0 ->
+                {Alias, retry} ->
                     demonitor(Alias, [flush]),
                     call(Pool, Module, F, Args, Retries - 1);
+                {Alias, {value, Value, Kept}} ->
+                    demonitor(Alias, [flush]),
+                    Kept =:= [] orelse atomics:put(Handles, 1, 1),
+                    cnif_handle:wrap(Value, Kept, {maps:get(pid, Pool), Owner, Slot});
                 {Alias, Outcome} ->
                     demonitor(Alias, [flush]),
                     outcome(Outcome, Module, F, Args);
@@ -87,24 +97,36 @@ call(Pool, Module, F, Args, Retries) ->
                     error({nif_crashed, #{worker => {node(Owner), undefined},
                                           nif => nif(Module, F, Args),
                                           reason => {nodedown, node(Owner)}}});
-                {'DOWN', Alias, process, _, _} when Retries > 0 ->
+                {'DOWN', Alias, process, _, _} ->
+                    %% The worker's process was gone before it took the
+                    %% call: the call never ran.
                     call(Pool, Module, F, Args, Retries - 1)
             end;
         {unavailable, Why} ->
             error({nif_unavailable, #{module => Module, nif => nif(Module, F, Args),
-                                      reason => Why}})
+                                      reason => Why}});
+        {stale, Workers} ->
+            error({nif_stale_resource, #{nif => nif(Module, F, Args), workers => Workers}})
     end.
 
-outcome({value, Value}, _Module, _F, _Args) ->
-    Value;
+%% A worker for a call: any, or the one that holds the resources of its
+%% arguments, if it still runs.
+checkout(Pool, none) ->
+    cnif_pool:checkout(Pool);
+checkout(_Pool, {apart, Workers}) ->
+    {stale, Workers};
+checkout(Pool, {Worker, _Slot} = Where) ->
+    case cnif_pool:checkout(Pool, Where) of
+        stale -> {stale, [Worker]};
+        Taken -> Taken
+    end.
+
 outcome({raised, Class, Reason}, _Module, _F, _Args) ->
     erlang:raise(Class, Reason, []);
 outcome({failed, {timeout, Ms}, Worker}, Module, F, Args) ->
     error({nif_timeout, #{worker => Worker, nif => nif(Module, F, Args), timeout => Ms}});
 outcome({failed, Why, Worker}, Module, F, Args) ->
-    error({nif_crashed, #{worker => Worker, nif => nif(Module, F, Args), reason => Why}});
-outcome(retry, Module, _F, _Args) ->
-    error({nif_unavailable, #{module => Module, reason => workers_lost}}).
+    error({nif_crashed, #{worker => Worker, nif => nif(Module, F, Args), reason => Why}}).
 
 %% The NIF as the caller knows it: add/2 for the stub add_nif/2.
 nif(Module, F, Args) ->

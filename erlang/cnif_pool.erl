@@ -22,7 +22,7 @@
 %% supervised (cnif_pool_sup).
 -module(cnif_pool).
 -behaviour(gen_server).
--export([start_link/2, checkout/1, checkin/3, workers/1]).
+-export([start_link/2, checkout/1, checkout/2, checkin/3, workers/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -define(MAX_FAILURES, 5).
@@ -52,21 +52,48 @@ start_link(Module, Config) ->
 -spec checkout(map()) -> {ok, pos_integer(), pid()} | {unavailable, term()}.
 checkout(#{slots := Slots, size := Size} = Pool) ->
     case take(Slots, Size) of
-        none -> checkout_waiting(Pool);
+        none -> wait(Pool, any, fun checkout/1);
         Slot -> owner(Pool, Slot)
     end.
 
-checkout_waiting(#{slots := Slots, size := Size, pid := Pid} = Pool) ->
+%% Slot, taken by this caller if Worker still runs there (the worker that
+%% holds the resources of a call's arguments): {ok, Slot, Worker}, or
+%% stale once Worker is gone.
+-spec checkout(map(), {pid(), pos_integer()}) -> {ok, pos_integer(), pid()} | stale.
+checkout(#{slots := Slots, pid := Pid} = Pool, {Worker, Slot} = Where) ->
+    case atomics:compare_exchange(Slots, Slot, ?FREE, ?BUSY) of
+        ok ->
+            case owner(Pool, Slot) of
+                {ok, Slot, Worker} = Taken -> Taken;
+                _ -> checkin(Slots, Slot, Pid), stale
+            end;
+        ?BUSY ->
+            wait(Pool, Slot, fun(P) -> checkout(P, Where) end);
+        ?DOWN ->
+            stale
+    end.
+
+%% Waits for Slot (or any slot) to be freed, then calls Retry: see the
+%% module's comment.
+wait(#{slots := Slots, size := Size, pid := Pid} = Pool, Slot, Retry) ->
     Waiting = Size + 1,
     atomics:add(Slots, Waiting, 1),
-    Answer = case take(Slots, Size) of
-                 none -> gen_server:call(Pid, checkout, infinity);
-                 Slot -> {ok, Slot}
+    Answer = case Slot of
+                 any ->
+                     case take(Slots, Size) of
+                         none -> gen_server:call(Pid, {checkout, any}, infinity);
+                         Taken -> {taken, Taken}
+                     end;
+                 _ ->
+                     case atomics:get(Slots, Slot) of
+                         ?FREE -> retry;
+                         _ -> gen_server:call(Pid, {checkout, Slot}, infinity)
+                     end
              end,
     atomics:sub(Slots, Waiting, 1),
     case Answer of
-        {ok, Taken} -> owner(Pool, Taken);
-        retry -> checkout(Pool);
+        {taken, Free} -> owner(Pool, Free);
+        retry -> Retry(Pool);
         {unavailable, _} = Unavailable -> Unavailable
     end.
 
@@ -74,11 +101,20 @@ owner(#{table := Table}, Slot) ->
     [{Slot, Owner, _Id}] = ets:lookup(Table, Slot),
     {ok, Slot, Owner}.
 
-%% The first free slot, from one that depends on the scheduler so that
-%% callers on different schedulers try different workers first.
+%% The first free slot, from the one this caller took last: the calls of
+%% one process go to one worker while it is free, so that the resources
+%% they make can be used together (a call's resources must all be of one
+%% worker). A caller's first try depends on its scheduler, so that
+%% callers spread.
 take(Slots, Size) ->
-    Start = erlang:system_info(scheduler_id) rem Size,
-    take(Slots, Size, Start, Size).
+    Start = case get({cnif_slot, Slots}) of
+                undefined -> erlang:system_info(scheduler_id);
+                Last -> Last - 1
+            end,
+    case take(Slots, Size, Start, Size) of
+        none -> none;
+        Slot -> put({cnif_slot, Slots}, Slot), Slot
+    end.
 
 take(_Slots, _Size, _I, 0) ->
     none;
@@ -114,19 +150,25 @@ init({Module, Config}) ->
     Slots = atomics:new(Size + 1, []),
     [atomics:put(Slots, I, ?DOWN) || I <- lists:seq(1, Size)],
     Table = ets:new(cnif_pool, [protected, {read_concurrency, true}]),
+    %% handles: 1 once a call has returned a resource (cnif_handle), so
+    %% that until then no call looks for handles in its arguments.
     persistent_term:put({cnif_isolated, Module},
-                        #{pid => self(), slots => Slots, size => Size, table => Table}),
+                        #{pid => self(), slots => Slots, size => Size, table => Table,
+                          handles => atomics:new(1, [])}),
     erlang:send_after(?WATCH_INTERVAL, self(), watch),
     {ok, #state{module = Module, config = Config#{slots => Slots}, slots = Slots,
                 table = Table, size = Size}}.
 
-handle_call(checkout, _From, #state{unavailable = Why} = State) when Why =/= false ->
+handle_call({checkout, any}, _From, #state{unavailable = Why} = State) when Why =/= false ->
     {reply, {unavailable, Why}, State};
-handle_call(checkout, From, State) ->
+handle_call({checkout, Slot}, From, State) ->
     State1 = start_all(State),
-    case has_free(State1) of
-        true -> {reply, retry, State1};
-        false -> {noreply, State1#state{waiting = queue:in(From, State1#state.waiting)}}
+    case free(State1) of
+        Free when Slot =:= any, Free =/= [] -> {reply, retry, State1};
+        Free -> case lists:member(Slot, Free) of
+                    true -> {reply, retry, State1};
+                    false -> {noreply, State1#state{waiting = queue:in({From, Slot}, State1#state.waiting)}}
+                end
     end;
 handle_call(workers, _From, #state{owners = Owners, table = Table} = State) ->
     {reply, [{Slot, node(Owner), OsPid}
@@ -136,6 +178,10 @@ handle_call(workers, _From, #state{owners = Owners, table = Table} = State) ->
 handle_cast(_Request, State) ->
     {noreply, State}.
 
+handle_info({'$cnif_release', Worker, Key}, #state{owners = Owners} = State) ->
+    %% A handle to a resource of Worker was garbage collected.
+    [Worker ! {release, Key} || maps:is_key(Worker, Owners)],
+    {noreply, State};
 handle_info(wake, State) ->
     {noreply, serve(State)};
 handle_info({checkin, Slot}, #state{slots = Slots} = State) ->
@@ -218,22 +264,26 @@ replace(Slot, Why, Calls, #state{slots = Slots} = State) ->
 
 %% Every waiting caller gets the news: none of them would be served soon.
 unavailable(#state{waiting = Waiting, unavailable = Why} = State) ->
-    [gen_server:reply(From, {unavailable, Why}) || From <- queue:to_list(Waiting)],
+    [gen_server:reply(From, {unavailable, Why}) || {From, _} <- queue:to_list(Waiting)],
     State#state{waiting = queue:new()}.
 
-%% As many waiting callers as there are free slots try again.
+%% The waiting callers that a free slot can serve try again: as many as
+%% there are free slots of those that take any, and those that wait for
+%% a slot of their own that is free.
 serve(#state{waiting = Waiting} = State) ->
-    Free = length([x || I <- lists:seq(1, State#state.size),
-                        atomics:get(State#state.slots, I) =:= ?FREE]),
-    serve(Free, Waiting, State).
+    Free = free(State),
+    {_, Left} = lists:foldl(
+                       fun({From, any}, {N, Keep}) when N > 0 ->
+                               gen_server:reply(From, retry), {N - 1, Keep};
+                          ({From, Slot} = W, {N, Keep}) when is_integer(Slot) ->
+                               case lists:member(Slot, Free) of
+                                   true -> gen_server:reply(From, retry), {N, Keep};
+                                   false -> {N, [W | Keep]}
+                               end;
+                          (W, {N, Keep}) ->
+                               {N, [W | Keep]}
+                       end, {length(Free), []}, queue:to_list(Waiting)),
+    State#state{waiting = queue:from_list(lists:reverse(Left))}.
 
-serve(0, Waiting, State) ->
-    State#state{waiting = Waiting};
-serve(N, Waiting, State) ->
-    case queue:out(Waiting) of
-        {{value, From}, Rest} -> gen_server:reply(From, retry), serve(N - 1, Rest, State);
-        {empty, _} -> State#state{waiting = Waiting}
-    end.
-
-has_free(#state{slots = Slots, size = Size}) ->
-    lists:any(fun(I) -> atomics:get(Slots, I) =:= ?FREE end, lists:seq(1, Size)).
+free(#state{slots = Slots, size = Size}) ->
+    [I || I <- lists:seq(1, Size), atomics:get(Slots, I) =:= ?FREE].

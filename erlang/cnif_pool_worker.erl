@@ -15,6 +15,8 @@
 
 %% How long a worker may take to start and load its module.
 -define(BOOT_TIMEOUT, 60000).
+%% How long a worker that closed its output may take to exit.
+-define(EXIT_TIMEOUT, 5000).
 %% How often a worker's memory is read, when it has a max_memory.
 -define(MEMORY_INTERVAL, 50).
 
@@ -38,8 +40,13 @@ init(Pool, Module, Slot, Slots, Config, OriginPath) ->
     Erl = filename:join([code:root_dir(), "bin", "erl"]),
     %% No core file: a worker that crashes is expected to.
     Port = open_port({spawn_executable, "/bin/sh"},
-                     [{packet, 4}, binary, nouse_stdio, exit_status,
-                      {env, [{"ERL_CRASH_DUMP_SECONDS", "0"}]},
+                     %% eof: the port stays open until the exit status
+                     %% comes, which it may not if the end of the output
+                     %% closes it first.
+                     [{packet, 4}, binary, nouse_stdio, exit_status, eof,
+                      %% CNIF_WORKER: the library adds '$cnif_resources'/1
+                      %% (src/worker.c).
+                      {env, [{"ERL_CRASH_DUMP_SECONDS", "0"}, {"CNIF_WORKER", "1"}]},
                       {args, ["-c", "ulimit -c 0; exec \"$0\" \"$@\"", Erl
                               | worker_args() ++ path_args(OriginPath)
                                 ++ ["-s", "cnif_worker", "main"]]}]),
@@ -95,6 +102,12 @@ loop(#state{port = Port, call = Call} = State) ->
             loop(answer(binary_to_term(Data), State));
         {timeout, Timer, call} when element(3, Call) =:= Timer ->
             stop(State, {timeout, State#state.timeout});
+        {timeout, _, call} ->
+            %% The timer of a call answered as it ran out.
+            loop(State);
+        {release, Key} ->
+            port_command(Port, term_to_binary({release, Key})),
+            loop(State);
         check_memory ->
             case rss(State#state.os_pid) of
                 Bytes when Bytes > State#state.max_memory ->
@@ -109,6 +122,17 @@ loop(#state{port = Port, call = Call} = State) ->
             loop(State#state{callers = maps:remove(Caller, Callers)});
         {Port, {exit_status, Status}} ->
             gone(State, status(Status));
+        {Port, eof} ->
+            receive
+                {Port, {exit_status, Status}} -> gone(State, status(Status))
+            after ?EXIT_TIMEOUT ->
+                stop(State, closed_its_output)
+            end;
+        {'EXIT', Port, Why} ->
+            %% A write to a worker that just died fails, which closes the
+            %% port before its exit status comes.
+            kill(State),
+            gone(State, {port_closed, Why});
         {'EXIT', _, Why} ->
             %% The pool stops, or the node of a remote pool went down.
             stop(State, {shutdown, Why})
@@ -122,8 +146,9 @@ answer({reply, Outcome}, #state{call = {Alias, _, Timer}} = State) ->
     checkin(State),
     Alias ! {Alias, Outcome},
     State#state{call = idle, calls = State#state.calls + 1};
-answer({message, Number, Message}, #state{callers = Callers} = State) ->
-    [Caller ! Message || {Caller, N} <- maps:to_list(Callers), N =:= Number],
+answer({message, Number, Message, Kept}, #state{callers = Callers} = State) ->
+    Wrapped = cnif_handle:wrap(Message, Kept, {State#state.pool, self(), State#state.slot}),
+    [Caller ! Wrapped || {Caller, N} <- maps:to_list(Callers), N =:= Number],
     State.
 
 checkin(#state{slots = remote, pool = Pool, slot = Slot}) ->
@@ -162,14 +187,21 @@ rss(OsPid) ->
             0
     end.
 
-%% Kills the worker, waits until it is reaped (no zombie is left), and
-%% ends as gone/2 does, with Why as the reason.
-stop(#state{port = Port, os_pid = OsPid} = State, Why) ->
-    _ = os:cmd("kill -KILL " ++ integer_to_list(OsPid)),
+%% Kills the worker, waits until it is reaped (no zombie is left: erts
+%% reaps it, and then sends its status or, if the port was closed by
+%% then, nothing; its port is closed either way), and ends as gone/2
+%% does, with Why as the reason.
+stop(#state{port = Port} = State, Why) ->
+    kill(State),
     receive
-        {Port, {exit_status, _}} -> ok
+        {Port, {exit_status, _}} -> port_close(Port);
+        {'EXIT', Port, _} -> ok
     end,
     gone(State, Why).
+
+kill(#state{os_pid = OsPid}) ->
+    _ = os:cmd("kill -KILL " ++ integer_to_list(OsPid)),
+    ok.
 
 %% The worker is gone: its call fails with Why, and calls that reached
 %% this process after it are told to try another worker.

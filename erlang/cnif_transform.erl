@@ -76,8 +76,8 @@ isolated_options(Options, Line) ->
 %% Exports the wrappers and NIFs, except those the module already exports.
 attributes(Forms, Nifs, Line) ->
     Exported = lists:append([Fs || {attribute, _, export, Fs} <- Forms]),
-    [{attribute, Line, export, expand(Nifs) -- Exported},
-     {attribute, Line, nifs, [{nif_name(F), A} || {F, A} <- Nifs]},
+    [{attribute, Line, export, [{'$cnif_resources', 1} | expand(Nifs) -- Exported]},
+     {attribute, Line, nifs, [{'$cnif_resources', 1} | [{nif_name(F), A} || {F, A} <- Nifs]]},
      {attribute, Line, on_load, {'$cnif_on_load', 0}}].
 
 functions(Module, Nifs, Lib, Options, Isolated, Line) ->
@@ -96,7 +96,10 @@ functions(Module, Nifs, Lib, Options, Isolated, Line) ->
                             "            end;~n"
                             "        Isolated -> Isolated~n"
                             "    end.~n", [Module, Isolated, Module, Lib, Module, Options])
-              | [wrapper(Module, F, A) || {F, A} <- Nifs]],
+              | ["%% Replaced by the library only in a worker of an isolated module\n"
+                 "%% (cnif_worker): there, the resources a term holds.\n"
+                 "'$cnif_resources'(_Term) -> [].\n"
+                 | [wrapper(Module, F, A) || {F, A} <- Nifs]]],
     parse(lists:flatten(Source), Line).
 
 %% The NIF returns a bad-argument report as a value (a tag test on the

@@ -8,8 +8,17 @@
 %% into the protocol. Requests:
 %%   {boot, Module, Secret}    load Module; answer ready or {load_failed, E}
 %%   {call, Caller, F, Args}   run Module:F(Args...) for caller number Caller
+%%   {release, Key}            the caller's handle Key is gone: let go
 %%   {caller_down, Caller}     the caller died: drop its proxy
-%% Answers: {reply, Outcome} and {message, Caller, Term}.
+%% Answers: {reply, Outcome} and {message, Caller, Term, Kept}.
+%%
+%% Resources: the library lists the resources a result or a message holds
+%% (its '$cnif_resources'/1, which only a worker's library has, since
+%% Erlang cannot tell a resource from a reference). Each is kept here
+%% under a key, in Kept = [{Key, Resource}], until the caller's handle to
+%% it is garbage collected. The caller gets the resource's reference,
+%% which names the same resource when it comes back as an argument, as
+%% long as it is kept.
 %%
 %% Each caller has a proxy process here, which makes its calls: a NIF's
 %% enif_self() is the proxy, so a message the NIF sends to its caller (a
@@ -29,6 +38,7 @@ main() ->
             persistent_term:put(cnif_worker, true),
             case code:ensure_loaded(Module) of
                 {module, Module} ->
+                    ets:new(cnif_worker_kept, [named_table, public]),
                     answer(Port, ready),
                     loop(Port, Module, #{});
                 {error, What} ->
@@ -55,6 +65,9 @@ handle({call, Caller, F, Args}, Port, Module, Proxies) ->
     {Proxy, Proxies1} = proxy(Caller, Port, Module, Proxies),
     Proxy ! {call, F, Args},
     Proxies1;
+handle({release, Key}, _Port, _Module, Proxies) ->
+    ets:delete(cnif_worker_kept, Key),
+    Proxies;
 handle({caller_down, Caller}, _Port, _Module, Proxies) ->
     case maps:take(Caller, Proxies) of
         {Proxy, Proxies1} -> exit(Proxy, kill), Proxies1;
@@ -75,18 +88,25 @@ proxy_loop(Port, Module, Caller) ->
         {call, F, Args} ->
             answer(Port, {reply, run(Module, F, Args)});
         Message ->
-            answer(Port, {message, Caller, Message})
+            answer(Port, {message, Caller, Message, keep(Module, Message)})
     end,
     proxy_loop(Port, Module, Caller).
 
 %% The outcome of a call as the origin re-raises it: a value, or an
 %% exception's class and reason (the worker's stack means nothing there).
 run(Module, F, Args) ->
-    try apply(Module, F, Args) of
-        Value -> {value, Value}
+    try
+        Value = apply(Module, F, Args),
+        {value, Value, keep(Module, Value)}
     catch
         Class:Reason -> {raised, Class, Reason}
     end.
+
+keep(Module, Term) ->
+    Kept = [{erlang:unique_integer([positive]), Resource}
+            || Resource <- Module:'$cnif_resources'(Term)],
+    ets:insert(cnif_worker_kept, Kept),
+    Kept.
 
 answer(Port, Term) ->
     port_command(Port, term_to_binary(Term)).

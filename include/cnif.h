@@ -1409,6 +1409,7 @@ typedef struct cnif_resource_type {
     const char *name;
     ErlNifResourceType *type;  /* opened (or taken over) at load */
     ErlNifResourceTypeInit init; /* the callback trampolines */
+    struct cnif_resource_type *next_open; /* the library's open types */
 } cnif_resource_type;
 
 /* Open rt with its callbacks: created at load, taken over at upgrade. */
@@ -1550,7 +1551,7 @@ typedef struct cnif__res_event {
         cnif__callback(nif, #T, CNIF_PHASE_DYNCALL, cnif__res_dyncall_##T,   \
                        &e);                                                   \
     }                                                                         \
-    static cnif_resource_type cnif__res_type_##T = {#T, NULL, {0}};           \
+    static cnif_resource_type cnif__res_type_##T = {#T, NULL, {0}, NULL};     \
     static void cnif__init_cnif_res_##T(cnif_env *env)                        \
     {                                                                         \
         ErlNifResourceTypeInit *init = &cnif__res_type_##T.init;              \

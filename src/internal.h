@@ -360,6 +360,14 @@ void cnif__fault_describe(const cnif_env *env, char *buf, size_t size);
 ** the object it is in, into buf; false if it cannot be named (symbol.c). */
 bool cnif__symbol_name(uintptr_t pc, char *buf, size_t size);
 
+/* Whether term is an instance of a resource type the library opened
+** (resource.c). */
+bool cnif__resource_is_open(ErlNifEnv *nif, ERL_NIF_TERM term);
+
+/* The NIFs of a library loaded in a worker of an isolated module: funcs
+** and '$cnif_resources'/1, in *count (worker.c). */
+ErlNifFunc *cnif__worker_funcs(ErlNifFunc *funcs, int *count);
+
 /* A dlopen reference on the shared object this code is in; NULL if it
 ** cannot be had (module.c). */
 void *cnif__library_open(void);

@@ -3,6 +3,7 @@
 ** boundary. */
 #include "internal.h"
 #include <stdio.h>
+#include <stdlib.h>
 
 cnif_atoms cnif__atoms;
 
@@ -223,5 +224,10 @@ ErlNifEntry *cnif_module_entry(const cnif_module *module)
     entry.name = module->name;
     entry.num_of_funcs = (int)(module->nifs_end - module->nifs);
     entry.funcs = module->nifs;
+    /* The worker of an isolated module is started with CNIF_WORKER set
+    ** (erlang/cnif_pool_worker.erl); elsewhere a module of one's own,
+    ** which does not declare the extra NIF, must still load. */
+    if (getenv("CNIF_WORKER"))
+        entry.funcs = cnif__worker_funcs(module->nifs, &entry.num_of_funcs);
     return &entry;
 }

@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The types the library opened, newest first: a worker of an isolated
+** module looks for their instances in what a call returns (worker.c). */
+static cnif_resource_type *cnif__open_types;
+
 void cnif_resource_type_open(cnif_env *env, cnif_resource_type *rt)
 {
     ErlNifResourceFlags tried;
@@ -19,6 +23,21 @@ void cnif_resource_type_open(cnif_env *env, cnif_resource_type *rt)
                                        &tried);
     if (!rt->type)
         cnif_panic(env, "cannot open resource type %s", rt->name);
+    for (cnif_resource_type *open = cnif__open_types; open; open = open->next_open)
+        if (open == rt)
+            return;
+    rt->next_open = cnif__open_types;
+    cnif__open_types = rt;
+}
+
+bool cnif__resource_is_open(ErlNifEnv *nif, ERL_NIF_TERM term)
+{
+    void *obj;
+
+    for (cnif_resource_type *rt = cnif__open_types; rt; rt = rt->next_open)
+        if (rt->type && enif_get_resource(nif, term, rt->type, &obj))
+            return true;
+    return false;
 }
 
 static void cnif__release_slot(void *arg)

@@ -563,7 +563,7 @@ CNIF_EXPORT_RAW(settled, 2)
 
 /* --- Resources --------------------------------------------------------------
 ** ghost: a resource type that no load ever opened. */
-static cnif_resource_type ghost = {"ghost", NULL, {0}};
+static cnif_resource_type ghost = {"ghost", NULL, {0}, NULL};
 
 static cnif_term ghost_new(cnif_env *env)
 {

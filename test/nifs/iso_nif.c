@@ -93,6 +93,14 @@ static int64_t leak(cnif_env *env, int64_t mb)
 }
 CNIF_EXPORT(leak, int64_t, int64_t)
 
+/* Sleeps Ms milliseconds: keeps its worker busy. */
+static void nap(cnif_env *env, int64_t ms)
+{
+    (void)env;
+    usleep((useconds_t)ms * 1000);
+}
+CNIF_EXPORT_FLAGS(nap, CNIF_DIRTY_IO, void, int64_t)
+
 /* The pid of the worker's OS process. */
 static int64_t os_pid(cnif_env *env)
 {
@@ -106,13 +114,17 @@ typedef struct box {
     int64_t value;
 } box;
 
-static int64_t boxes_alive;
+/* Live boxes, and live boxes of value MARKED or more: a test counts the
+** boxes it made, whatever other tests' garbage does meanwhile. */
+#define MARKED 1000000
+static int64_t boxes_alive, marked_alive;
 
 static void box_destroy(cnif_env *env, box *b)
 {
     (void)env;
-    (void)b;
     __atomic_sub_fetch(&boxes_alive, 1, __ATOMIC_SEQ_CST);
+    if (b->value >= MARKED)
+        __atomic_sub_fetch(&marked_alive, 1, __ATOMIC_SEQ_CST);
 }
 CNIF_DEFINE_RESOURCE(box, .destroy = box_destroy)
 
@@ -121,6 +133,8 @@ static cnif_res_box box_new(cnif_env *env, int64_t value)
     box *b = cnif_resource_new(env, box);
     b->value = value;
     __atomic_add_fetch(&boxes_alive, 1, __ATOMIC_SEQ_CST);
+    if (value >= MARKED)
+        __atomic_add_fetch(&marked_alive, 1, __ATOMIC_SEQ_CST);
     return b;
 }
 CNIF_EXPORT(box_new, cnif_res_box, int64_t)
@@ -141,6 +155,24 @@ static int64_t boxes(cnif_env *env)
     return __atomic_load_n(&boxes_alive, __ATOMIC_SEQ_CST);
 }
 CNIF_EXPORT(boxes, int64_t)
+
+/* The live marked boxes of b's worker: a call with a box runs there. */
+static int64_t boxes_of(cnif_env *env, cnif_res_box b)
+{
+    (void)env;
+    (void)b;
+    return __atomic_load_n(&marked_alive, __ATOMIC_SEQ_CST);
+}
+CNIF_EXPORT(boxes_of, int64_t, cnif_res_box)
+
+/* The OS pid of b's worker. */
+static int64_t os_pid_of(cnif_env *env, cnif_res_box b)
+{
+    (void)env;
+    (void)b;
+    return (int64_t)getpid();
+}
+CNIF_EXPORT(os_pid_of, int64_t, cnif_res_box)
 
 /* --- Messages ------------------------------------------------------------ */
 /* A threaded NIF: answers {Ref, A * B} later, from a pool thread. */

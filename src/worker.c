@@ -1,0 +1,106 @@
+/* worker.c -- what a library adds when it runs in a worker of an isolated
+** module (erlang/cnif_isolated.erl): the NIF '$cnif_resources'/1, which
+** lists the instances of the library's resource types that a term holds.
+** The worker keeps those alive and gives the caller handles to them;
+** Erlang cannot tell a resource from a plain reference, only the library
+** that opened its type can. */
+#include "internal.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* The terms still to look into, on the heap: a result nested deeply
+** enough would overflow a recursion. */
+typedef struct term_stack {
+    ERL_NIF_TERM *terms;
+    size_t len, cap;
+} term_stack;
+
+static bool term_stack_push(term_stack *s, ERL_NIF_TERM term)
+{
+    if (s->len == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        ERL_NIF_TERM *terms = enif_realloc(s->terms, cap * sizeof *terms);
+        if (!terms)
+            return false;
+        s->terms = terms;
+        s->cap = cap;
+    }
+    s->terms[s->len++] = term;
+    return true;
+}
+
+static bool push_map(ErlNifEnv *nif, term_stack *s, ERL_NIF_TERM map)
+{
+    ErlNifMapIterator it;
+    ERL_NIF_TERM key, value;
+    bool ok = true;
+
+    if (!enif_map_iterator_create(nif, map, &it, ERL_NIF_MAP_ITERATOR_FIRST))
+        return false;
+    while (ok && enif_map_iterator_get_pair(nif, &it, &key, &value)) {
+        ok = term_stack_push(s, key) && term_stack_push(s, value);
+        enif_map_iterator_next(nif, &it);
+    }
+    enif_map_iterator_destroy(nif, &it);
+    return ok;
+}
+
+/* Pushes what term holds; false if memory ran out. */
+static bool push_parts(ErlNifEnv *nif, term_stack *s, ERL_NIF_TERM term)
+{
+    const ERL_NIF_TERM *items;
+    ERL_NIF_TERM head, tail;
+    int arity;
+
+    if (enif_get_list_cell(nif, term, &head, &tail)) {
+        /* The spine is walked here, so a long list needs no stack. */
+        do {
+            if (!term_stack_push(s, head))
+                return false;
+            term = tail;
+        } while (enif_get_list_cell(nif, term, &head, &tail));
+        return term_stack_push(s, term);    /* an improper tail */
+    }
+    if (enif_get_tuple(nif, term, &arity, &items)) {
+        for (int i = 0; i < arity; i++)
+            if (!term_stack_push(s, items[i]))
+                return false;
+        return true;
+    }
+    if (enif_is_map(nif, term))
+        return push_map(nif, s, term);
+    return true;
+}
+
+static ERL_NIF_TERM worker_resources(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[])
+{
+    term_stack s = {0};
+    ERL_NIF_TERM found = enif_make_list(nif, 0), term;
+    bool ok = term_stack_push(&s, argv[0]);
+
+    (void)argc;
+    while (ok && s.len) {
+        term = s.terms[--s.len];
+        if (enif_is_ref(nif, term)) {
+            if (cnif__resource_is_open(nif, term))
+                found = enif_make_list_cell(nif, term, found);
+        } else {
+            ok = push_parts(nif, &s, term);
+        }
+    }
+    enif_free(s.terms);
+    return ok ? found : enif_raise_exception(nif, enif_make_atom(nif, "enomem"));
+}
+
+ErlNifFunc *cnif__worker_funcs(ErlNifFunc *funcs, int *count)
+{
+    static const ErlNifFunc resources = {"$cnif_resources", 1, worker_resources, 0};
+    ErlNifFunc *all = malloc((size_t)(*count + 1) * sizeof *all);
+
+    /* Without it the worker sees no resources: the library still loads. */
+    if (!all)
+        return funcs;
+    memcpy(all, funcs, (size_t)*count * sizeof *all);
+    all[(*count)++] = resources;
+    return all;
+}

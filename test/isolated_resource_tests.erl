@@ -1,0 +1,92 @@
+%% isolated_resource_tests -- resources of an isolated module (iso_nif):
+%% a caller gets handles, calls with them go to the worker that holds the
+%% resources, a handle the caller drops is released on that worker, and a
+%% handle whose worker died is stale.
+-module(isolated_resource_tests).
+-include_lib("eunit/include/eunit.hrl").
+
+%% Boxes of this value or more are counted by boxes_of/1 (iso_nif.c).
+-define(MARKED, 1000000).
+
+handles_test_() ->
+    {timeout, 60, fun handles/0}.
+
+handles() ->
+    B = iso_nif:box_new(5),
+    C = iso_nif:box_new(7),
+    ?assert(is_reference(B)),
+    ?assertEqual(5, iso_nif:box_get(B)),
+    ?assertEqual(12, iso_nif:box_add(B, C)),
+    %% A handle inside a term comes back as the same handle.
+    ?assertEqual(7, iso_nif:box_get(hd([C]))),
+    %% A box is no integer: the bad argument is the caller's, as in process.
+    ?assertError(badarg, iso_nif:box_get(make_ref())),
+    ?assertEqual({5, 7}, {iso_nif:box_get(B), iso_nif:box_get(C)}).
+
+released_when_collected_test_() ->
+    {timeout, 60, fun released_when_collected/0}.
+
+%% 1,000 boxes made and dropped by a process of their own: once it is gone
+%% and collected, the workers hold none of them.
+released_when_collected() ->
+    Probes = probes(),
+    Before = live_boxes(Probes),
+    {Pid, MRef} = spawn_monitor(fun() ->
+                                        Boxes = [iso_nif:box_new(?MARKED + I)
+                                                 || I <- lists:seq(1, 1000)],
+                                        exit({made, live_boxes(Probes) - Before, length(Boxes)})
+                                end),
+    receive {'DOWN', MRef, process, Pid, Made} -> ?assertEqual({made, 1000, 1000}, Made) end,
+    %% Releases travel as messages: the pool, the worker's process, the
+    %% worker.
+    ?assertEqual(Before, wait_for_boxes(Probes, Before, 100)).
+
+%% A box on each of iso_nif's two workers: while one naps, the other
+%% makes the second. A call with a box runs on the worker that holds it.
+probes() ->
+    First = iso_nif:box_new(0),
+    Self = self(),
+    Napper = spawn_link(fun() -> iso_nif:nap(500), Self ! {self(), rested} end),
+    timer:sleep(100),
+    Second = iso_nif:box_new(0),
+    receive {Napper, rested} -> ok end,
+    Probes = [First, Second],
+    ?assertEqual(2, length(lists:usort([iso_nif:os_pid_of(P) || P <- Probes]))),
+    Probes.
+
+live_boxes(Probes) ->
+    lists:sum([iso_nif:boxes_of(P) || P <- Probes]).
+
+%% Waits (up to N times 20 ms) until the workers hold Want boxes; the
+%% count they hold last.
+wait_for_boxes(Probes, Want, N) ->
+    erlang:garbage_collect(),
+    case live_boxes(Probes) of
+        Want -> Want;
+        Other when N =:= 0 -> Other;
+        _ -> timer:sleep(20), wait_for_boxes(Probes, Want, N - 1)
+    end.
+
+stale_after_crash_test_() ->
+    {timeout, 60, fun stale_after_crash/0}.
+
+stale_after_crash() ->
+    B = iso_nif:box_new(1),
+    Worker = iso_nif:os_pid_of(B),
+    %% Kill the box's worker from outside, as the OS would.
+    os:cmd("kill -KILL " ++ integer_to_list(Worker)),
+    ?assertError({nif_stale_resource, #{nif := {iso_nif, box_get, 1}, workers := [_]}},
+                 retry_until_stale(B, 50)),
+    %% New boxes work on the new workers.
+    ?assertEqual(3, iso_nif:box_get(iso_nif:box_new(3))).
+
+retry_until_stale(B, 0) ->
+    iso_nif:box_get(B);
+retry_until_stale(B, N) ->
+    %% The kill takes effect a moment later: until then the old worker
+    %% still answers.
+    try iso_nif:box_get(B) of
+        1 -> timer:sleep(20), retry_until_stale(B, N - 1)
+    catch
+        error:{nif_crashed, _} -> retry_until_stale(B, N - 1)
+    end.
