@@ -55,6 +55,11 @@ defmodule Cnif do
       killing the VM, and quarantines the library (see docs/faults.md)
     * `:quarantine` - `false` lets the library go on running after such a
       fault (default: `true`)
+    * `:isolated` - runs the calls in a pool of worker BEAMs, each of which
+      loads the library, so that a crash, a hang or a leak costs a worker
+      and never this node: `isolated: [workers: 4, timeout: 5_000]`, with
+      `:workers`, `:timeout` (ms), `:max_memory` (bytes) and `:nodes`
+      (see docs/isolation.md). The operator's `:cnif.isolate/2` wins.
 
   The last two are load options (`:cnif.load_info/3`): given here they
   override the library's own defaults, and the operator's
@@ -63,23 +68,33 @@ defmodule Cnif do
   defmacro __using__(opts) do
     quote bind_quoted: [opts: opts] do
       import Cnif, only: [defnif: 1]
-      {lib, app, load_options} = Cnif.__options__(__MODULE__, opts)
+      {lib, app, load_options, isolated} = Cnif.__options__(__MODULE__, opts)
       @cnif_lib lib
       @cnif_app app
       @cnif_load_options load_options
+      @cnif_isolated isolated
       @on_load :__cnif_load__
       # -nifs([...]): the functions the library may replace, and no others.
       Module.register_attribute(__MODULE__, :nifs, accumulate: true, persist: true)
 
-      # erlang:load_nif/2 must be called from the module itself.
+      # erlang:load_nif/2 must be called from the module itself. An
+      # isolated module loads no library here (:cnif_isolated).
       defp __cnif_load__ do
-        case Cnif.__path__(__MODULE__, @cnif_lib, @cnif_app) do
-          {:ok, path} -> :cnif.load_result(
-              :erlang.load_nif(path, :cnif.load_info(__MODULE__, 0, @cnif_load_options))
-            )
-          error -> error
+        with :in_process <- :cnif_isolated.on_load(__MODULE__, @cnif_isolated) do
+          case Cnif.__path__(__MODULE__, @cnif_lib, @cnif_app) do
+            {:ok, path} -> :cnif.load_result(
+                :erlang.load_nif(path, :cnif.load_info(__MODULE__, 0, @cnif_load_options))
+              )
+            error -> error
+          end
         end
       end
+
+      # Replaced by the library only in a worker of an isolated module
+      # (:cnif_worker): there, the resources a term holds.
+      @nifs [{:"$cnif_resources", 1}]
+      @doc false
+      def unquote(:"$cnif_resources")(_term), do: []
     end
   end
 
@@ -92,7 +107,6 @@ defmodule Cnif do
   defmacro defnif(call) do
     {name, args} = decompose(call, __CALLER__)
     nif = :"#{name}_nif"
-    blanks = Enum.map(args, fn _ -> Macro.var(:_, nil) end)
 
     quote do
       @nifs [{unquote(nif), unquote(length(args))}]
@@ -117,9 +131,11 @@ defmodule Cnif do
         end
       end
 
+      # Until the library replaces it: the call on a worker if the module
+      # is isolated, else {:not_loaded, module}.
       @doc false
-      def unquote(nif)(unquote_splicing(blanks)) do
-        :erlang.nif_error({:not_loaded, __MODULE__})
+      def unquote(nif)(unquote_splicing(args)) do
+        :cnif_isolated.call(__MODULE__, unquote(nif), unquote(args))
       end
     end
   end
@@ -149,11 +165,11 @@ defmodule Cnif do
   end
 
   @doc false
-  # The library's file name, the application to look for it in, and the
-  # load options.
+  # The library's file name, the application to look for it in, the load
+  # options and the isolation options.
   def __options__(module, opts) do
     opts =
-      Keyword.validate!(opts, [:fault_barrier, :quarantine, lib: Atom.to_string(module), otp_app: mix_app()])
+      Keyword.validate!(opts, [:fault_barrier, :quarantine, :isolated, lib: Atom.to_string(module), otp_app: mix_app()])
 
     load_options = Map.new(Keyword.take(opts, [:fault_barrier, :quarantine]))
 
@@ -170,8 +186,26 @@ defmodule Cnif do
           {key, value} -> raise ArgumentError, "use Cnif: #{inspect(key)} must be a boolean, got: #{inspect(value)}"
         end)
 
-        {lib, app, load_options}
+        {lib, app, load_options, isolated(opts[:isolated])}
     end
+  end
+
+  # The isolation options as :cnif_isolated takes them: undefined if none.
+  defp isolated(nil), do: :undefined
+  defp isolated(false), do: false
+
+  defp isolated(options) when is_list(options) do
+    :cnif_isolated.check_options(Map.new(options))
+  rescue
+    _ in [ArgumentError, ErlangError] ->
+      raise ArgumentError,
+            "use Cnif: :isolated must be false or a keyword list of workers, timeout, " <>
+              "max_memory and nodes, got: #{inspect(options)}"
+  end
+
+  defp isolated(options) do
+    raise ArgumentError,
+          "use Cnif: :isolated must be false or a keyword list, got: #{inspect(options)}"
   end
 
   # Compiled by Mix (not plain elixirc), in a project.

@@ -74,25 +74,31 @@ call(Module, F, Args) ->
 call(_Pool, Module, _F, _Args, -1) ->
     error({nif_unavailable, #{module => Module, reason => workers_lost}});
 call(#{handles := Handles} = Pool, Module, F, Args, Retries) ->
-    {Sent, Where} = case atomics:get(Handles, 1) of
-                        0 -> {Args, none};
-                        _ -> cnif_handle:unwrap(Args)
-                    end,
+    {Sent, Where, Back} = case atomics:get(Handles, 1) of
+                              0 -> {Args, none, #{}};
+                              _ -> cnif_handle:unwrap(Args)
+                          end,
     case checkout(Pool, Where) of
-        {ok, Slot, Owner} ->
+        {ok, Slot, Owner, _Port} ->
             Alias = monitor(process, Owner, [{alias, demonitor}]),
-            Owner ! {call, Alias, self(), F, Sent},
+            %% Encoded here: a large request is then this process's garbage.
+            Owner ! {call, Alias, self(), term_to_binary({call, self(), F, Sent})},
             receive
+                {Alias, {outcome, Outcome}} ->
+                    demonitor(Alias, [flush]),
+                    case binary_to_term(Outcome) of
+                        {value, Value, Kept} ->
+                            Kept =:= [] orelse atomics:put(Handles, 1, 1),
+                            cnif_handle:wrap(Value, Kept, {maps:get(pid, Pool), Owner, Slot}, Back);
+                        Raised ->
+                            outcome(Raised, Module, F, Args)
+                    end;
                 {Alias, retry} ->
                     demonitor(Alias, [flush]),
                     call(Pool, Module, F, Args, Retries - 1);
-                {Alias, {value, Value, Kept}} ->
+                {Alias, Failed} ->
                     demonitor(Alias, [flush]),
-                    Kept =:= [] orelse atomics:put(Handles, 1, 1),
-                    cnif_handle:wrap(Value, Kept, {maps:get(pid, Pool), Owner, Slot});
-                {Alias, Outcome} ->
-                    demonitor(Alias, [flush]),
-                    outcome(Outcome, Module, F, Args);
+                    outcome(Failed, Module, F, Args);
                 {'DOWN', Alias, process, _, noconnection} ->
                     error({nif_crashed, #{worker => {node(Owner), undefined},
                                           nif => nif(Module, F, Args),

@@ -17,12 +17,16 @@
 -define(BOOT_TIMEOUT, 60000).
 %% How long a worker that closed its output may take to exit.
 -define(EXIT_TIMEOUT, 5000).
+%% How often a slot taken with no call is looked for (reclaim/2).
+-define(RECLAIM_INTERVAL, 500).
+%% A request this large is collected as soon as it is written.
+-define(LARGE, 1048576).
 %% How often a worker's memory is read, when it has a max_memory.
 -define(MEMORY_INTERVAL, 50).
 
 -record(state, {pool, module, slot, slots, port, os_pid, timeout, max_memory,
                 call = idle,          % idle | {Alias, Caller, TimerRef}
-                callers = #{},        % Caller pid => number, for the worker
+                callers = #{},        % the callers it monitors => true
                 calls = 0}).          % calls served
 
 %% Starts the worker for Slot of Pool, on Node (this node, or one that
@@ -66,9 +70,9 @@ init(Pool, Module, Slot, Slots, Config, OriginPath) ->
             erlang:cancel_timer(Timer),
             case binary_to_term(Answer) of
                 ready ->
-                    Pool ! {ready, Slot, self(), id(State)},
+                    Pool ! {ready, Slot, self(), id(State), Port},
                     watch_memory(State),
-                    loop(State);
+                    loop(reclaim(0, State));
                 {load_failed, What} ->
                     stop(State, {load_failed, What})
             end;
@@ -94,12 +98,16 @@ path_args(OriginPath) ->
 
 loop(#state{port = Port, call = Call} = State) ->
     receive
-        {call, Alias, Caller, F, Args} when Call =:= idle ->
-            {Number, State1} = caller_number(Caller, State),
-            port_command(Port, term_to_binary({call, Number, F, Args})),
-            loop(State1#state{call = {Alias, Caller, timer(State)}});
-        {Port, {data, Data}} ->
-            loop(answer(binary_to_term(Data), State));
+        {call, Alias, Caller, Request} when Call =:= idle ->
+            port_command(Port, Request),
+            %% The request is garbage now: a large one is not kept alive
+            %% until this process happens to collect.
+            byte_size(Request) < ?LARGE orelse erlang:garbage_collect(),
+            loop(begin_call(Alias, Caller, State));
+        {Port, {data, <<0, Outcome/binary>>}} ->
+            loop(reply(Outcome, State));
+        {Port, {data, <<1, Message/binary>>}} ->
+            loop(forward(binary_to_term(Message), State));
         {timeout, Timer, call} when element(3, Call) =:= Timer ->
             stop(State, {timeout, State#state.timeout});
         {timeout, _, call} ->
@@ -108,6 +116,8 @@ loop(#state{port = Port, call = Call} = State) ->
         {release, Key} ->
             port_command(Port, term_to_binary({release, Key})),
             loop(State);
+        {reclaim, Seen} ->
+            loop(reclaim(Seen, State));
         check_memory ->
             case rss(State#state.os_pid) of
                 Bytes when Bytes > State#state.max_memory ->
@@ -117,9 +127,8 @@ loop(#state{port = Port, call = Call} = State) ->
                     loop(State)
             end;
         {'DOWN', _, process, Caller, _} ->
-            #{Caller := Number} = Callers = State#state.callers,
-            port_command(Port, term_to_binary({caller_down, Number})),
-            loop(State#state{callers = maps:remove(Caller, Callers)});
+            port_command(Port, term_to_binary({caller_down, Caller})),
+            loop(State#state{callers = maps:remove(Caller, State#state.callers)});
         {Port, {exit_status, Status}} ->
             gone(State, status(Status));
         {Port, eof} ->
@@ -138,33 +147,54 @@ loop(#state{port = Port, call = Call} = State) ->
             stop(State, {shutdown, Why})
     end.
 
-answer({reply, Outcome}, #state{call = {Alias, _, Timer}} = State) ->
+%% A caller is monitored from its first call, so that the worker can
+%% drop its proxy when it dies.
+begin_call(Alias, Caller, #state{callers = Callers} = State) ->
+    Callers1 = case Callers of
+                   #{Caller := _} -> Callers;
+                   #{} -> erlang:monitor(process, Caller), Callers#{Caller => true}
+               end,
+    State#state{call = {Alias, Caller, timer(State)}, callers = Callers1}.
+
+%% The outcome goes to the caller as the worker encoded it.
+reply(Outcome, #state{call = {Alias, _, Timer}} = State) ->
     cancel(Timer),
     %% The slot is free before the caller has its answer, so that the
     %% caller's next call finds it free (and a caller that died meanwhile
     %% cannot keep it).
     checkin(State),
-    Alias ! {Alias, Outcome},
-    State#state{call = idle, calls = State#state.calls + 1};
-answer({message, Number, Message, Kept}, #state{callers = Callers} = State) ->
-    Wrapped = cnif_handle:wrap(Message, Kept, {State#state.pool, self(), State#state.slot}),
-    [Caller ! Wrapped || {Caller, N} <- maps:to_list(Callers), N =:= Number],
+    Alias ! {Alias, {outcome, Outcome}},
+    State#state{call = idle, calls = State#state.calls + 1}.
+
+forward({Caller, Message, Kept}, State) ->
+    Caller ! cnif_handle:wrap(Message, Kept, {State#state.pool, self(), State#state.slot}, #{}),
+    State.
+
+%% A caller that takes the slot and dies before its call reaches this
+%% process leaves the slot taken: a slot found taken while no call runs,
+%% by the same calls served, a tick apart, is freed. Freeing one that a
+%% caller is about to use is harmless: its call waits here for the one
+%% before it.
+reclaim(Seen, #state{slots = Slots, slot = Slot, call = idle, calls = Calls} = State)
+  when Slots =/= remote ->
+    Taken = atomics:get(Slots, Slot) =/= 0,
+    case Taken andalso Seen =:= {taken, Calls} of
+        true -> checkin(State);
+        false -> ok
+    end,
+    erlang:send_after(?RECLAIM_INTERVAL, self(), {reclaim, case Taken of
+                                                              true -> {taken, Calls};
+                                                              false -> free
+                                                          end}),
+    State;
+reclaim(_Seen, State) ->
+    erlang:send_after(?RECLAIM_INTERVAL, self(), {reclaim, busy}),
     State.
 
 checkin(#state{slots = remote, pool = Pool, slot = Slot}) ->
     Pool ! {checkin, Slot};
 checkin(#state{slots = Slots, pool = Pool, slot = Slot}) ->
     cnif_pool:checkin(Slots, Slot, Pool).
-
-caller_number(Caller, #state{callers = Callers} = State) ->
-    case Callers of
-        #{Caller := Number} ->
-            {Number, State};
-        #{} ->
-            erlang:monitor(process, Caller),
-            Number = erlang:unique_integer([positive]),
-            {Number, State#state{callers = Callers#{Caller => Number}}}
-    end.
 
 timer(#state{timeout = infinity}) -> infinity;
 timer(#state{timeout = Ms}) -> erlang:start_timer(Ms, self(), call).

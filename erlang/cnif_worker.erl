@@ -7,10 +7,14 @@
 %% logger line) goes to the origin's standard output and error instead of
 %% into the protocol. Requests:
 %%   {boot, Module, Secret}    load Module; answer ready or {load_failed, E}
-%%   {call, Caller, F, Args}   run Module:F(Args...) for caller number Caller
+%%   {call, Caller, F, Args}   run Module:F(Args...) for the caller Caller
 %%   {release, Key}            the caller's handle Key is gone: let go
 %%   {caller_down, Caller}     the caller died: drop its proxy
-%% Answers: {reply, Outcome} and {message, Caller, Term, Kept}.
+%% Answers, after their boot: a reply, [0 | term_to_binary(Outcome)], and
+%% a message to a caller, [1 | term_to_binary({Caller, Term, Kept})]; the
+%% origin passes a reply on to its caller undecoded. A caller is its pid
+%% on the origin, which here is a name and nothing else: nothing is sent
+%% to it.
 %%
 %% Resources: the library lists the resources a result or a message holds
 %% (its '$cnif_resources'/1, which only a worker's library has, since
@@ -86,9 +90,9 @@ proxy(Caller, Port, Module, Proxies) ->
 proxy_loop(Port, Module, Caller) ->
     receive
         {call, F, Args} ->
-            answer(Port, {reply, run(Module, F, Args)});
+            port_command(Port, [0 | term_to_binary(run(Module, F, Args))]);
         Message ->
-            answer(Port, {message, Caller, Message, keep(Module, Message)})
+            port_command(Port, [1 | term_to_binary({Caller, Message, keep(Module, Message, [])})])
     end,
     proxy_loop(Port, Module, Caller).
 
@@ -97,16 +101,23 @@ proxy_loop(Port, Module, Caller) ->
 run(Module, F, Args) ->
     try
         Value = apply(Module, F, Args),
-        {value, Value, keep(Module, Value)}
+        {value, Value, keep(Module, Value, Args)}
     catch
         Class:Reason -> {raised, Class, Reason}
     end.
 
-keep(Module, Term) ->
-    Kept = [{erlang:unique_integer([positive]), Resource}
-            || Resource <- Module:'$cnif_resources'(Term)],
-    ets:insert(cnif_worker_kept, Kept),
-    Kept.
+%% The resources Term holds, but those that came in Args (the caller has
+%% handles to those), kept under new keys.
+keep(Module, Term, Args) ->
+    case Module:'$cnif_resources'(Term) of
+        [] ->
+            [];
+        Found ->
+            Kept = [{erlang:unique_integer([positive]), Resource}
+                    || Resource <- Found -- Module:'$cnif_resources'(Args)],
+            ets:insert(cnif_worker_kept, Kept),
+            Kept
+    end.
 
 answer(Port, Term) ->
     port_command(Port, term_to_binary(Term)).

@@ -63,7 +63,7 @@ ZLIB_DIR   := $(BUILD)/zlib
 ZLIB_NIF   := $(ZLIB_DIR)/priv/cnif_zlib.so
 ZLIB_BEAMS := $(patsubst $(ZLIB_SRC)/src/%.erl,$(ZLIB_DIR)/ebin/%.beam,$(wildcard $(ZLIB_SRC)/src/*.erl))
 ZLIB_EX    := $(ZLIB_DIR)/ebin/Elixir.CnifZlib.beam
-ZLIB_TESTS := $(ZLIB_DIR)/test/cnif_zlib_tests.beam
+ZLIB_TESTS := $(ZLIB_DIR)/test/cnif_zlib_tests.beam $(ZLIB_DIR)/test/cnif_zlib_isolated_tests.beam
 ZLIB_ERLC   = erlc -pa $(ERL_APP)/ebin -I $(BUILD) -o $(dir $@) $<
 
 $(eval $(call nif_rule,$(ZLIB_NIF),$(ZLIB_SRC)/c_src/zlib_nif.c))
@@ -92,7 +92,7 @@ example-zlib: deps
 
 # Its suites run with the others under make test (see test/test.mk).
 test-build: zlib-build $(ZLIB_TESTS)
-EXTRA_EUNIT_MODULES += cnif_zlib_tests
+EXTRA_EUNIT_MODULES += cnif_zlib_tests cnif_zlib_isolated_tests
 EXTRA_EXUNIT_FILES  += $(ZLIB_SRC)/test/cnif_zlib_test.exs
 EXTRA_TEST_PATHS    += $(ZLIB_DIR)/ebin $(ZLIB_DIR)/test
 
