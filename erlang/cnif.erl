@@ -87,7 +87,13 @@ load_info(Module, UserInfo, Options) ->
     %% loaded, which nothing else may have done yet.
     _ = application:load(cnif),
     Operator = maps:get(Module, application:get_env(cnif, load_options, #{}), #{}),
-    case maps:merge(check_load_options(Options), check_load_options(Operator)) of
+    %% In a worker of an isolated module a fault ends the worker, which is
+    %% replaced: the barrier would leave a quarantined library in it.
+    Worker = case persistent_term:get(cnif_worker, false) of
+                 true -> #{fault_barrier => false};
+                 false -> #{}
+             end,
+    case maps:merge(maps:merge(check_load_options(Options), check_load_options(Operator)), Worker) of
         %% The form a library built before load options understands.
         Merged when map_size(Merged) =:= 0 -> {'$cnif_load', secret(Module), UserInfo};
         Merged -> {'$cnif_load', secret(Module), UserInfo, Merged}

@@ -37,6 +37,9 @@ on_load(Module, Own) ->
             Operator = maps:get(Module, application:get_env(cnif, isolated, #{}), undefined),
             case if Operator =:= undefined -> Own; true -> Operator end of
                 Unset when Unset =:= undefined; Unset =:= false ->
+                    %% A pool left from isolated code sees this and stops
+                    %% (cnif_pool's watch).
+                    _ = persistent_term:erase({cnif_isolated, Module}),
                     in_process;
                 Options ->
                     start_pool(Module, maps:merge(?DEFAULTS, check_options(Options)))
@@ -71,8 +74,9 @@ call(Module, F, Args) ->
         Pool -> call(Pool, Module, F, Args, ?RETRIES)
     end.
 
-call(_Pool, Module, _F, _Args, -1) ->
-    error({nif_unavailable, #{module => Module, reason => workers_lost}});
+call(_Pool, Module, F, Args, -1) ->
+    error({nif_unavailable, #{module => Module, nif => nif(Module, F, Args),
+                              reason => workers_lost}});
 call(#{handles := Handles} = Pool, Module, F, Args, Retries) ->
     {Sent, Where, Back} = case atomics:get(Handles, 1) of
                               0 -> {Args, none, #{}};

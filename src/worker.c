@@ -1,12 +1,18 @@
 /* worker.c -- what a library adds when it runs in a worker of an isolated
-** module (erlang/cnif_isolated.erl): the NIF '$cnif_resources'/1, which
-** lists the instances of the library's resource types that a term holds.
+** module (erlang/cnif_isolated.erl): death with the node that started the
+** worker, and the NIF '$cnif_resources'/1, which lists the instances of
+** the library's resource types that a term holds.
 ** The worker keeps those alive and gives the caller handles to them;
 ** Erlang cannot tell a resource from a plain reference, only the library
 ** that opened its type can. */
 #include "internal.h"
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 /* The terms still to look into, on the heap: a result nested deeply
 ** enough would overflow a recursion. */
@@ -92,10 +98,24 @@ static ERL_NIF_TERM worker_resources(ErlNifEnv *nif, int argc, const ERL_NIF_TER
     return ok ? found : enif_raise_exception(nif, enif_make_atom(nif, "enomem"));
 }
 
+/* A worker must not outlive the node that started it, even while a call
+** hangs and keeps its schedulers from reading the end of its input: the
+** kernel kills it when its parent (that node's erl_child_setup) exits. */
+static void worker_die_with_parent(void)
+{
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1)     /* the parent was gone already */
+        _exit(0);
+#endif
+}
+
 ErlNifFunc *cnif__worker_funcs(ErlNifFunc *funcs, int *count)
 {
     static const ErlNifFunc resources = {"$cnif_resources", 1, worker_resources, 0};
     ErlNifFunc *all = malloc((size_t)(*count + 1) * sizeof *all);
+
+    worker_die_with_parent();
 
     /* Without it the worker sees no resources: the library still loads. */
     if (!all)

@@ -20,8 +20,9 @@ EXTRA_PA       = $(addprefix -pa ,$(EXTRA_TEST_PATHS))
 
 $(foreach s,$(TEST_NIF_SRC),$(eval $(call nif_rule,$(TEST_DIR)/priv/$(notdir $(s:.c=.so)),$(s))))
 # fault_ex_no_quarantine.c and iso_ex.c are fault_ex.c built for other
-# modules.
+# modules, iso_remote.c is iso_nif.c.
 $(TEST_DIR)/priv/fault_ex_no_quarantine.so $(TEST_DIR)/priv/iso_ex.so: test/nifs/fault_ex.c
+$(TEST_DIR)/priv/iso_remote.so: test/nifs/iso_nif.c
 
 $(TEST_DIR)/ebin/%.beam: test/%.erl $(ERL_BEAMS) $(ERL_APP)/include/cnif.hrl
 	@mkdir -p $(dir $@)

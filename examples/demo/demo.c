@@ -1,6 +1,7 @@
-/* demo.c -- the example NIF library of `make demo`: typed NIFs, and four
+/* demo.c -- the example NIF library of `make demo`: typed NIFs, and six
 ** ways user code can go wrong, none of which takes the VM down. */
 #include <cnif.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,5 +108,34 @@ static int64_t path_entries(cnif_env *env, cnif_cstr name)
     return entries;
 }
 CNIF_EXPORT(path_entries, int64_t, cnif_cstr)
+
+/* A counter behind a lock. The bug: counter_add calls counter_get, which
+** takes the lock counter_add already holds, and waits for it for ever.
+** No signal, no panic: in process, it would block a scheduler until the
+** node is restarted. Run isolated, its call's timeout ends it. */
+static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t counter;
+
+static int64_t counter_get(cnif_env *env)
+{
+    int64_t value;
+    (void)env;
+    pthread_mutex_lock(&counter_lock);
+    value = counter;
+    pthread_mutex_unlock(&counter_lock);
+    return value;
+}
+CNIF_EXPORT(counter_get, int64_t)
+
+static int64_t counter_add(cnif_env *env, int64_t n)
+{
+    int64_t value;
+    pthread_mutex_lock(&counter_lock);
+    counter += n;
+    value = counter_get(env);
+    pthread_mutex_unlock(&counter_lock);
+    return value;
+}
+CNIF_EXPORT(counter_add, int64_t, int64_t)
 
 CNIF_MODULE_WITH(demo, NULL, NULL, NULL, CNIF_FAULT_BARRIER)

@@ -1,6 +1,7 @@
 %% demo_run -- what `make demo` shows, in order: normal calls, a bad
-%% argument explained, three panics contained, a VM still alive, and a
-%% segfault contained by the fault barrier.
+%% argument explained, three panics contained, a VM still alive, a
+%% segfault contained by the fault barrier, and the same segfault and a
+%% hang, each costing one worker process in isolated mode.
 -module(demo_run).
 -export([main/0, log/2]).
 
@@ -35,7 +36,28 @@ main() ->
     show("then any call:   demo:add(1, 1)", fun() -> demo:add(1, 1) end),
     show("loaded again:    c:l(demo)", fun() -> c:l(demo) end),
     show("and back:        demo:add(1, 1)", fun() -> demo:add(1, 1) end),
+    alive(),
+
+    section("6. Isolated: the same library, run by a worker OS process"),
+    show("cnif:isolate(demo, #{workers => 1, timeout => 1000})",
+         fun() -> cnif:isolate(demo, #{workers => 1, timeout => 1000}) end),
+    show("the first call starts the worker:  demo:add(2, 40)", fun() -> demo:add(2, 40) end),
+    worker(),
+    show("a NULL read:        demo:path_entries(\"NO_SUCH_VARIABLE\")",
+         fun() -> demo:path_entries("NO_SUCH_VARIABLE") end),
+    show("the next call:      demo:path_entries(\"PATH\")", fun() -> demo:path_entries("PATH") end),
+    worker(),
+    show("a lock taken twice: demo:counter_add(1)", fun() -> demo:counter_add(1) end),
+    show("the next call:      demo:counter_get()", fun() -> demo:counter_get() end),
+    worker(),
+    show("back in process:    cnif:isolate(demo, false)", fun() -> cnif:isolate(demo, false) end),
+    show("demo:add(1, 1)", fun() -> demo:add(1, 1) end),
     alive().
+
+%% The worker's OS process: a new one after each crash or hang.
+worker() ->
+    [{_Slot, _Node, OsPid}] = cnif_isolated:workers(demo),
+    io:format("worker: OS process ~p (this node's is ~s)~n", [OsPid, os:getpid()]).
 
 alive() ->
     io:format("processes: ~p, uptime: ~p ms~n",

@@ -83,12 +83,16 @@ static void hang(cnif_env *env)
 }
 CNIF_EXPORT(hang, void)
 
-/* Allocates and touches Mb MiB that are never freed. */
+/* Allocates and touches Mb MiB that are never freed. The blocks are
+** chained from a global, so the compiler cannot drop the writes. */
+static void *volatile leaked;
 static int64_t leak(cnif_env *env, int64_t mb)
 {
     char *p = malloc((size_t)mb << 20);
     CNIF_ASSERT(env, p != NULL);
     memset(p, 1, (size_t)mb << 20);
+    *(void **)p = leaked;
+    leaked = p;
     return mb;
 }
 CNIF_EXPORT(leak, int64_t, int64_t)
@@ -199,4 +203,9 @@ static void greet(cnif_env *env, cnif_bin text)
 }
 CNIF_EXPORT(greet, void, cnif_bin)
 
-CNIF_MODULE(iso_nif, NULL, NULL, NULL)
+/* iso_remote.c builds this file for the module iso_remote. */
+#ifndef ISO_MODULE
+#define ISO_MODULE iso_nif
+#endif
+#define ISO_MODULE_OF(name) CNIF_MODULE(name, NULL, NULL, NULL)
+ISO_MODULE_OF(ISO_MODULE)
