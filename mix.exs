@@ -9,7 +9,7 @@ defmodule Mix.Tasks.Compile.CnifLib do
   Builds cnif's C library with `make` into `native/` of cnif's own build
   directory (`_build/ENV/lib/cnif/native`), with the linker version script
   `cnif.map` beside it; `Mix.Tasks.Compile.Cnif` links NIF libraries
-  against both. Runs `make` only when a source is newer than the library.
+  against both. Also builds the NIF of `:cnif_handle` into cnif's `priv/`. Runs `make` only when a source is newer than the library.
   """
   use Mix.Task.Compiler
 
@@ -20,9 +20,15 @@ defmodule Mix.Tasks.Compile.CnifLib do
     map = Path.join(native, "cnif.map")
     sources = ["Makefile", "cnif.map", "include/cnif.h" | Path.wildcard("src/*.[ch]")]
 
-    if "--force" in args or Mix.Utils.stale?(sources, [lib, map]) do
-      make(native, lib)
+    handle = Path.join(native, "cnif/priv/cnif_handle.so")
+    priv = Path.join(Mix.Project.app_path(), "priv")
+
+    if "--force" in args or Mix.Utils.stale?(["erlang/cnif_handle.c" | sources], [lib, map, handle]) do
+      make(native, [lib, handle])
       File.cp!("cnif.map", map)
+      # The NIF of :cnif_handle (isolated modules' resources), in cnif's priv/.
+      File.mkdir_p!(priv)
+      File.cp!(handle, Path.join(priv, "cnif_handle.so"))
       {:ok, []}
     else
       {:noop, []}
@@ -32,14 +38,14 @@ defmodule Mix.Tasks.Compile.CnifLib do
   # ERL_ROOT: the headers of the Erlang that runs Mix, which is also the
   # one that will load the NIFs (and make need not start erl to ask).
   # make's output is shown when it fails.
-  defp make(native, lib) do
+  defp make(native, targets) do
     make = System.find_executable("make") || Mix.raise("cnif: `make` is not installed")
 
     args = [
       "-j#{System.schedulers_online()}",
       "BUILD=#{native}",
-      "ERL_ROOT=#{:code.root_dir()}",
-      lib
+      "ERL_ROOT=#{:code.root_dir()}"
+      | targets
     ]
 
     Mix.shell().info("Compiling the C library (make)")
