@@ -30,7 +30,7 @@
                 calls = 0}).          % calls served
 
 %% Starts the worker for Slot of Pool, on Node (this node, or one that
-%% `nodes` names). It tells the pool {ready, Slot, self(), Id} once the
+%% `nodes` names). It tells the pool {ready, Slot, self(), Id, Port} once the
 %% module is loaded there. Slots is the pool's atomics, which only a
 %% worker on the pool's own node can reach.
 -spec start_link(node(), pid(), module(), pos_integer(), map()) -> pid().
@@ -248,7 +248,7 @@ gone(#state{call = Call, calls = Calls} = State, Why) ->
 
 retry_waiting() ->
     receive
-        {call, Alias, _, _, _} -> Alias ! {Alias, retry}, retry_waiting()
+        {call, Alias, _, _} -> Alias ! {Alias, retry}, retry_waiting()
     after 0 -> ok
     end.
 
