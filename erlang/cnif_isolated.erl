@@ -70,8 +70,16 @@ pool_of(Module) ->
 -spec call(module(), atom(), [term()]) -> term().
 call(Module, F, Args) ->
     case persistent_term:get({cnif_isolated, Module}, undefined) of
-        undefined -> erlang:nif_error({not_loaded, Module});
-        Pool -> call(Pool, Module, F, Args, ?RETRIES)
+        undefined ->
+            erlang:nif_error({not_loaded, Module});
+        Pool ->
+            case local_argument(Args, 1) of
+                none -> call(Pool, Module, F, Args, ?RETRIES);
+                N -> error({nif_isolated_unsupported,
+                            #{nif => nif(Module, F, Args), argument => N,
+                              reason => <<"a pid or port cannot cross to a worker: "
+                                          "there it would name a process of its own">>}})
+            end
     end.
 
 call(_Pool, Module, F, Args, -1) ->
@@ -118,6 +126,30 @@ call(#{handles := Handles} = Pool, Module, F, Args, Retries) ->
         {stale, Workers} ->
             error({nif_stale_resource, #{nif => nif(Module, F, Args), workers => Workers}})
     end.
+
+%% The first of Args that holds a pid or a port, or none.
+local_argument([], _N) ->
+    none;
+local_argument([Arg | Args], N) ->
+    case holds_local(Arg) of
+        true -> N;
+        false -> local_argument(Args, N + 1)
+    end.
+
+holds_local(Term) when is_pid(Term); is_port(Term) ->
+    true;
+holds_local([H | T]) ->
+    holds_local(H) orelse holds_local(T);
+holds_local(Tuple) when is_tuple(Tuple) ->
+    holds_local_elements(Tuple, tuple_size(Tuple));
+holds_local(Map) when is_map(Map) ->
+    holds_local(maps:to_list(Map));
+holds_local(_) ->
+    false.
+
+holds_local_elements(_Tuple, 0) -> false;
+holds_local_elements(Tuple, I) ->
+    holds_local(element(I, Tuple)) orelse holds_local_elements(Tuple, I - 1).
 
 %% A worker for a call: any, or the one that holds the resources of its
 %% arguments, if it still runs.

@@ -1,4 +1,5 @@
-%% isolated_resource_tests -- resources of an isolated module (iso_nif):
+%% isolated_resource_tests -- what crosses to a worker of an isolated
+%% module (iso_nif): resources, and pids, which cannot. Resources:
 %% a caller gets handles, calls with them go to the worker that holds the
 %% resources, a handle the caller drops is released on that worker, and a
 %% handle whose worker died is stale.
@@ -90,3 +91,15 @@ retry_until_stale(B, N) ->
     catch
         error:{nif_crashed, _} -> retry_until_stale(B, N - 1)
     end.
+
+%% A pid or a port would name another process in the worker: refused,
+%% with the argument's position, before anything is sent.
+pid_argument_test() ->
+    Unsupported = <<"a pid or port cannot cross to a worker: there it would name a process of its own">>,
+    ?assertError({nif_isolated_unsupported, #{nif := {iso_nif, box_get, 1}, argument := 1,
+                                              reason := Unsupported}},
+                 iso_nif:box_get(self())),
+    ?assertError({nif_isolated_unsupported, #{nif := {iso_nif, add, 2}, argument := 2,
+                                              reason := Unsupported}},
+                 iso_nif:add(1, [{x, #{k => hd(erlang:ports())}}])),
+    ?assertEqual(3, iso_nif:add(1, 2)).
