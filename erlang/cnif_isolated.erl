@@ -37,12 +37,12 @@ on_load(Module, Own) ->
             Operator = maps:get(Module, application:get_env(cnif, isolated, #{}), undefined),
             case if Operator =:= undefined -> Own; true -> Operator end of
                 Unset when Unset =:= undefined; Unset =:= false ->
-                    %% A pool left from isolated code sees this and stops
-                    %% (cnif_pool's watch).
-                    _ = persistent_term:erase({cnif_isolated, Module}),
+                    stop_pool(Module),
                     in_process;
                 Options ->
-                    start_pool(Module, maps:merge(?DEFAULTS, check_options(Options)))
+                    Checked = check_options(Options),
+                    stop_pool(Module),
+                    start_pool(Module, maps:merge(?DEFAULTS, Checked))
             end
     end.
 
@@ -57,6 +57,18 @@ start_pool(Module, Options) ->
             end;
         {error, Why} ->
             {error, {cnif_not_started, Why}}
+    end.
+
+%% The pool of the code of Module being replaced stops, and its workers
+%% with it, before the new code runs: calls that are running fail.
+stop_pool(Module) ->
+    case pool_of(Module) of
+        #{pid := Pid} ->
+            persistent_term:erase({cnif_isolated, Module}),
+            _ = supervisor:terminate_child(cnif_pool_sup, Pid),
+            ok;
+        undefined ->
+            ok
     end.
 
 %% The pool of an isolated Module, as its pool recorded it (cnif_pool), or
