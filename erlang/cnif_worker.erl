@@ -66,35 +66,57 @@ loop(Port, Module, Proxies) ->
     end.
 
 handle({call, Caller, F, Args}, Port, Module, Proxies) ->
-    {Proxy, Proxies1} = proxy(Caller, Port, Module, Proxies),
-    Proxy ! {call, F, Args},
+    {{Proxy, Tag}, Proxies1} = proxy(Caller, Port, Module, Proxies),
+    Proxy ! {Tag, F, Args},
     Proxies1;
 handle({release, Key}, _Port, _Module, Proxies) ->
     ets:delete(cnif_worker_kept, Key),
     Proxies;
 handle({caller_down, Caller}, _Port, _Module, Proxies) ->
     case maps:take(Caller, Proxies) of
-        {Proxy, Proxies1} -> exit(Proxy, kill), Proxies1;
+        {{Proxy, _Tag}, Proxies1} -> exit(Proxy, kill), Proxies1;
         error -> Proxies
     end.
 
+%% A call reaches its proxy tagged with a reference of the proxy's own:
+%% any other message the proxy gets was sent to the caller, whatever its
+%% shape.
 proxy(Caller, Port, Module, Proxies) ->
     case Proxies of
         #{Caller := Proxy} ->
             {Proxy, Proxies};
         #{} ->
-            Proxy = spawn(fun() -> proxy_loop(Port, Module, Caller) end),
+            Tag = make_ref(),
+            Proxy = {spawn(fun() -> proxy_loop(Port, Module, Caller, Tag) end), Tag},
             {Proxy, Proxies#{Caller => Proxy}}
     end.
 
-proxy_loop(Port, Module, Caller) ->
+proxy_loop(Port, Module, Caller, Tag) ->
     receive
-        {call, F, Args} ->
-            port_command(Port, [0 | term_to_binary(run(Module, F, Args))]);
+        {Tag, F, Args} ->
+            Outcome = run(Module, F, Args),
+            %% What the call sent its caller goes first: it is there when
+            %% the call returns, as in process.
+            forward_sent(Port, Module, Caller),
+            port_command(Port, [0 | term_to_binary(Outcome)]);
         Message ->
-            port_command(Port, [1 | term_to_binary({Caller, Message, keep(Module, Message, [])})])
+            forward(Port, Module, Caller, Message)
     end,
-    proxy_loop(Port, Module, Caller).
+    proxy_loop(Port, Module, Caller, Tag).
+
+%% Forwards every message the proxy has; none is a call, since its caller
+%% makes one call at a time.
+forward_sent(Port, Module, Caller) ->
+    receive
+        Message ->
+            forward(Port, Module, Caller, Message),
+            forward_sent(Port, Module, Caller)
+    after 0 ->
+        ok
+    end.
+
+forward(Port, Module, Caller, Message) ->
+    port_command(Port, [1 | term_to_binary({Caller, Message, keep(Module, Message, [])})]).
 
 %% The outcome of a call as the origin re-raises it: a value, or an
 %% exception's class and reason (the worker's stack means nothing there).
