@@ -91,10 +91,13 @@ worker_args() ->
     ["-noshell", "-noinput", "+S", "2:2"].
 
 %% The origin's code path, less OTP's own (the worker has those): the
-%% module, cnif and whatever the module calls.
+%% module, cnif and whatever the module calls, in the origin's order.
+%% Each -pa puts its directory before those already there: the last one
+%% given comes first.
 path_args(OriginPath) ->
     Root = code:root_dir(),
-    lists:append([["-pa", Dir] || Dir <- OriginPath, not lists:prefix(Root, Dir)]).
+    lists:append([["-pa", Dir] || Dir <- lists:reverse(OriginPath),
+                                  not lists:prefix(Root, Dir)]).
 
 loop(#state{port = Port, call = Call} = State) ->
     receive

@@ -20,9 +20,12 @@ EXTRA_PA       = $(addprefix -pa ,$(EXTRA_TEST_PATHS))
 
 $(foreach s,$(TEST_NIF_SRC),$(eval $(call nif_rule,$(TEST_DIR)/priv/$(notdir $(s:.c=.so)),$(s))))
 # fault_ex_no_quarantine.c and iso_ex.c are fault_ex.c built for other
-# modules, iso_remote.c is iso_nif.c.
+# modules; iso_remote.c, iso_pool.c, iso_mem.c and iso_local.c are
+# iso_nif.c, and those modules list its NIFs from test/iso_nifs.hrl.
+ISO_NIF_MODULES := iso_nif iso_remote iso_pool iso_mem iso_local
 $(TEST_DIR)/priv/fault_ex_no_quarantine.so $(TEST_DIR)/priv/iso_ex.so: test/nifs/fault_ex.c
-$(TEST_DIR)/priv/iso_remote.so: test/nifs/iso_nif.c
+$(ISO_NIF_MODULES:%=$(TEST_DIR)/priv/%.so): test/nifs/iso_nif.c
+$(ISO_NIF_MODULES:%=$(TEST_DIR)/ebin/%.beam): test/iso_nifs.hrl
 
 $(TEST_DIR)/ebin/%.beam: test/%.erl $(ERL_BEAMS) $(ERL_APP)/include/cnif.hrl
 	@mkdir -p $(dir $@)

@@ -97,6 +97,18 @@ static int64_t leak(cnif_env *env, int64_t mb)
 }
 CNIF_EXPORT(leak, int64_t, int64_t)
 
+/* The same, one MiB a millisecond: a leak that a memory cap, which is read
+** every 50 ms, stops midway. */
+static int64_t leak_slowly(cnif_env *env, int64_t mb)
+{
+    for (int64_t i = 0; i < mb; i++) {
+        leak(env, 1);
+        usleep(1000);
+    }
+    return mb;
+}
+CNIF_EXPORT(leak_slowly, int64_t, int64_t)
+
 /* Sleeps Ms milliseconds: keeps its worker busy. */
 static void nap(cnif_env *env, int64_t ms)
 {
@@ -112,6 +124,13 @@ static int64_t os_pid(cnif_env *env)
     return (int64_t)getpid();
 }
 CNIF_EXPORT(os_pid, int64_t)
+
+/* Panics: an error that costs no worker. */
+static void panics(cnif_env *env)
+{
+    cnif_panic(env, "panicked on purpose"); /* site:panics */
+}
+CNIF_EXPORT(panics, void)
 
 /* --- A resource whose live instances are counted ------------------------ */
 typedef struct box {
@@ -203,7 +222,19 @@ static void greet(cnif_env *env, cnif_bin text)
 }
 CNIF_EXPORT(greet, void, cnif_bin)
 
-/* iso_remote.c builds this file for the module iso_remote. */
+/* Sends Term to the caller (cnif_send, from the call's own env), then
+** returns ok. */
+static void tell(cnif_env *env, cnif_term term)
+{
+    cnif_pid self;
+
+    enif_self(cnif_nif_env(env), &self);
+    CNIF_ASSERT(env, cnif_send(env, &self, NULL, term));
+}
+CNIF_EXPORT(tell, void, cnif_term)
+
+/* iso_remote.c, iso_pool.c, iso_mem.c and iso_local.c build this file for
+** modules of those names, which list its NIFs from test/iso_nifs.hrl. */
 #ifndef ISO_MODULE
 #define ISO_MODULE iso_nif
 #endif
