@@ -42,18 +42,29 @@ released_when_collected() ->
     %% worker.
     ?assertEqual(Before, wait_for_boxes(Probes, Before, 100)).
 
-%% A box on each of iso_nif's two workers: while one naps, the other
-%% makes the second. A call with a box runs on the worker that holds it.
+%% A box on each of iso_nif's two workers: while the first box's worker
+%% naps, the other makes the second. A call with a box runs on the worker
+%% that holds it.
 probes() ->
     First = iso_nif:box_new(0),
     Self = self(),
-    Napper = spawn_link(fun() -> iso_nif:nap(500), Self ! {self(), rested} end),
-    timer:sleep(100),
+    Napper = spawn_link(fun() -> iso_nif:box_nap(First, 1000), Self ! {self(), rested} end),
+    wait_busy(100),
     Second = iso_nif:box_new(0),
     receive {Napper, rested} -> ok end,
     Probes = [First, Second],
     ?assertEqual(2, length(lists:usort([iso_nif:os_pid_of(P) || P <- Probes]))),
     Probes.
+
+%% Waits until one of the two workers (the napping one) is busy: a call of
+%% this process's then goes to the other.
+wait_busy(Tries) ->
+    #{slots := Slots} = cnif_isolated:pool_of(iso_nif),
+    Busy = [I || I <- [1, 2], atomics:get(Slots, I) =:= 1],
+    case length(Busy) of
+        1 -> ok;
+        _ when Tries > 0 -> timer:sleep(10), wait_busy(Tries - 1)
+    end.
 
 live_boxes(Probes) ->
     lists:sum([iso_nif:boxes_of(P) || P <- Probes]).

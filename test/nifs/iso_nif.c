@@ -188,6 +188,14 @@ static int64_t boxes_of(cnif_env *env, cnif_res_box b)
 }
 CNIF_EXPORT(boxes_of, int64_t, cnif_res_box)
 
+/* Sleeps Ms milliseconds on b's worker: keeps that worker busy. */
+static void box_nap(cnif_env *env, cnif_res_box b, int64_t ms)
+{
+    (void)b;
+    nap(env, ms);
+}
+CNIF_EXPORT_FLAGS(box_nap, CNIF_DIRTY_IO, void, cnif_res_box, int64_t)
+
 /* The OS pid of b's worker. */
 static int64_t os_pid_of(cnif_env *env, cnif_res_box b)
 {
