@@ -48,7 +48,7 @@ released_when_collected() ->
 probes() ->
     First = iso_nif:box_new(0),
     Self = self(),
-    Napper = spawn_link(fun() -> iso_nif:box_nap(First, 1000), Self ! {self(), rested} end),
+    Napper = spawn_link(fun() -> iso_nif:box_nap(First, 500), Self ! {self(), rested} end),
     wait_busy(100),
     Second = iso_nif:box_new(0),
     receive {Napper, rested} -> ok end,
