@@ -10,15 +10,18 @@
 %% the per-round ratio cnif/raw, which cancels most of the drift of a
 %% shared machine.
 %%
-%% The responsiveness benchmark runs before, in a BEAM of its own
-%% (bench_latency); its results are read from the file BENCH_LATENCY names
-%% and printed as a second table.
+%% The responsiveness benchmark, isolated mode and the transports run
+%% before, each in a BEAM of its own (bench_latency, bench_isolated,
+%% bench_transports); their results are read from the files that
+%% BENCH_LATENCY, BENCH_ISOLATED and BENCH_TRANSPORTS name and printed as
+%% more tables. The last two use group/4 and row/5 from here.
 %%
 %% Environment: BENCH_JSON=Path also writes the results as JSON;
 %% BENCH_ROUNDS=N changes the number of measured rounds (default 41);
-%% BENCH_LATENCY=Path is where bench_latency left its results.
+%% BENCH_LATENCY, BENCH_ISOLATED, BENCH_TRANSPORTS=Path are where the
+%% other BEAMs left their results. report/0 prints those alone.
 -module(bench).
--export([main/0]).
+-export([main/0, report/0, rounds/0, group/4, row/5, median/1]).
 
 -define(ADD_SLICE, 100000).   % add calls per slice
 -define(ADD_SLICES, 10).      % slices per variant per round: 1,000,000 calls
@@ -101,13 +104,24 @@ main() ->
             row("struct_roundtrip_elixir", StructRoundtrip, elixir, raw_elixir, 1.05),
             row("struct_roundtrip_record", StructRoundtrip, record, raw_record, 1.05)],
     print(Rows),
-    Latency = latency(),
+    report(Rows).
+
+%% The tables of the other BEAMs' results (and the JSON, with Rows).
+report() ->
+    report([]).
+
+report(Rows) ->
+    Latency = saved("BENCH_LATENCY"),
     print_latency(Latency),
+    Isolated = saved("BENCH_ISOLATED"),
+    print_isolated(Isolated),
+    Transports = saved("BENCH_TRANSPORTS"),
+    print_transports(Transports),
     case os:getenv("BENCH_JSON") of
         false -> ok;
         "" -> ok;
         Path ->
-            ok = file:write_file(Path, json(Rows, Latency)),
+            ok = file:write_file(Path, json(Rows, Latency, Isolated, Transports)),
             io:format("JSON written to ~s~n", [Path])
     end.
 
@@ -407,15 +421,16 @@ target(T) -> io_lib:format("~.3f", [T]).
 ns(X) when X < 1000 -> io_lib:format("~.1f", [X]);
 ns(X) -> integer_to_list(round(X)).
 
-%% The results bench_latency left, or [] if it did not run.
-latency() ->
-    case os:getenv("BENCH_LATENCY") of
+%% The results another BEAM left in the file the variable Var names, or []
+%% if it did not run.
+saved(Var) ->
+    case os:getenv(Var) of
         false -> [];
         "" -> [];
         Path ->
             case file:read_file(Path) of
                 {ok, Bin} -> binary_to_term(Bin);
-                {error, Reason} -> error({no_latency_results, Path, Reason})
+                {error, Reason} -> error({no_results, Var, Path, Reason})
             end
     end.
 
@@ -450,7 +465,64 @@ ms(X) when X >= 100 -> integer_to_list(round(X));
 ms(X) when X >= 10 -> io_lib:format("~.1f", [X]);
 ms(X) -> io_lib:format("~.2f", [float(X)]).
 
-json(Rows, Latency) ->
+print_isolated([]) ->
+    ok;
+print_isolated(Rows) ->
+    io:format("~n~-24s ~15s ~30s ~9s ~17s ~12s  ~s~n",
+              ["isolated mode", "median", "reference", "ratio", "ratio p25-p75",
+               "target", "result"]),
+    [begin
+         {V, R, Ratio, P25, P75} = isolated_figures(Row),
+         io:format("~-24s ~15s ~30s ~9s ~17s ~12s  ~s~n",
+                   [N, V, [R, " ", Ref], ratio(Ratio), [ratio(P25), "-", ratio(P75)],
+                    isolated_target(Row), isolated_pass(Row)])
+     end || #{name := N, reference := Ref} = Row <- Rows],
+    io:format("~nratio: median of the per-round ratios to the reference (calls/s: "
+              "isolated/in process);~nround trips: median of each slice's median call. "
+              "See bench/README.md.~n").
+
+%% {Value, Reference, Ratio, P25, P75} as printed: throughput in calls/s,
+%% whose ratio is the inverse of the ns-per-call one.
+isolated_figures(#{unit := calls_per_s, cnif_ns := C, raw_ns := R, ratio := Ratio,
+                   p25 := P25, p75 := P75}) ->
+    {per_s(1.0e9 / C), per_s(1.0e9 / R), 1 / Ratio, 1 / P75, 1 / P25};
+isolated_figures(#{unit := Unit, cnif_ns := C, raw_ns := R, ratio := Ratio,
+                   p25 := P25, p75 := P75}) ->
+    {duration(C, Unit), duration(R, Unit), Ratio, P25, P75}.
+
+duration(Ns, us) -> io_lib:format("~.1f us", [Ns / 1000]);
+duration(Ns, ms) -> io_lib:format("~.1f ms", [Ns / 1.0e6]).
+
+per_s(X) when X >= 1.0e6 -> io_lib:format("~.1fM calls/s", [X / 1.0e6]);
+per_s(X) -> io_lib:format("~b calls/s", [round(X)]).
+
+ratio(X) when X < 0.01 -> io_lib:format("~.2e", [X]);
+ratio(X) -> io_lib:format("~.3f", [X]).
+
+isolated_target(#{target := none}) -> "-";
+isolated_target(#{target := T, target_us := Us}) ->
+    io_lib:format("~.1fx, ~b us", [T, round(Us)]).
+
+%% Both targets of the round trip: the ratio, and the time itself.
+isolated_pass(#{target := none}) -> "-";
+isolated_pass(#{target := T, target_us := Us, ratio := Ratio, cnif_ns := C}) ->
+    [result(Ratio =< T), ", ", result(C / 1000 =< Us)].
+
+result(true) -> "PASS";
+result(false) -> "MISS".
+
+print_transports([]) ->
+    ok;
+print_transports(Rows) ->
+    io:format("~n~-24s ~10s ~9s ~17s~n", ["transport", "median us", "x C echo", "p25-p75"]),
+    [io:format("~-24s ~10.1f ~9.3f ~17s~n",
+               [N, C / 1000, Ratio, [ratio(P25), "-", ratio(P75)]])
+     || #{name := N, cnif_ns := C, ratio := Ratio, p25 := P25, p75 := P75} <- Rows],
+    io:format("~nround trip of one small call (an echo for the ports): median of each "
+              "slice's median call,~nmedian over rounds; x C echo: median of the per-round "
+              "ratios. See bench/README.md.~n").
+
+json(Rows, Latency, Isolated, Transports) ->
     Objects = [io_lib:format("  {\"name\": \"~s\", \"cnif_ns\": ~s, \"raw_ns\": ~s, "
                              "\"ratio\": ~s, \"target\": ~s}",
                              [N, num(C), num(R), num(Ratio), num(T)])
@@ -466,7 +538,30 @@ json(Rows, Latency) ->
          || #{name := N, worst_ms := W, worst_ms_runs := Ws, worst_own_ms := Own,
               p99_ms := P, late := Late, late_ms := LateMs, pings := Pings, wall_ms := Wall,
               target_ms := T} <- Latency],
-    ["[\n", lists:join(",\n", Objects ++ LatencyObjects), "\n]\n"].
+    IsolatedObjects =
+        [io_lib:format("  {\"name\": \"~s\", \"unit\": \"~s\", \"value\": ~s, "
+                       "\"reference\": \"~s\", \"reference_value\": ~s, \"ratio\": ~s, "
+                       "\"target\": ~s, \"target_us\": ~s}",
+                       [N, Unit, num(value(C, Unit)), Ref, num(value(R, Unit)),
+                        sig(case Unit of calls_per_s -> 1 / Ratio; _ -> Ratio end),
+                        num(T), num(maps:get(target_us, Row, none))])
+         || #{name := N, unit := Unit, cnif_ns := C, raw_ns := R, ratio := Ratio,
+              reference := Ref, target := T} = Row <- Isolated],
+    TransportObjects =
+        [io_lib:format("  {\"name\": \"transport_~s\", \"us\": ~s, \"c_echo_us\": ~s, "
+                       "\"ratio\": ~s}", [N, num(C / 1000), num(R / 1000), num(Ratio)])
+         || #{name := N, cnif_ns := C, raw_ns := R, ratio := Ratio} <- Transports],
+    ["[\n", lists:join(",\n", Objects ++ LatencyObjects ++ IsolatedObjects
+                                ++ TransportObjects), "\n]\n"].
+
+%% A figure in its unit: us or ms from ns, calls/s from ns per call.
+value(Ns, us) -> Ns / 1000;
+value(Ns, ms) -> Ns / 1.0e6;
+value(Ns, calls_per_s) -> 1.0e9 / Ns.
+
+%% Four significant digits, for ratios far under 1.
+sig(X) when X < 0.01 -> float_to_list(float(X), [{scientific, 3}]);
+sig(X) -> num(X).
 
 num(none) -> "null";
 num(X) when is_integer(X) -> integer_to_list(X);

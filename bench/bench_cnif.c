@@ -1,9 +1,11 @@
 /* bench_cnif.c -- the cnif side of `make bench`: the functions of
-** bench_raw.c as typed NIFs. Built three times: as module bench_cnif
+** bench_raw.c as typed NIFs. Built four times: as module bench_cnif
 ** against the default library; with -DBENCH_MODULE=bench_cnif_libc against
-** a library built with CNIF_USE_LIBC_SETJMP; and with
+** a library built with CNIF_USE_LIBC_SETJMP; with
 ** -DBENCH_MODULE=bench_cnif_barrier -DBENCH_OPTIONS=CNIF_FAULT_BARRIER, the
-** fault barrier armed by the library itself, as a user would in C. */
+** fault barrier armed by the library itself, as a user would in C; and
+** with -DBENCH_MODULE=bench_cnif_isolated, the module bench_isolated.erl
+** runs in isolated mode. */
 #include <cnif.h>
 
 #ifndef BENCH_MODULE
