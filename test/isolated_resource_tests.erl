@@ -22,7 +22,13 @@ handles() ->
     ?assertEqual(7, iso_nif:box_get(hd([C]))),
     %% A box is no integer: the bad argument is the caller's, as in process.
     ?assertError(badarg, iso_nif:box_get(make_ref())),
-    ?assertEqual({5, 7}, {iso_nif:box_get(B), iso_nif:box_get(C)}).
+    ?assertEqual({5, 7}, {iso_nif:box_get(B), iso_nif:box_get(C)}),
+    %% Handles anywhere in a term come back as themselves; a resource
+    %% made in a nested term is a handle wherever it is.
+    Nested = {B, #{key => [C | B], B => []}, [1, {C}]},
+    ?assertEqual(Nested, iso_nif:echo(Nested)),
+    {D, #{k := [E | x]}} = iso_nif:echo({iso_nif:box_new(11), #{k => [iso_nif:box_new(12) | x]}}),
+    ?assertEqual({11, 12}, {iso_nif:box_get(D), iso_nif:box_get(E)}).
 
 released_when_collected_test_() ->
     {timeout, 60, fun released_when_collected/0}.

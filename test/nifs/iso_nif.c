@@ -196,6 +196,10 @@ static void box_nap(cnif_env *env, cnif_res_box b, int64_t ms)
 }
 CNIF_EXPORT_FLAGS(box_nap, CNIF_DIRTY_IO, void, cnif_res_box, int64_t)
 
+/* Its argument, whatever it holds: resources in tuples, maps and lists. */
+static cnif_term echo(cnif_env *env, cnif_term t) { (void)env; return t; }
+CNIF_EXPORT(echo, cnif_term, cnif_term)
+
 /* The OS pid of b's worker. */
 static int64_t os_pid_of(cnif_env *env, cnif_res_box b)
 {
