@@ -22,7 +22,7 @@
 %% supervised (cnif_pool_sup).
 -module(cnif_pool).
 -behaviour(gen_server).
--export([start_link/2, checkout/1, checkout/2, checkin/3, workers/1]).
+-export([start_link/2, checkout/1, checkout/2, checkin/4, workers/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
 -define(MAX_FAILURES, 5).
@@ -40,8 +40,7 @@
                 started = false,
                 waiting = queue:new(),
                 failures = 0,
-                unavailable = false,   % false | Reason
-                last_reason = none}).
+                unavailable = false}). % false | Reason
 
 -spec start_link(module(), map()) -> {ok, pid()}.
 start_link(Module, Config) ->
@@ -60,12 +59,12 @@ checkout(#{slots := Slots, size := Size} = Pool) ->
 %% holds the resources of a call's arguments): {ok, Slot, Worker, Port},
 %% or stale once Worker is gone.
 -spec checkout(map(), {pid(), pos_integer()}) -> {ok, pos_integer(), pid(), port()} | stale.
-checkout(#{slots := Slots, pid := Pid} = Pool, {Worker, Slot} = Where) ->
+checkout(#{slots := Slots, size := Size, pid := Pid} = Pool, {Worker, Slot} = Where) ->
     case atomics:compare_exchange(Slots, Slot, ?FREE, ?BUSY) of
         ok ->
             case owner(Pool, Slot) of
                 {ok, Slot, Worker, _Port} = Taken -> Taken;
-                _ -> checkin(Slots, Slot, Pid), stale
+                _ -> checkin(Slots, Size, Slot, Pid), stale
             end;
         ?BUSY ->
             wait(Pool, Slot, fun(P) -> checkout(P, Where) end);
@@ -125,13 +124,12 @@ take(Slots, Size, I, Left) ->
         _ -> take(Slots, Size, I + 1, Left - 1)
     end.
 
-%% Frees Slot (its worker has answered), and wakes the pool if a caller
-%% waits for one.
--spec checkin(atomics:atomics_ref(), pos_integer(), pid()) -> ok.
-checkin(Slots, Slot, Pool) ->
+%% Frees Slot of a pool of Size slots (its worker has answered), and wakes
+%% the pool if a caller waits for one.
+-spec checkin(atomics:atomics_ref(), pos_integer(), pos_integer(), pid()) -> ok.
+checkin(Slots, Size, Slot, Pool) ->
     atomics:put(Slots, Slot, ?FREE),
-    #{size := Waiting} = atomics:info(Slots),
-    case atomics:get(Slots, Waiting) > 0 of
+    case atomics:get(Slots, Size + 1) > 0 of
         true -> Pool ! wake, ok;
         false -> ok
     end.
@@ -250,7 +248,7 @@ replace(Slot, Why, Calls, #state{slots = Slots} = State) ->
                    0 -> State#state.failures + 1;
                    _ -> 1
                end,
-    State1 = State#state{failures = Failures, last_reason = Why},
+    State1 = State#state{failures = Failures},
     if
         Failures =< 1 ->
             start(Slot, State1);

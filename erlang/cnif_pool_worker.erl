@@ -24,7 +24,7 @@
 %% How often a worker's memory is read, when it has a max_memory.
 -define(MEMORY_INTERVAL, 50).
 
--record(state, {pool, module, slot, slots, port, os_pid, timeout, max_memory,
+-record(state, {pool, module, slot, slots, size, port, os_pid, timeout, max_memory,
                 call = idle,          % idle | {Alias, Caller, TimerRef}
                 callers = #{},        % the callers it monitors => true
                 calls = 0}).          % calls served
@@ -60,6 +60,7 @@ init(Pool, Module, Slot, Slots, Config, OriginPath) ->
                                true -> Slots;
                                false -> remote
                            end,
+                   size = maps:get(workers, Config),
                    port = Port, os_pid = OsPid,
                    timeout = maps:get(timeout, Config),
                    max_memory = maps:get(max_memory, Config)},
@@ -196,8 +197,8 @@ reclaim(_Seen, State) ->
 
 checkin(#state{slots = remote, pool = Pool, slot = Slot}) ->
     Pool ! {checkin, Slot};
-checkin(#state{slots = Slots, pool = Pool, slot = Slot}) ->
-    cnif_pool:checkin(Slots, Slot, Pool).
+checkin(#state{slots = Slots, size = Size, pool = Pool, slot = Slot}) ->
+    cnif_pool:checkin(Slots, Size, Slot, Pool).
 
 timer(#state{timeout = infinity}) -> infinity;
 timer(#state{timeout = Ms}) -> erlang:start_timer(Ms, self(), call).
