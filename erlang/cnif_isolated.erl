@@ -103,7 +103,7 @@ call(#{handles := Handles} = Pool, Module, F, Args, Retries) ->
                               _ -> cnif_handle:unwrap(Args)
                           end,
     case checkout(Pool, Where) of
-        {ok, Slot, Owner, _Port} ->
+        {ok, Slot, Owner} ->
             Alias = monitor(process, Owner, [{alias, demonitor}]),
             %% Encoded here: a large request is then this process's garbage.
             Owner ! {call, Alias, self(), term_to_binary({call, self(), F, Sent})},

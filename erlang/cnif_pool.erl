@@ -47,8 +47,8 @@ start_link(Module, Config) ->
     gen_server:start_link(?MODULE, {Module, Config}, []).
 
 %% A free slot of the pool Pool (cnif_isolated's record of it), taken by
-%% this caller: {ok, Slot, WorkerProcess, Port} or {unavailable, Reason}.
--spec checkout(map()) -> {ok, pos_integer(), pid(), port()} | {unavailable, term()}.
+%% this caller: {ok, Slot, WorkerProcess} or {unavailable, Reason}.
+-spec checkout(map()) -> {ok, pos_integer(), pid()} | {unavailable, term()}.
 checkout(#{slots := Slots, size := Size} = Pool) ->
     case take(Slots, Size) of
         none -> wait(Pool, any, fun checkout/1);
@@ -56,14 +56,14 @@ checkout(#{slots := Slots, size := Size} = Pool) ->
     end.
 
 %% Slot, taken by this caller if Worker still runs there (the worker that
-%% holds the resources of a call's arguments): {ok, Slot, Worker, Port},
-%% or stale once Worker is gone.
--spec checkout(map(), {pid(), pos_integer()}) -> {ok, pos_integer(), pid(), port()} | stale.
+%% holds the resources of a call's arguments): {ok, Slot, Worker}, or
+%% stale once Worker is gone.
+-spec checkout(map(), {pid(), pos_integer()}) -> {ok, pos_integer(), pid()} | stale.
 checkout(#{slots := Slots, size := Size, pid := Pid} = Pool, {Worker, Slot} = Where) ->
     case atomics:compare_exchange(Slots, Slot, ?FREE, ?BUSY) of
         ok ->
             case owner(Pool, Slot) of
-                {ok, Slot, Worker, _Port} = Taken -> Taken;
+                {ok, Slot, Worker} = Taken -> Taken;
                 _ -> checkin(Slots, Size, Slot, Pid), stale
             end;
         ?BUSY ->
@@ -97,8 +97,8 @@ wait(#{slots := Slots, size := Size, pid := Pid} = Pool, Slot, Retry) ->
     end.
 
 owner(#{table := Table}, Slot) ->
-    [{Slot, Owner, _Id, Port}] = ets:lookup(Table, Slot),
-    {ok, Slot, Owner, Port}.
+    [{Slot, Owner, _Id}] = ets:lookup(Table, Slot),
+    {ok, Slot, Owner}.
 
 %% The first free slot, from the one this caller took last: the calls of
 %% one process go to one worker while it is free, so that the resources
@@ -170,7 +170,7 @@ handle_call({checkout, Slot}, From, State) ->
     end;
 handle_call(workers, _From, #state{owners = Owners, table = Table} = State) ->
     {reply, [{Slot, node(Owner), OsPid}
-             || {Slot, Owner, {_, OsPid}, _Port} <- ets:tab2list(Table),
+             || {Slot, Owner, {_, OsPid}} <- ets:tab2list(Table),
                 maps:is_key(Owner, Owners)], State}.
 
 handle_cast(_Request, State) ->
@@ -185,8 +185,8 @@ handle_info(wake, State) ->
 handle_info({checkin, Slot}, #state{slots = Slots} = State) ->
     atomics:put(Slots, Slot, ?FREE),
     {noreply, serve(State)};
-handle_info({ready, Slot, Owner, Id, Port}, #state{slots = Slots, table = Table} = State) ->
-    ets:insert(Table, {Slot, Owner, Id, Port}),
+handle_info({ready, Slot, Owner, Id}, #state{slots = Slots, table = Table} = State) ->
+    ets:insert(Table, {Slot, Owner, Id}),
     atomics:put(Slots, Slot, ?FREE),
     State1 = case State#state.unavailable of
                  false -> State;

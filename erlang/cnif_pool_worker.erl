@@ -30,7 +30,7 @@
                 calls = 0}).          % calls served
 
 %% Starts the worker for Slot of Pool, on Node (this node, or one that
-%% `nodes` names). It tells the pool {ready, Slot, self(), Id, Port} once the
+%% `nodes` names). It tells the pool {ready, Slot, self(), Id} once the
 %% module is loaded there. Slots is the pool's atomics, which only a
 %% worker on the pool's own node can reach.
 -spec start_link(node(), pid(), module(), pos_integer(), map()) -> pid().
@@ -71,7 +71,7 @@ init(Pool, Module, Slot, Slots, Config, OriginPath) ->
             erlang:cancel_timer(Timer),
             case binary_to_term(Answer) of
                 ready ->
-                    Pool ! {ready, Slot, self(), id(State), Port},
+                    Pool ! {ready, Slot, self(), id(State)},
                     watch_memory(State),
                     loop(reclaim(0, State));
                 {load_failed, What} ->
