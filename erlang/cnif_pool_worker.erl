@@ -148,7 +148,7 @@ loop(#state{port = Port, call = Call} = State) ->
             gone(State, {port_closed, Why});
         {'EXIT', _, Why} ->
             %% The pool stops, or the node of a remote pool went down.
-            stop(State, {shutdown, Why})
+            retire(State, {shutdown, Why})
     end.
 
 %% A caller is monitored from its first call, so that the worker can
@@ -232,6 +232,23 @@ stop(#state{port = Port} = State, Why) ->
         {'EXIT', Port, _} -> ok
     end,
     gone(State, Why).
+
+%% Ends a worker that is not at fault as stop/2 does, but lets it exit
+%% by itself first, so that what the library does at exit (a file it
+%% flushes, the counts of a coverage build) is done. A worker whose loop
+%% cannot read the request in time is killed.
+retire(#state{port = Port} = State, Why) ->
+    try port_command(Port, term_to_binary(stop)) of
+        true ->
+            receive
+                {Port, {exit_status, _}} -> gone(State, Why);
+                {'EXIT', Port, _} -> stop(State, Why)
+            after ?EXIT_TIMEOUT ->
+                stop(State, Why)
+            end
+    catch
+        error:badarg -> stop(State, Why)
+    end.
 
 kill(#state{os_pid = OsPid}) ->
     _ = os:cmd("kill -KILL " ++ integer_to_list(OsPid)),

@@ -10,6 +10,7 @@
 %%   {call, Caller, F, Args}   run Module:F(Args...) for the caller Caller
 %%   {release, Key}            the caller's handle Key is gone: let go
 %%   {caller_down, Caller}     the caller died: drop its proxy
+%%   stop                      the pool stops: exit, cleanly
 %% Answers, after their boot: a reply, [0 | term_to_binary(Outcome)], and
 %% a message to a caller, [1 | term_to_binary({Caller, Term, Kept})]; the
 %% origin passes a reply on to its caller undecoded. A caller is its pid
@@ -69,6 +70,8 @@ handle({call, Caller, F, Args}, Port, Module, Proxies) ->
     {{Proxy, Tag}, Proxies1} = proxy(Caller, Port, Module, Proxies),
     Proxy ! {Tag, F, Args},
     Proxies1;
+handle(stop, _Port, _Module, _Proxies) ->
+    erlang:halt(0);
 handle({release, Key}, _Port, _Module, Proxies) ->
     ets:delete(cnif_worker_kept, Key),
     Proxies;

@@ -34,10 +34,13 @@ $(TEST_DIR)/ebin/%.beam: test/%.erl $(ERL_BEAMS) $(ERL_APP)/include/cnif.hrl
 test-build: all $(TEST_NIFS) $(TEST_BEAMS)
 include $(wildcard test/*/*.mk) # suites with build rules of their own (test/NAME/NAME.mk)
 
+# init:stop, not halt: the node stops its applications, so the pools of
+# isolated modules let their workers exit cleanly (a coverage build's
+# workers then write their counts).
 test: deps
 	@$(MAKE) --no-print-directory test-build
 	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv erl -noshell -pa $(TEST_DIR)/ebin $(EXTRA_PA) \
-	    -eval 'case eunit:test([$(EUNIT_MODULES)$(addprefix $(comma),$(EXTRA_EUNIT_MODULES))], []) of ok -> halt(0); _ -> halt(1) end.'
+	    -eval 'case eunit:test([$(EUNIT_MODULES)$(addprefix $(comma),$(EXTRA_EUNIT_MODULES))], []) of ok -> init:stop(0); _ -> init:stop(1) end.'
 	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv elixir -pa $(TEST_DIR)/ebin $(EXTRA_PA) \
 	    -r test/elixir/test_helper.exs $(addprefix -r ,$(EXUNIT_FILES) $(EXTRA_EXUNIT_FILES)) -e ''
 
