@@ -15,87 +15,79 @@
 #endif
 
 /* The terms still to look into, on the heap: a result nested deeply
-** enough would overflow a recursion. */
+** enough would overflow a recursion. A push that finds no memory marks
+** the stack failed, and the walk stops there. */
 typedef struct term_stack {
     ERL_NIF_TERM *terms;
     size_t len, cap;
+    bool failed;
 } term_stack;
 
-static bool term_stack_push(term_stack *s, ERL_NIF_TERM term)
+static void term_stack_push(term_stack *s, ERL_NIF_TERM term)
 {
     if (s->len == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 64;
         ERL_NIF_TERM *terms = enif_realloc(s->terms, cap * sizeof *terms);
-        if (!terms)
-            return false;
+        if (!terms) {
+            s->failed = true;
+            return;
+        }
         s->terms = terms;
         s->cap = cap;
     }
     s->terms[s->len++] = term;
-    return true;
 }
 
-static bool push_map(ErlNifEnv *nif, term_stack *s, ERL_NIF_TERM map)
-{
-    ErlNifMapIterator it;
-    ERL_NIF_TERM key, value;
-    bool ok = true;
-
-    if (!enif_map_iterator_create(nif, map, &it, ERL_NIF_MAP_ITERATOR_FIRST))
-        return false;
-    while (ok && enif_map_iterator_get_pair(nif, &it, &key, &value)) {
-        ok = term_stack_push(s, key) && term_stack_push(s, value);
-        enif_map_iterator_next(nif, &it);
-    }
-    enif_map_iterator_destroy(nif, &it);
-    return ok;
-}
-
-/* Pushes what term holds; false if memory ran out. */
-static bool push_parts(ErlNifEnv *nif, term_stack *s, ERL_NIF_TERM term)
+/* Pushes what term holds. */
+static void push_parts(ErlNifEnv *nif, term_stack *s, ERL_NIF_TERM term)
 {
     const ERL_NIF_TERM *items;
-    ERL_NIF_TERM head, tail;
+    ERL_NIF_TERM head, tail, key, value;
+    ErlNifMapIterator it;
     int arity;
 
     if (enif_get_list_cell(nif, term, &head, &tail)) {
         /* The spine is walked here, so a long list needs no stack. */
         do {
-            if (!term_stack_push(s, head))
-                return false;
+            term_stack_push(s, head);
             term = tail;
         } while (enif_get_list_cell(nif, term, &head, &tail));
-        return term_stack_push(s, term);    /* an improper tail */
-    }
-    if (enif_get_tuple(nif, term, &arity, &items)) {
+        term_stack_push(s, term);    /* an improper tail */
+    } else if (enif_get_tuple(nif, term, &arity, &items)) {
         for (int i = 0; i < arity; i++)
-            if (!term_stack_push(s, items[i]))
-                return false;
-        return true;
+            term_stack_push(s, items[i]);
+    } else if (enif_is_map(nif, term)) {
+        if (!enif_map_iterator_create(nif, term, &it, ERL_NIF_MAP_ITERATOR_FIRST)) {
+            s->failed = true;
+            return;
+        }
+        while (enif_map_iterator_get_pair(nif, &it, &key, &value)) {
+            term_stack_push(s, key);
+            term_stack_push(s, value);
+            enif_map_iterator_next(nif, &it);
+        }
+        enif_map_iterator_destroy(nif, &it);
     }
-    if (enif_is_map(nif, term))
-        return push_map(nif, s, term);
-    return true;
 }
 
 static ERL_NIF_TERM worker_resources(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[])
 {
     term_stack s = {0};
     ERL_NIF_TERM found = enif_make_list(nif, 0), term;
-    bool ok = term_stack_push(&s, argv[0]);
 
     (void)argc;
-    while (ok && s.len) {
+    term_stack_push(&s, argv[0]);
+    while (!s.failed && s.len) {
         term = s.terms[--s.len];
         if (enif_is_ref(nif, term)) {
             if (cnif__resource_is_open(nif, term))
                 found = enif_make_list_cell(nif, term, found);
         } else {
-            ok = push_parts(nif, &s, term);
+            push_parts(nif, &s, term);
         }
     }
     enif_free(s.terms);
-    return ok ? found : enif_raise_exception(nif, enif_make_atom(nif, "enomem"));
+    return s.failed ? enif_raise_exception(nif, enif_make_atom(nif, "enomem")) : found;
 }
 
 /* A worker must not outlive the node that started it, even while a call

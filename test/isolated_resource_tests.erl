@@ -27,6 +27,9 @@ handles() ->
     %% made in a nested term is a handle wherever it is.
     Nested = {B, #{key => [C | B], B => []}, [1, {C}]},
     ?assertEqual(Nested, iso_nif:echo(Nested)),
+    %% More terms than the worker's first stack of them holds.
+    Long = [B | lists:seq(1, 300)] ++ [{C, #{B => C}}],
+    ?assertEqual(Long, iso_nif:echo(Long)),
     {D, #{k := [E | x]}} = iso_nif:echo({iso_nif:box_new(11), #{k => [iso_nif:box_new(12) | x]}}),
     ?assertEqual({11, 12}, {iso_nif:box_get(D), iso_nif:box_get(E)}).
 
