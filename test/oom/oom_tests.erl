@@ -15,9 +15,12 @@
 %%     built; or
 %%   - exactly as the unarmed call did: the failure was absorbed (counted
 %%     and listed, not an error);
+%%   - for a NIF outside cnif's boundary (the worker's '$cnif_resources'/1),
+%%     only as the unarmed call did or as the exceptions its feature lists;
 %% and once the call's process is gone, everything oom_wrap.c counts as
 %% live (memory, binaries, envs, resource objects, map iterators, threads,
-%% mutexes, condition variables) must be back where the unarmed call left it.
+%% mutexes, condition variables, libc heap blocks and mappings) must be back
+%% where the unarmed call left it.
 %% Nothing may crash the VM.
 %%
 %% Each call runs in a process of its own, so its terms die with it. The
@@ -45,8 +48,10 @@
 %% call (or a fun that accepts it), and the phases an injected panic may
 %% report. Optionally setup (run in the call's process before arming; its
 %% result is the argument of call and teardown), teardown (run after
-%% disarming) and check (replaces the outcome checks, for failures that
-%% have no caller: callbacks).
+%% disarming), check (replaces the outcome checks, for failures that
+%% have no caller: callbacks) and raises (a NIF the library adds outside
+%% cnif's boundary: the outcomes, besides the unarmed one, a failed run may
+%% end with; nothing else, neither a panic nor a plain badarg).
 features() ->
     Big = binary:copy(<<"big">>, 30000),
     Parts = [<<"ab">>, <<"cd">>],
@@ -172,7 +177,13 @@ features() ->
      f(send, fun() -> sent(?M:send_normal(self(), {hi, [1, 2]})) end,
        {ok, {true, {hi, [1, 2]}}}, [call]),
      f(send_from_pool, fun() -> sent(job(?M:send_pool(self(), {hi, <<"x">>}))) end,
-       {ok, {true, {hi, <<"x">>}}}, [decode, call])].
+       {ok, {true, {hi, <<"x">>}}}, [decode, call]),
+     %% --- What a library adds in an isolated module's worker (CNIF_WORKER,
+     %% set by make test-oom): '$cnif_resources'/1, a raw NIF whose failure
+     %% to allocate raises enomem. The blobs found, by id, in the order of
+     %% its walk.
+     (f(worker_resources, fun worker_resources/1, {ok, [2, 1, 3]}, []))
+         #{setup => fun worker_resources_setup/0, raises => [{error, enomem}]}].
 
 f(Name, Call, Expect, Phases) ->
     #{name => Name, call => Call, expect => Expect, phases => Phases}.
@@ -184,6 +195,21 @@ job(Ref) ->
         {Ref, Value} -> Value
     after 10000 -> erlang:error(no_reply)
     end.
+
+%% Blobs 1, 2 and 3 in a term that makes '$cnif_resources'/1 grow its
+%% stack of terms (a list longer than its first 64 slots) and iterate a
+%% hash map (more than 32 keys: its iterator allocates), beside a plain
+%% reference, which is no resource.
+worker_resources_setup() ->
+    Blobs = [{Id, ?M:blob_new(Id, false)} || Id <- [1, 2, 3]],
+    [B1, B2, B3] = [B || {_, B} <- Blobs],
+    Long = lists:seq(1, 100) ++ [B1],
+    Map = maps:from_list([{I, I} || I <- lists:seq(1, 40)] ++ [{blob, B3}]),
+    {Blobs, [{B2, make_ref(), Long}, Map]}.
+
+%% The ids of the blobs found (references cannot outlive the run).
+worker_resources({Blobs, Term}) ->
+    [Id || Found <- ?M:'$cnif_resources'(Term), {Id, B} <- Blobs, B =:= Found].
 
 %% What cnif_send returned, and the message it delivered to this process.
 sent(Returned) ->
@@ -315,11 +341,20 @@ known_run(Feature, Mode, Site) ->
          "malloc", "calloc", "realloc", "strdup", "strndup", "aligned_alloc",
          "posix_memalign", "mmap"]).
 
+%% libcnif.a is in $(BUILD), where ERL_LIBS finds cnif's application
+%% ($(BUILD)/cnif) whatever BUILD is. The check cannot pass for want of
+%% symbols: both files must be there and name what every build calls and
+%% wraps (nm's complaints, which name no symbol, are dropped by symbols/1).
 all_failable_calls_are_wrapped_test() ->
     {ok, Path} = cnif:priv_path(?M, "oom_nif"),
-    Build = filename:dirname(filename:dirname(filename:dirname(Path))),
-    Called = symbols("nm -u " ++ filename:join(Build, "libcnif.a")),
-    Wrapped = [Name || "__wrap_" ++ Name <- symbols("nm " ++ Path ++ ".so")],
+    Lib = filename:join(filename:dirname(code:lib_dir(cnif)), "libcnif.a"),
+    So = Path ++ ".so",
+    ?assert(filelib:is_regular(Lib)),
+    ?assert(filelib:is_regular(So)),
+    Called = symbols("nm -u " ++ Lib),
+    Wrapped = [Name || "__wrap_" ++ Name <- symbols("nm " ++ So)],
+    ?assert(lists:member("enif_alloc", Called)),
+    ?assert(lists:member("enif_alloc", Wrapped)),
     ?assertEqual([], lists:usort([F || F <- Called, lists:member(F, ?FAILABLE),
                                        not lists:member(F, Wrapped)])).
 
@@ -427,26 +462,31 @@ sweep(#{name := Name} = F, Base, Mode, N, Phase, Acc) ->
                 0 ->
                     Problems = [{completed_differently, Outcome} || not expected(F, Outcome)]
                         ++ Leaks,
-                    lists:reverse([kept(Run#{last => true}, Outcome, Problems) | Acc]);
+                    lists:reverse([kept(F, Run#{last => true}, Outcome, Problems) | Acc]);
                 _ ->
                     {Problems, Phase1} = judge(F, Base, Mode, FiredKind, Outcome, Phase),
                     Drift = [{kind_drift, Kind, FiredKind}
                              || Mode =:= single, Kind =/= FiredKind, Kind =/= none],
                     sweep(F, Base#{live := Live}, Mode, N + 1, Phase1,
-                          [kept(Run, Outcome, Problems ++ Leaks ++ Drift) | Acc])
+                          [kept(F, Run, Outcome, Problems ++ Leaks ++ Drift) | Acc])
             end
     end.
 
 %% A run as kept until the verdict: its outcome if it has problems (to
 %% show), else only how it ended (a result can be large).
-kept(Run, Outcome, []) -> Run#{outcome => ending(Outcome), problems => []};
-kept(Run, Outcome, Problems) -> Run#{outcome => Outcome, problems => Problems}.
+kept(F, Run, Outcome, []) -> Run#{outcome => ending(F, Outcome), problems => []};
+kept(_, Run, Outcome, Problems) -> Run#{outcome => Outcome, problems => Problems}.
 
 %% The problems with a failed run's outcome, and the phase reached so far.
 judge(#{check := Check} = F, Base, _Mode, _Kind, Outcome, Phase) ->
     case Check(Outcome, F, Base) of
         ok -> {[], Phase};
         {bad, Why} -> {[Why], Phase}
+    end;
+judge(#{raises := Raises} = F, _Base, _Mode, _Kind, Outcome, Phase) ->
+    case lists:member(Outcome, Raises) orelse expected(F, Outcome) of
+        true -> {[], Phase};
+        false -> {[{unexpected, Outcome}], Phase}
     end;
 judge(#{phases := Phases} = F, _Base, Mode, Kind, Outcome, Phase) ->
     case Outcome of
@@ -817,18 +857,30 @@ where(Base, N) ->
 outcome_text(#{outcome := O}) -> io_lib:format("~n      outcome ~0tP", [O, 30]);
 outcome_text(_) -> "".
 
-%% How the failed runs ended: a panic (a load hook's too), plain badarg, or
-%% as if nothing had failed (absorbed); and how many were skipped.
+%% How the failed runs ended: a panic (a load hook's too), plain badarg, as
+%% if nothing had failed (absorbed), or with an exception the feature
+%% raises (shown only where there is one); and how many were skipped.
 tally(Runs) ->
     Ends = [ending(O) || #{outcome := O} = R <- Runs, not maps:is_key(last, R)],
-    io_lib:format("~b panic, ~b badarg, ~b absorbed, ~b skipped",
+    Raised = length([E || E <- Ends, E =:= raised]),
+    io_lib:format("~b panic, ~b badarg, ~b absorbed, ~s~b skipped",
                   [length([E || E <- Ends, E =:= panic]),
                    length([E || E <- Ends, E =:= badarg]),
                    length([E || E <- Ends, E =:= absorbed]),
+                   [io_lib:format("~b raised, ", [Raised]) || Raised > 0],
                    length([R || #{skipped := _} = R <- Runs])]).
+
+ending(#{raises := Raises}, Outcome) ->
+    case lists:member(Outcome, Raises) of
+        true -> raised;
+        false -> ending(Outcome)
+    end;
+ending(_, Outcome) ->
+    ending(Outcome).
 
 ending({panic, _}) -> panic;
 ending(panic) -> panic;
+ending(raised) -> raised;
 ending(badarg) -> badarg;
 ending({{ok, {error, {load, _}}}, _}) -> panic;
 ending({Load, Calls}) when is_list(Calls) ->

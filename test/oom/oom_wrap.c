@@ -7,13 +7,17 @@
 ** after it) fails the way the function reports a failure: NULL, 0 or
 ** false, an error number. Calls that are not failed are forwarded to the
 ** real function. cnif's thread pool uses POSIX threads, locks and dlopen
-** directly: those are wrapped too.
+** directly, its fault barrier libc's calloc, free, mmap and munmap (a
+** record and an alternate signal stack per thread), its symbolizer mmap
+** and munmap (an ELF file, to name a fault's function), and a worker's
+** load malloc: those are wrapped too.
 **
 ** Independently of arming, what is live is counted: memory blocks, owned
 ** binaries, environments, resource objects (a destructor of our own is put
 ** in front of each type's, so a collected object is seen), map iterators,
-** threads, mutexes and condition variables. A call under test must leave
-** these as it found them once its terms are collected.
+** threads, mutexes, condition variables, libc heap blocks and mappings. A
+** call under test must leave these as it found them once its terms are
+** collected.
 **
 ** Arming: oom_arm(N, Sticky) from Erlang right before the call under test
 ** and oom_disarm() right after; N = 0 only counts and records each call's
@@ -32,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* --- What is counted -------------------------------------------------------- */
 
@@ -40,13 +45,16 @@
     X(term_to_binary) X(binary_to_term) X(alloc_resource)                     \
     X(init_resource_type) X(alloc_env) X(map_from_arrays) X(map_put)          \
     X(map_iterator) X(pthread_create) X(pthread_attr_init)                    \
-    X(pthread_key_create) X(pthread_mutex_init) X(pthread_cond_init) X(dlopen)
+    X(pthread_key_create) X(pthread_mutex_init) X(pthread_cond_init) X(dlopen) \
+    X(realloc) X(malloc) X(calloc) X(mmap)
 #define OOM_KIND_ENUM(k) K_##k,
 #define OOM_KIND_NAME(k) #k,
 typedef enum oom_kind { OOM_KINDS(OOM_KIND_ENUM) K_COUNT } oom_kind;
 static const char *const kind_names[K_COUNT] = {OOM_KINDS(OOM_KIND_NAME)};
 
-#define OOM_LIVE(X) X(mem) X(bin) X(env) X(res) X(iter) X(thread) X(mutex) X(condvar)
+/* mem: enif_alloc's blocks; heap: libc's (malloc, calloc); map: mmap's. */
+#define OOM_LIVE(X)                                                           \
+    X(mem) X(bin) X(env) X(res) X(iter) X(thread) X(mutex) X(condvar) X(heap) X(map)
 #define OOM_LIVE_ENUM(k) L_##k,
 #define OOM_LIVE_NAME(k) #k,
 typedef enum live_kind { OOM_LIVE(OOM_LIVE_ENUM) L_COUNT } live_kind;
@@ -109,6 +117,7 @@ static void arm(long target, bool sticky)
 
 #define REAL(ret, name, params) ret __real_##name params;
 REAL(void *, enif_alloc, (size_t))
+REAL(void *, enif_realloc, (void *, size_t))
 REAL(void, enif_free, (void *))
 REAL(int, enif_alloc_binary, (size_t, ErlNifBinary *))
 REAL(int, enif_realloc_binary, (ErlNifBinary *, size_t))
@@ -140,6 +149,11 @@ REAL(int, pthread_cond_destroy, (pthread_cond_t *))
 REAL(int, pthread_attr_init, (pthread_attr_t *))
 REAL(int, pthread_key_create, (pthread_key_t *, void (*)(void *)))
 REAL(void *, dlopen, (const char *, int))
+REAL(void *, malloc, (size_t))
+REAL(void *, calloc, (size_t, size_t))
+REAL(void, free, (void *))
+REAL(void *, mmap, (void *, size_t, int, int, int, off_t))
+REAL(int, munmap, (void *, size_t))
 
 /* Each wrapper is exported under its __wrap_ name only to the linker: the
 ** version script keeps it local to the library. */
@@ -149,12 +163,27 @@ REAL(void *, dlopen, (const char *, int))
 static void up(live_kind what) { atomic_fetch_add(&live[what], 1); }
 static void down(live_kind what) { atomic_fetch_sub(&live[what], 1); }
 
+/* What an allocator returned, counted if it is something. */
+static void *made(live_kind what, void *p)
+{
+    if (p)
+        up(what);
+    return p;
+}
+
 WRAP(void *, enif_alloc, (size_t size))
 {
-    void *p = FAIL(alloc) ? NULL : __real_enif_alloc(size);
-    if (p)
+    return made(L_mem, FAIL(alloc) ? NULL : __real_enif_alloc(size));
+}
+
+/* Like enif_alloc for what is live: realloc(NULL) makes a block, a
+** failed realloc leaves the old one as it was. */
+WRAP(void *, enif_realloc, (void *p, size_t size))
+{
+    void *q = FAIL(realloc) ? NULL : __real_enif_realloc(p, size);
+    if (q && !p)
         up(L_mem);
-    return p;
+    return q;
 }
 
 WRAP(void, enif_free, (void *p))
@@ -216,10 +245,7 @@ WRAP(size_t, enif_binary_to_term,
 
 WRAP(ErlNifEnv *, enif_alloc_env, (void))
 {
-    ErlNifEnv *env = FAIL(alloc_env) ? NULL : __real_enif_alloc_env();
-    if (env)
-        up(L_env);
-    return env;
+    return made(L_env, FAIL(alloc_env) ? NULL : __real_enif_alloc_env());
 }
 
 WRAP(void, enif_free_env, (ErlNifEnv *env))
@@ -264,7 +290,7 @@ WRAP(void, enif_map_iterator_destroy, (ErlNifEnv *env, ErlNifMapIterator *it))
 
 /* cnif's threads are POSIX threads, detached: a thread is counted from its
 ** start to the return of its function, which a trampoline of ours sees.
-** (The trampoline's start record comes from libc's malloc, which is not
+** (The trampoline's start record comes from libc's own malloc, not
 ** counted: it is ours, not cnif's.) */
 typedef struct thread_start {
     void *(*fn)(void *);
@@ -276,7 +302,7 @@ static void *thread_trampoline(void *p)
     thread_start start = *(thread_start *)p;
     void *result;
 
-    free(p);
+    __real_free(p);
     result = start.fn(start.arg);
     down(L_thread);
     return result;
@@ -290,14 +316,14 @@ WRAP(int, pthread_create,
 
     if (FAIL(pthread_create))
         return EAGAIN;
-    if (!(start = malloc(sizeof *start)))
+    if (!(start = __real_malloc(sizeof *start)))
         return EAGAIN;
     *start = (thread_start){fn, arg};
     up(L_thread);
     rc = __real_pthread_create(tid, attr, thread_trampoline, start);
     if (rc != 0) {
         down(L_thread);
-        free(start);
+        __real_free(start);
     }
     return rc;
 }
@@ -337,6 +363,57 @@ COUNTED(cond, pthread_cond_t, pthread_condattr_t, L_condvar)
 WRAP(void *, dlopen, (const char *path, int flags))
 {
     return FAIL(dlopen) ? NULL : __real_dlopen(path, flags);
+}
+
+/* libcnif.a frees with free only what it got from malloc or calloc (a
+** fault barrier's thread record; a worker's NIF table, which it never
+** frees: OOM-11 in oom_tests), and munmaps only what it mmapped (a
+** thread's alternate signal stack, an ELF file while it names a
+** function), whole: a block or a mapping is live from the one to the
+** other. A scheduler keeps its record and stack as long as the VM. */
+static void *no_memory(void)
+{
+    errno = ENOMEM;
+    return NULL;
+}
+
+WRAP(void *, malloc, (size_t size))
+{
+    return FAIL(malloc) ? no_memory() : made(L_heap, __real_malloc(size));
+}
+
+WRAP(void *, calloc, (size_t n, size_t size))
+{
+    return FAIL(calloc) ? no_memory() : made(L_heap, __real_calloc(n, size));
+}
+
+WRAP(void, free, (void *p))
+{
+    if (p)
+        down(L_heap);
+    __real_free(p);
+}
+
+WRAP(void *, mmap, (void *addr, size_t size, int prot, int flags, int fd, off_t offset))
+{
+    void *p;
+
+    if (FAIL(mmap)) {
+        errno = ENOMEM;
+        return MAP_FAILED;
+    }
+    p = __real_mmap(addr, size, prot, flags, fd, offset);
+    if (p != MAP_FAILED)
+        up(L_map);
+    return p;
+}
+
+WRAP(int, munmap, (void *addr, size_t size))
+{
+    int rc = __real_munmap(addr, size);
+    if (rc == 0)
+        down(L_map);
+    return rc;
 }
 
 /* --- Resource objects: counted from allocation to destructor ---------------
@@ -381,10 +458,8 @@ WRAP(ErlNifResourceType *, enif_init_resource_type,
 
 WRAP(void *, enif_alloc_resource, (ErlNifResourceType *type, size_t size))
 {
-    void *obj = FAIL(alloc_resource) ? NULL : __real_enif_alloc_resource(type, size);
-    if (obj)
-        up(L_res);
-    return obj;
+    return made(L_res, FAIL(alloc_resource) ? NULL
+                                            : __real_enif_alloc_resource(type, size));
 }
 
 /* --- Control from Erlang ------------------------------------------------------ */
