@@ -102,17 +102,29 @@ static void worker_die_with_parent(void)
 #endif
 }
 
+/* The library's NIFs and the worker's: made at the first load, the same
+** at every later load of this mapping of the library (erts may still
+** hold the table of an old module instance), freed when it is unmapped. */
+static ErlNifFunc *worker_funcs;
+
 ErlNifFunc *cnif__worker_funcs(ErlNifFunc *funcs, int *count)
 {
     static const ErlNifFunc resources = {"$cnif_resources", 1, worker_resources, 0};
-    ErlNifFunc *all = malloc((size_t)(*count + 1) * sizeof *all);
 
     worker_die_with_parent();
+    if (!worker_funcs) {
+        worker_funcs = malloc((size_t)(*count + 1) * sizeof *worker_funcs);
+        /* Without it the worker sees no resources: the library still loads. */
+        if (!worker_funcs)
+            return funcs;
+        memcpy(worker_funcs, funcs, (size_t)*count * sizeof *worker_funcs);
+        worker_funcs[*count] = resources;
+    }
+    (*count)++;
+    return worker_funcs;
+}
 
-    /* Without it the worker sees no resources: the library still loads. */
-    if (!all)
-        return funcs;
-    memcpy(all, funcs, (size_t)*count * sizeof *all);
-    all[(*count)++] = resources;
-    return all;
+__attribute__((destructor)) static void worker_funcs_free(void)
+{
+    free(worker_funcs);
 }
