@@ -163,6 +163,16 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 **   user's own following the same convention. Ret may be `void`, in which
 **   case the NIF returns the atom `ok`.
 **
+**   The compile checks name's type against the list, so that no argument
+**   is ever converted on its way in (an int64_t reaching a uint8_t
+**   parameter truncated): a mismatch is an error, with gcc and clang,
+**       cnif: name must be Ret name(cnif_env *, Arg1, ...), as CNIF_EXPORT
+**       declares it
+**   and so is a type with no codecs (cnif_decode_T undeclared). Every
+**   macro below that takes a function checks it the same way: the raw,
+**   yielding and threaded exports, CNIF_CODEC, the module hooks and the
+**   resource callbacks.
+**
 **   Every argument is decoded before the body runs; the first one that
 **   fails raises a bad argument naming its position, path and reason.
 **
@@ -288,6 +298,7 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
     static ERL_NIF_TERM cnif__invoke_##erl_name(cnif_env *env, int argc,      \
                                                 const ERL_NIF_TERM argv[])    \
     {                                                                         \
+        CNIF__CHECK_FN("CNIF_EXPORT", fn, __VA_ARGS__)                  \
         (void)argc;                                                           \
         (void)argv;                                                           \
         CNIF__CAT(CNIF__INVOKE_, CNIF__IS_VOID(CNIF__FIRST(__VA_ARGS__)))     \
@@ -302,6 +313,8 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
     static ERL_NIF_TERM cnif__invoke_##name(cnif_env *env, int argc,          \
                                             const ERL_NIF_TERM argv[])        \
     {                                                                         \
+        CNIF__CHECK_FN("CNIF_EXPORT_RAW", name, ERL_NIF_TERM, int,            \
+                       const ERL_NIF_TERM *)                                  \
         cnif_phase_set(env, CNIF_PHASE_CALL);                                 \
         return cnif__checked(env, name(env, argc, argv), #name);              \
     }                                                                         \
@@ -343,6 +356,16 @@ typedef struct cnif_module {
         __attribute__((weak, visibility("hidden")));                          \
     extern const cnif__type_init __stop_cnif_types[]                          \
         __attribute__((weak, visibility("hidden")));                          \
+    CNIF__CHECK_HOOK(load, int (*)(cnif_env *, void **, ERL_NIF_TERM),       \
+                     "the load hook " #load " must be int " #load             \
+                     "(cnif_env *, void **, ERL_NIF_TERM)")                   \
+    CNIF__CHECK_HOOK(upgrade,                                                 \
+                     int (*)(cnif_env *, void **, void **, ERL_NIF_TERM),     \
+                     "the upgrade hook " #upgrade " must be int " #upgrade    \
+                     "(cnif_env *, void **, void **, ERL_NIF_TERM)")          \
+    CNIF__CHECK_HOOK(unload, void (*)(cnif_env *, void *),                    \
+                     "the unload hook " #unload " must be void " #unload      \
+                     "(cnif_env *, void *)")                                  \
     static const cnif_module cnif__module = {                                 \
         module, load, upgrade, unload, __start_cnif_nifs, __stop_cnif_nifs,   \
         __start_cnif_types, __stop_cnif_types, (options)};                    \
@@ -969,7 +992,41 @@ bool cnif_map_iter_next(cnif_env *env, cnif_map_iter it, ERL_NIF_TERM *key,
 ** them; CNIF_CODEC(T) adds them for a hand-written codec pair, which is all
 ** a user type needs to become a struct field or a union payload.
 */
+/* Compile-time checks of a user's function against the type its macro
+** declares. Without them a mismatch compiles silently: C converts at the
+** call, so an int64_t argument reaches a uint8_t parameter truncated, and
+** a double one an integer parameter. A mismatch fails the compile with
+** "cnif: ", the function's name and the type it must have, with gcc and
+** clang alike. A type with no codec fails too: cnif_decode_T or
+** cnif_encode_T is then an undeclared identifier, not an implicit
+** declaration that would only fail at load. */
+#define CNIF__CHECK_TYPE(fn, type, text)                                      \
+    _Static_assert(_Generic(&(fn), type: 1, default: 0), "cnif: " text);
+#define CNIF__CHECK_DECODER(T)                                                \
+    CNIF__CHECK_TYPE(cnif_decode_##T, bool (*)(cnif_env *, ERL_NIF_TERM, T *), \
+                     "cnif_decode_" #T " must be bool cnif_decode_" #T        \
+                     "(cnif_env *, ERL_NIF_TERM, " #T " *)")
+#define CNIF__CHECK_ENCODER(T)                                                \
+    CNIF__CHECK_TYPE(cnif_encode_##T, ERL_NIF_TERM (*)(cnif_env *, T),       \
+                     "cnif_encode_" #T " must be ERL_NIF_TERM cnif_encode_" #T \
+                     "(cnif_env *, " #T ")")
+/* The same for a type name that is itself the result of a macro. */
+#define CNIF__CHECK_ENCODER_AS(T) CNIF__CHECK_ENCODER(T)
+/* A module hook, which may also be NULL. */
+#define CNIF__CHECK_HOOK(fn, type, text)                                      \
+    _Static_assert(_Generic((fn), type: 1, void *: 1, default: 0),            \
+                   "cnif: " text ", or NULL");
+/* Callbacks given by designated initializers, which no assertion can
+** take apart: a function of another type is an error, not gcc's and
+** clang's default warning, in that initializer. */
+#define CNIF__STRICT_POINTERS_BEGIN                                           \
+    _Pragma("GCC diagnostic push")                                            \
+    _Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")
+#define CNIF__STRICT_POINTERS_END _Pragma("GCC diagnostic pop")
+
 #define CNIF_CODEC(T)                                                         \
+    CNIF__CHECK_DECODER(T)                                                    \
+    CNIF__CHECK_ENCODER(T)                                                    \
     CNIF__INLINE bool cnif__decode_ptr_##T(cnif_env *env, ERL_NIF_TERM term, \
                                             void *out)                        \
     {                                                                         \
@@ -1501,7 +1558,9 @@ typedef struct cnif__res_event {
         void (*stop)(cnif_env *env, T *obj, ErlNifEvent event, bool direct);  \
         void (*dyncall)(cnif_env *env, T *obj, void *call_data);              \
     } cnif__res_callbacks_##T;                                                \
+    CNIF__STRICT_POINTERS_BEGIN                                               \
     static const cnif__res_callbacks_##T cnif__res_cb_##T = {__VA_ARGS__};   \
+    CNIF__STRICT_POINTERS_END                                                 \
     static const cnif__site cnif__res_site_##T = {.file = __FILE__,          \
                                                   .line = __LINE__};        \
     static void cnif__res_destroy_##T(cnif_env *env, void *obj)               \
@@ -1619,6 +1678,9 @@ typedef struct cnif__res_event {
                                                bool *done)                    \
     {                                                                         \
         Ret cnif__result;                                                     \
+        CNIF__CHECK_FN("CNIF_EXPORT_YIELDING", name##_step, bool, State *,   \
+                       Ret *)                                                 \
+        CNIF__CHECK_ENCODER(Ret)                                              \
         *done = name##_step(env, (State *)state, &cnif__result);              \
         if (!*done)                                                           \
             return 0;                                                         \
@@ -1645,6 +1707,8 @@ typedef struct cnif__res_event {
         ERL_NIF_TERM cnif__state_term;                                        \
         State *cnif__state =                                                  \
             cnif__yield_begin(env, sizeof(State), &cnif__state_term);         \
+        CNIF__CHECK_FN("CNIF_EXPORT_YIELDING", name##_init, void, State *,   \
+                       ##__VA_ARGS__)                                         \
         (void)argc;                                                           \
         cnif_phase_set(env, CNIF_PHASE_DECODE);                               \
         CNIF__ARGS(CNIF__DECODE_ARG, Ret, ##__VA_ARGS__)                      \
@@ -1715,10 +1779,12 @@ bool cnif_job_cancelled(cnif_env *env);
 
 #define CNIF__JOB_FIELD(i, T) T cnif__a##i;
 #define CNIF__JOB_DECODE(i, T)                                                \
+    CNIF__CHECK_DECODER(T)                                                    \
     if (!cnif_decode_##T(env, argv[i], &cnif__args->cnif__a##i))              \
         cnif__arg_fail(env, i);
 #define CNIF__JOB_PASS(i, T) , cnif__args->cnif__a##i
 #define CNIF__JOB_RUN_0(name, ...)                                            \
+    CNIF__CHECK_ENCODER_AS(CNIF__FIRST(__VA_ARGS__))                             \
     CNIF__FIRST(__VA_ARGS__) cnif__result =                                   \
         name(env CNIF__ARGS(CNIF__JOB_PASS, __VA_ARGS__));                    \
     cnif_phase_set(env, CNIF_PHASE_ENCODE);                                   \
@@ -1736,6 +1802,7 @@ bool cnif_job_cancelled(cnif_env *env);
     static ERL_NIF_TERM cnif__job_body_##name(cnif_env *env, void *args)      \
     {                                                                         \
         cnif__job_args_##name *cnif__args = args;                             \
+        CNIF__CHECK_FN("CNIF_EXPORT_THREADED", name, __VA_ARGS__)       \
         (void)cnif__args;                                                     \
         ((struct cnif__env_head *)env)->site = &cnif__site_##name;            \
         cnif_phase_set(env, CNIF_PHASE_CALL);                                 \
@@ -1824,10 +1891,11 @@ CNIF__BUILTIN(cnif_value)
 /* 1 if T is the token `void`, else 0. */
 #define CNIF__IS_VOID(T) CNIF__SECOND(CNIF__CAT(CNIF__VOID_PROBE_, T), 0)
 #define CNIF__VOID_PROBE_void ~, 1
-/* Number of arguments after the return type (0..8). */
+/* Number of arguments after the return type (0..9: a NIF has up to 8, a
+** yielding init's type has its State * before them). */
 #define CNIF__NARG(...)                                                       \
-    CNIF__NARG_(__VA_ARGS__, 8, 7, 6, 5, 4, 3, 2, 1, 0, ~)
-#define CNIF__NARG_(r, a1, a2, a3, a4, a5, a6, a7, a8, n, ...) n
+    CNIF__NARG_(__VA_ARGS__, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, ~)
+#define CNIF__NARG_(r, a1, a2, a3, a4, a5, a6, a7, a8, a9, n, ...) n
 
 /* M(index, T) for each argument type; the list starts with the return
 ** type, which is skipped. */
@@ -1846,8 +1914,24 @@ CNIF__BUILTIN(cnif_value)
     CNIF__ARGS_6(M, r, a, b, c, d, e, f) M(6, g)
 #define CNIF__ARGS_8(M, r, a, b, c, d, e, f, g, h)                            \
     CNIF__ARGS_7(M, r, a, b, c, d, e, f, g) M(7, h)
+#define CNIF__ARGS_9(M, r, a, b, c, d, e, f, g, h, i)                         \
+    CNIF__ARGS_8(M, r, a, b, c, d, e, f, g, h) M(8, i)
 
+#define CNIF__STR(x) CNIF__STR_(x)
+#define CNIF__STR_(x) #x
+#define CNIF__PARAM(i, T) , T
+#define CNIF__PARAM_TEXT(i, T) ", " #T
+/* fn against Ret fn(cnif_env *, Args...) for the list (Ret, Args...). */
+#define CNIF__CHECK_FN(what, fn, ...)                                         \
+    CNIF__CHECK_TYPE(                                                         \
+        fn,                                                                   \
+        CNIF__FIRST(__VA_ARGS__) (*)(cnif_env *                               \
+                                     CNIF__ARGS(CNIF__PARAM, __VA_ARGS__)),   \
+        #fn " must be " CNIF__STR(CNIF__FIRST(__VA_ARGS__)) " " #fn           \
+        "(cnif_env *" CNIF__ARGS(CNIF__PARAM_TEXT, __VA_ARGS__)               \
+        "), as " what " declares it")
 #define CNIF__DECODE_ARG(i, T)                                                \
+    CNIF__CHECK_DECODER(T)                                                    \
     T cnif__a##i = {0}; /* decoders may fill only part of it */             \
     if (!cnif_decode_##T(env, argv[i], &cnif__a##i))                          \
         cnif__arg_fail(env, i);
@@ -1857,6 +1941,7 @@ CNIF__BUILTIN(cnif_value)
 /* The body of the invoke function, with a return value (0) and for a
 ** `void` function (1). The list is (Ret, Args...). */
 #define CNIF__INVOKE_0(name, ...)                                             \
+    CNIF__CHECK_ENCODER_AS(CNIF__FIRST(__VA_ARGS__))                             \
     cnif_phase_set(env, CNIF_PHASE_DECODE);                                   \
     CNIF__ARGS(CNIF__DECODE_ARG, __VA_ARGS__)                                 \
     cnif_phase_set(env, CNIF_PHASE_CALL);                                     \
