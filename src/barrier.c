@@ -29,7 +29,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -309,7 +308,7 @@ static void cnif__thread_forget(cnif__thread *thread, bool own)
         sigaltstack(&off, NULL);
         munmap(thread->altstack, cnif__altstack_mapped());
     }
-    free(thread);
+    enif_free(thread);
 }
 
 /* The last load is gone: take the handlers back if they are still the
@@ -400,9 +399,10 @@ static void cnif__thread_setup(bool job_thread)
 
     if (!job_thread && enif_thread_type() == ERL_NIF_THR_UNDEFINED)
         return;
-    thread = calloc(1, sizeof *thread);
+    thread = enif_alloc(sizeof *thread);
     if (!thread)
         return;
+    memset(thread, 0, sizeof *thread);
     thread->idle.outcome = CNIF__IDLE;
     thread->job_thread = job_thread;
     if (pthread_getattr_np(pthread_self(), &attr) == 0) {
@@ -421,13 +421,13 @@ static void cnif__thread_setup(bool job_thread)
         stack_t alt = {.ss_sp = (char *)map + page,
                        .ss_size = CNIF__ALTSTACK_SIZE};
         if (map == MAP_FAILED) {
-            free(thread);
+            enif_free(thread);
             return;
         }
         if (mprotect(map, page, PROT_NONE) != 0
             || sigaltstack(&alt, NULL) != 0) {
             munmap(map, cnif__altstack_mapped());
-            free(thread);
+            enif_free(thread);
             return;
         }
         thread->altstack = map;

@@ -7,7 +7,6 @@
 ** that opened its type can. */
 #include "internal.h"
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -113,7 +112,7 @@ ErlNifFunc *cnif__worker_funcs(ErlNifFunc *funcs, int *count)
 
     worker_die_with_parent();
     if (!worker_funcs) {
-        worker_funcs = malloc((size_t)(*count + 1) * sizeof *worker_funcs);
+        worker_funcs = enif_alloc((size_t)(*count + 1) * sizeof *worker_funcs);
         /* Without it the worker sees no resources: the library still loads. */
         if (!worker_funcs)
             return funcs;
@@ -126,5 +125,5 @@ ErlNifFunc *cnif__worker_funcs(ErlNifFunc *funcs, int *count)
 
 __attribute__((destructor)) static void worker_funcs_free(void)
 {
-    free(worker_funcs);
+    enif_free(worker_funcs);
 }

@@ -17,8 +17,7 @@ OOM_WRAPPED  := enif_alloc enif_free enif_alloc_binary enif_realloc_binary \
                 enif_map_iterator_create enif_map_iterator_destroy \
                 pthread_create pthread_attr_init pthread_key_create \
                 pthread_mutex_init pthread_mutex_destroy pthread_cond_init \
-                pthread_cond_destroy dlopen enif_realloc malloc calloc free \
-                mmap munmap
+                pthread_cond_destroy dlopen enif_realloc mmap munmap
 # -g whatever CFLAGS says: failing sites are named from the debug info.
 OOM_LDFLAGS  := -g -ldl $(foreach f,$(OOM_WRAPPED),-Wl,--wrap=$(f))
 OOM_SO        = $(OOM_DIR)/priv/oom_nif.so $(OOM_DIR)/priv/oom_load.so

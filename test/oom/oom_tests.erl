@@ -19,7 +19,7 @@
 %%     only as the unarmed call did or as the exceptions its feature lists;
 %% and once the call's process is gone, everything oom_wrap.c counts as
 %% live (memory, binaries, envs, resource objects, map iterators, threads,
-%% mutexes, condition variables, libc heap blocks and mappings) must be back
+%% mutexes, condition variables, mappings) must be back
 %% where the unarmed call left it.
 %% Nothing may crash the VM.
 %%

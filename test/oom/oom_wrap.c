@@ -7,15 +7,14 @@
 ** after it) fails the way the function reports a failure: NULL, 0 or
 ** false, an error number. Calls that are not failed are forwarded to the
 ** real function. cnif's thread pool uses POSIX threads, locks and dlopen
-** directly, its fault barrier libc's calloc, free, mmap and munmap (a
-** record and an alternate signal stack per thread), its symbolizer mmap
-** and munmap (an ELF file, to name a fault's function), and a worker's
-** load malloc: those are wrapped too.
+** directly, its fault barrier mmap and munmap (an alternate signal stack
+** per thread), and its symbolizer too (an ELF file, to name a fault's
+** function): those are wrapped too.
 **
 ** Independently of arming, what is live is counted: memory blocks, owned
 ** binaries, environments, resource objects (a destructor of our own is put
 ** in front of each type's, so a collected object is seen), map iterators,
-** threads, mutexes, condition variables, libc heap blocks and mappings. A
+** threads, mutexes, condition variables and mappings. A
 ** call under test must leave these as it found them once its terms are
 ** collected.
 **
@@ -46,15 +45,15 @@
     X(init_resource_type) X(alloc_env) X(map_from_arrays) X(map_put)          \
     X(map_iterator) X(pthread_create) X(pthread_attr_init)                    \
     X(pthread_key_create) X(pthread_mutex_init) X(pthread_cond_init) X(dlopen) \
-    X(realloc) X(malloc) X(calloc) X(mmap)
+    X(realloc) X(mmap)
 #define OOM_KIND_ENUM(k) K_##k,
 #define OOM_KIND_NAME(k) #k,
 typedef enum oom_kind { OOM_KINDS(OOM_KIND_ENUM) K_COUNT } oom_kind;
 static const char *const kind_names[K_COUNT] = {OOM_KINDS(OOM_KIND_NAME)};
 
-/* mem: enif_alloc's blocks; heap: libc's (malloc, calloc); map: mmap's. */
+/* mem: enif_alloc's blocks; map: mmap's. */
 #define OOM_LIVE(X)                                                           \
-    X(mem) X(bin) X(env) X(res) X(iter) X(thread) X(mutex) X(condvar) X(heap) X(map)
+    X(mem) X(bin) X(env) X(res) X(iter) X(thread) X(mutex) X(condvar) X(map)
 #define OOM_LIVE_ENUM(k) L_##k,
 #define OOM_LIVE_NAME(k) #k,
 typedef enum live_kind { OOM_LIVE(OOM_LIVE_ENUM) L_COUNT } live_kind;
@@ -149,9 +148,6 @@ REAL(int, pthread_cond_destroy, (pthread_cond_t *))
 REAL(int, pthread_attr_init, (pthread_attr_t *))
 REAL(int, pthread_key_create, (pthread_key_t *, void (*)(void *)))
 REAL(void *, dlopen, (const char *, int))
-REAL(void *, malloc, (size_t))
-REAL(void *, calloc, (size_t, size_t))
-REAL(void, free, (void *))
 REAL(void *, mmap, (void *, size_t, int, int, int, off_t))
 REAL(int, munmap, (void *, size_t))
 
@@ -290,8 +286,8 @@ WRAP(void, enif_map_iterator_destroy, (ErlNifEnv *env, ErlNifMapIterator *it))
 
 /* cnif's threads are POSIX threads, detached: a thread is counted from its
 ** start to the return of its function, which a trampoline of ours sees.
-** (The trampoline's start record comes from libc's own malloc, not
-** counted: it is ours, not cnif's.) */
+** (The trampoline's start record comes from libc's malloc, which is not
+** wrapped: cnif allocates only with enif_alloc.) */
 typedef struct thread_start {
     void *(*fn)(void *);
     void *arg;
@@ -302,7 +298,7 @@ static void *thread_trampoline(void *p)
     thread_start start = *(thread_start *)p;
     void *result;
 
-    __real_free(p);
+    free(p);
     result = start.fn(start.arg);
     down(L_thread);
     return result;
@@ -316,14 +312,14 @@ WRAP(int, pthread_create,
 
     if (FAIL(pthread_create))
         return EAGAIN;
-    if (!(start = __real_malloc(sizeof *start)))
+    if (!(start = malloc(sizeof *start)))
         return EAGAIN;
     *start = (thread_start){fn, arg};
     up(L_thread);
     rc = __real_pthread_create(tid, attr, thread_trampoline, start);
     if (rc != 0) {
         down(L_thread);
-        __real_free(start);
+        free(start);
     }
     return rc;
 }
@@ -365,35 +361,10 @@ WRAP(void *, dlopen, (const char *path, int flags))
     return FAIL(dlopen) ? NULL : __real_dlopen(path, flags);
 }
 
-/* libcnif.a frees with free only what it got from malloc or calloc (a
-** fault barrier's thread record; a worker's NIF table, which it never
-** frees: OOM-11 in oom_tests), and munmaps only what it mmapped (a
-** thread's alternate signal stack, an ELF file while it names a
-** function), whole: a block or a mapping is live from the one to the
-** other. A scheduler keeps its record and stack as long as the VM. */
-static void *no_memory(void)
-{
-    errno = ENOMEM;
-    return NULL;
-}
-
-WRAP(void *, malloc, (size_t size))
-{
-    return FAIL(malloc) ? no_memory() : made(L_heap, __real_malloc(size));
-}
-
-WRAP(void *, calloc, (size_t n, size_t size))
-{
-    return FAIL(calloc) ? no_memory() : made(L_heap, __real_calloc(n, size));
-}
-
-WRAP(void, free, (void *p))
-{
-    if (p)
-        down(L_heap);
-    __real_free(p);
-}
-
+/* libcnif.a munmaps only what it mmapped (a thread's alternate signal
+** stack, an ELF file while it names a function), whole: a mapping is live
+** from the one to the other. A scheduler keeps its stack as long as the
+** VM. */
 WRAP(void *, mmap, (void *addr, size_t size, int prot, int flags, int fd, off_t offset))
 {
     void *p;
