@@ -403,7 +403,9 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
 ** cnif_defer cleanup, never only in a local variable.
 */
 
-/* End the call with error:{nif_panicked, #{message => Msg, phase => Phase,
+/* cnif_panic(env, fmt, ...)
+**
+** End the call with error:{nif_panicked, #{message => Msg, phase => Phase,
 ** location => <<"file.c:LINE">>}}, where Msg is the printf-style message
 ** (truncated to CNIF_MESSAGE_MAX - 1 bytes) and Phase the current phase.
 ** env may be NULL: the innermost guard of this thread is used.
@@ -412,15 +414,55 @@ ERL_NIF_TERM cnif_call(ErlNifEnv *nif, int argc, const ERL_NIF_TERM argv[],
 ** encode...) are located in the user's code too: at the CNIF_EXPORT (or
 ** other export) line of the NIF being called, the CNIF_DEFINE_RESOURCE
 ** line in a resource callback, the CNIF_DEFINE_* line of a type checked at
-** load; only with none of these, at cnif's own source line. */
-#define cnif_panic(env, ...) cnif_panic_at((env), __FILE__, __LINE__, __VA_ARGS__)
+** load; only with none of these, at cnif's own source line. Such a line
+** is the one __LINE__ gives inside the macro: for a macro call written
+** over several lines, the first with gcc and the last with clang. Written
+** on one line, it reads the same with both.
+**
+** LINE is the line of the name cnif_panic, with gcc and clang alike, even
+** when the call goes on over several lines. cnif_panic is an expression of
+** type void that does not return. */
+#define cnif_panic (cnif__panic_from(__FILE__, __LINE__) CNIF__PANIC_ARGS
 
-/* Panic with "assertion failed: <expr>" unless expr holds. */
-#define CNIF_ASSERT(env, expr)                                                \
+/* CNIF_ASSERT(env, expr);
+**
+** Panic with "assertion failed: <expr>" unless expr holds, located at the
+** line of the name CNIF_ASSERT. A statement, not an expression. */
+#define CNIF_ASSERT                                                           \
+    for (int cnif__line = __LINE__, cnif__once = 1; cnif__once; cnif__once = 0) \
+        CNIF__ASSERT_ARGS
+#define CNIF__ASSERT_ARGS(env, expr)                                          \
     ((expr) ? (void)0                                                         \
-            : cnif_panic_at((env), __FILE__, __LINE__,                        \
+            : cnif_panic_at((env), __FILE__, cnif__line,                      \
                             "assertion failed: %s", #expr))
 
+/* The location of cnif_panic, cnif_raise_badarg and CNIF_ASSERT is the
+** line of the macro's name, whatever the compiler: given a macro call
+** spread over several lines, gcc makes __LINE__ in its body the line of
+** the name, clang that of the closing parenthesis. Only a name that is no
+** function-like macro has its own line under both, so these three are
+** names: cnif_panic and cnif_raise_badarg record their line (only when
+** they run) and give the function the arguments that follow then go to;
+** CNIF_ASSERT keeps it in a variable of a loop that runs once. The name
+** opens a parenthesis that the arguments' macro closes, after telling the
+** compiler that the call does not return: each is still one expression of
+** type void. The printf format is checked as a declared function's is.
+** (The library's own cnif_panic, in src/internal.h, is made the same way.) */
+typedef void (*cnif__panic_fn)(cnif_env *env, const char *fmt, ...);
+typedef void (*cnif__badarg_fn)(cnif_env *env, int argno, const char *fmt, ...);
+cnif__panic_fn cnif__panic_from(const char *file, int line);
+cnif__badarg_fn cnif__badarg_from(const char *file, int line);
+/* Never defined: it is only named in sizeof, for the format check. */
+int cnif__format_check(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define CNIF__PANIC_ARGS(env, ...)                                            \
+    (((void)sizeof(cnif__format_check(__VA_ARGS__)), (env)), __VA_ARGS__),   \
+        __builtin_unreachable())
+#define CNIF__BADARG_ARGS(env, argno, ...)                                    \
+    (((void)sizeof(cnif__format_check(__VA_ARGS__)), (env)), (argno),        \
+     __VA_ARGS__), __builtin_unreachable())
+
+/* cnif_panic located at file:line instead of its own line: for a helper
+** that panics on behalf of the code that called it. */
 _Noreturn void cnif_panic_at(cnif_env *env, const char *file, int line,
                              const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -520,17 +562,15 @@ bool cnif_path_key(cnif_env *env, const char *key);
 bool cnif_depth_enter(cnif_env *env);
 void cnif_depth_leave(cnif_env *env);
 
-/* End the call with a bad argument for argument number argno (1-based):
+/* cnif_raise_badarg(env, argno, fmt, ...)
+**
+** End the call with a bad argument for argument number argno (1-based):
 ** "*** argument N: <reason>". For checks the types cannot express. An
 ** argno the call does not have (0, or more than its arity; any number in
 ** a callback, which has no arguments) is a mistake in the NIF, not in its
 ** caller: it panics "cnif_raise_badarg: argument N does not exist: this
 ** call has A arguments", located here. */
-#define cnif_raise_badarg(env, argno, ...)                                    \
-    cnif_raise_badarg_at((env), __FILE__, __LINE__, (argno), __VA_ARGS__)
-_Noreturn void cnif_raise_badarg_at(cnif_env *env, const char *file, int line,
-                                    int argno, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+#define cnif_raise_badarg (cnif__badarg_from(__FILE__, __LINE__) CNIF__BADARG_ARGS
 
 /* Raise the recorded decode failure as a bad argument for argv[index].
 ** Used by the generated code and CNIF_ARG. */

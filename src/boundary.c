@@ -193,14 +193,41 @@ _Noreturn void cnif_panic_at(cnif_env *env, const char *file, int line,
     cnif__unwind(env);
 }
 
-_Noreturn void cnif__panic_for_caller(cnif_env *env, const char *file,
-                                      int line, const char *fmt, ...)
+/* Where the cnif_panic or cnif_raise_badarg now running on this thread
+** is written (cnif.h says why they are names), and whether it is the
+** library's own (internal.h). Set when one runs, read at once by the
+** function it names. */
+static __thread const char *cnif__from_file;
+static __thread int cnif__from_line;
+static __thread bool cnif__from_library;
+
+static void cnif__from(const char *file, int line, bool library)
+{
+    cnif__from_file = file;
+    cnif__from_line = line;
+    cnif__from_library = library;
+}
+
+static _Noreturn void cnif__panic_here(cnif_env *env, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    env = cnif__panic_record(file, line, true, fmt, ap);
+    env = cnif__panic_record(cnif__from_file, cnif__from_line,
+                             cnif__from_library, fmt, ap);
     va_end(ap);
     cnif__unwind(env);
+}
+
+cnif__panic_fn cnif__panic_from(const char *file, int line)
+{
+    cnif__from(file, line, false);
+    return cnif__panic_here;
+}
+
+cnif__panic_fn cnif__panic_for_caller_from(const char *file, int line)
+{
+    cnif__from(file, line, true);
+    return cnif__panic_here;
 }
 
 _Noreturn void cnif_raise(cnif_env *env, ERL_NIF_TERM term)
@@ -225,24 +252,36 @@ _Noreturn void cnif__arg_fail(cnif_env *env, int index)
     cnif__unwind(env);
 }
 
-_Noreturn void cnif_raise_badarg_at(cnif_env *env, const char *file, int line,
-                                    int argno, const char *fmt, ...)
+/* The guard the bad argument now raised is for, once argno is known to be
+** one of its call's; it does not return unless the report is to be made. */
+static cnif_env *cnif__badarg_target(int argno)
 {
-    va_list ap;
-    (void)env;
-    env = cnif__target("cnif_raise_badarg");
+    cnif_env *env = cnif__target("cnif_raise_badarg");
     if (env->outcome != CNIF__RETURNED) /* from a cleanup: keep the report */
         cnif__unwind(env);
     /* Checked before argno - 1 is computed: INT_MIN must not overflow. */
     if (argno < 1 || argno > env->argc)
-        cnif_panic_at(env, file, line,
+        cnif_panic_at(env, cnif__from_file, cnif__from_line,
                       "cnif_raise_badarg: argument %d does not exist: this "
                       "call has %d argument%s",
                       argno, env->argc, env->argc == 1 ? "" : "s");
+    return env;
+}
+
+static _Noreturn void cnif__badarg_here(cnif_env *env, int argno, const char *fmt, ...)
+{
+    va_list ap;
+    env = cnif__badarg_target(argno);
     va_start(ap, fmt);
     cnif__reason_v(env, fmt, ap);
     va_end(ap);
     cnif__arg_fail(env, argno - 1);
+}
+
+cnif__badarg_fn cnif__badarg_from(const char *file, int line)
+{
+    cnif__from(file, line, false);
+    return cnif__badarg_here;
 }
 
 _Noreturn void cnif__unset_term(cnif_env *env, const char *encoder)

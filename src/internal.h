@@ -54,12 +54,9 @@ CNIF__LIBC int dl_iterate_phdr(int (*callback)(struct dl_phdr_info *info,
 /* Every panic the library raises is on behalf of the NIF that called it:
 ** it is reported at that NIF's export site when the call has one (see
 ** cnif__panic_record in boundary.c), else at the library's own line. */
-_Noreturn void cnif__panic_for_caller(cnif_env *env, const char *file,
-                                      int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+cnif__panic_fn cnif__panic_for_caller_from(const char *file, int line);
 #undef cnif_panic
-#define cnif_panic(env, ...)                                                  \
-    cnif__panic_for_caller((env), __FILE__, __LINE__, __VA_ARGS__)
+#define cnif_panic (cnif__panic_for_caller_from(__FILE__, __LINE__) CNIF__PANIC_ARGS
 
 /* The largest size cnif asks erts for, for a binary or a resource. erts
 ** counts a binary's bits in a word and adds headers to every size, which

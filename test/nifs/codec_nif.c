@@ -378,8 +378,7 @@ static cnif_map map_from_lists(cnif_env *env, cnif_array_cnif_term keys,
                           values.len);
     return cnif_map_from_arrays(env, keys.items, values.items, keys.len);
 }
-CNIF_EXPORT(map_from_lists, cnif_map, cnif_array_cnif_term,
-            cnif_array_cnif_term)
+CNIF_EXPORT(map_from_lists, cnif_map, cnif_array_cnif_term, cnif_array_cnif_term)
 
 /* --- Results and void ------------------------------------------------------ */
 CNIF_DEFINE_RESULT(quotient, int64_t, cnif_atom)
