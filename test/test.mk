@@ -54,4 +54,8 @@ test-asan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" CFLAGS="-O1 -g" \
 	    ERL_RUN_ENV="LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1"
 
-.PHONY: test-build
+# The same suites built with clang, as strict as gcc (-Wall -Wextra -Werror).
+test-clang: deps
+	@$(MAKE) --no-print-directory test BUILD=build-clang CC=clang
+
+.PHONY: test-build test-clang

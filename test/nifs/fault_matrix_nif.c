@@ -198,8 +198,12 @@ static void fm_res_dyncall(cnif_env *env, fm_res *r, void *call_data)
     (void)call_data;
     fm_fault(env, r->dyncall, "dyncall");
 }
-CNIF_DEFINE_RESOURCE(fm_res, .destroy = fm_res_destroy, .down = fm_res_down,
-                     .stop = fm_res_stop, .dyncall = fm_res_dyncall)
+/* One line: a callback's failure is located at this macro's line, which
+** gcc and clang give differently for a macro call over several lines. */
+#define FM_RES_CALLBACKS                                                      \
+    .destroy = fm_res_destroy, .down = fm_res_down, .stop = fm_res_stop,      \
+    .dyncall = fm_res_dyncall
+CNIF_DEFINE_RESOURCE(fm_res, FM_RES_CALLBACKS)
 
 /* A resource whose destructor fails as kind says, once it is dropped. */
 static cnif_res_fm_res fm_destroy(cnif_env *env, fm_kind kind, bool defer_first)
