@@ -328,6 +328,56 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 
 typedef void (*cnif__type_init)(cnif_env *env);
 
+/* Where a library's NIFs and defined types are gathered for its load: by
+** the linker into the ELF sections "cnif_nifs" and "cnif_types", or, with
+** CNIF_PORTABLE_REGISTRATION, by a constructor per NIF and per type into
+** lists of the library's own. The second is for platforms whose objects
+** are not ELF, where it is on by default; -DCNIF_PORTABLE_REGISTRATION
+** forces it anywhere (make test-portable runs the suites so). Calls cost
+** the same either way: only the load differs. */
+#if !defined(__ELF__) && !defined(CNIF_PORTABLE_REGISTRATION)
+#define CNIF_PORTABLE_REGISTRATION 1
+#endif
+typedef struct cnif__nif_node {
+    ErlNifFunc func;
+    struct cnif__nif_node *next;
+} cnif__nif_node;
+typedef struct cnif__type_node {
+    cnif__type_init init;
+    struct cnif__type_node *next;
+} cnif__type_node;
+void cnif__gather_nif(cnif__nif_node *node);
+void cnif__gather_type(cnif__type_node *node);
+#ifdef CNIF_PORTABLE_REGISTRATION
+#define CNIF__GATHER(kind, id, value)                                         \
+    static cnif__##kind##_node cnif__##kind##_entry_##id = {value, NULL};     \
+    __attribute__((constructor)) static void cnif__##kind##_gather_##id(void) \
+    {                                                                         \
+        cnif__gather_##kind(&cnif__##kind##_entry_##id);                     \
+    }
+#define CNIF__GATHERED_DECLARE
+#define CNIF__GATHERED NULL, NULL, NULL, NULL
+#else
+#define CNIF__GATHER(kind, id, value)                                         \
+    static CNIF__GATHER_TYPE_##kind cnif__##kind##_entry_##id                 \
+        __attribute__((used, section("cnif_" #kind "s"),                      \
+                       aligned(sizeof(void *)))) = value;
+#define CNIF__GATHER_TYPE_nif ErlNifFunc
+#define CNIF__GATHER_TYPE_type const cnif__type_init
+/* The type section is weak: a module may define no types. */
+#define CNIF__GATHERED_DECLARE                                                \
+    extern ErlNifFunc __start_cnif_nifs[]                                     \
+        __attribute__((visibility("hidden")));                                \
+    extern ErlNifFunc __stop_cnif_nifs[]                                      \
+        __attribute__((visibility("hidden")));                                \
+    extern const cnif__type_init __start_cnif_types[]                         \
+        __attribute__((weak, visibility("hidden")));                          \
+    extern const cnif__type_init __stop_cnif_types[]                          \
+        __attribute__((weak, visibility("hidden")));
+#define CNIF__GATHERED                                                        \
+    __start_cnif_nifs, __stop_cnif_nifs, __start_cnif_types, __stop_cnif_types
+#endif
+
 typedef struct cnif_module {
     const char *name;
     int (*load)(cnif_env *env, void **priv_data, ERL_NIF_TERM load_info);
@@ -346,16 +396,8 @@ typedef struct cnif_module {
 #define CNIF_MODULE_WITH(name, load, upgrade, unload, options)                \
     CNIF_MODULE_NAMED_WITH(#name, load, upgrade, unload, options)
 
-/* The type sections are weak: a module may define no types. */
 #define CNIF_MODULE_NAMED_WITH(module, load, upgrade, unload, options)        \
-    extern ErlNifFunc __start_cnif_nifs[]                                     \
-        __attribute__((visibility("hidden")));                                \
-    extern ErlNifFunc __stop_cnif_nifs[]                                      \
-        __attribute__((visibility("hidden")));                                \
-    extern const cnif__type_init __start_cnif_types[]                         \
-        __attribute__((weak, visibility("hidden")));                          \
-    extern const cnif__type_init __stop_cnif_types[]                          \
-        __attribute__((weak, visibility("hidden")));                          \
+    CNIF__GATHERED_DECLARE                                                    \
     CNIF__CHECK_HOOK(load, int (*)(cnif_env *, void **, ERL_NIF_TERM),       \
                      "the load hook " #load " must be int " #load             \
                      "(cnif_env *, void **, ERL_NIF_TERM)")                   \
@@ -367,8 +409,7 @@ typedef struct cnif_module {
                      "the unload hook " #unload " must be void " #unload      \
                      "(cnif_env *, void *)")                                  \
     static const cnif_module cnif__module = {                                 \
-        module, load, upgrade, unload, __start_cnif_nifs, __stop_cnif_nifs,   \
-        __start_cnif_types, __stop_cnif_types, (options)};                    \
+        module, load, upgrade, unload, CNIF__GATHERED, (options)};            \
     ERL_NIF_INIT_EXPORT ErlNifEntry *nif_init(void);                          \
     ERL_NIF_INIT_EXPORT ErlNifEntry *nif_init(void)                           \
     {                                                                         \
@@ -2008,9 +2049,7 @@ CNIF__BUILTIN(cnif_value)
     }                                                                         \
     CNIF__REGISTER_TYPE(Name)
 
-#define CNIF__REGISTER_TYPE(Name)                                             \
-    static const cnif__type_init cnif__type_##Name                            \
-        __attribute__((used, section("cnif_types"))) = cnif__init_##Name;
+#define CNIF__REGISTER_TYPE(Name) CNIF__GATHER(type, Name, cnif__init_##Name)
 
 /* The export site of name, where cnif's own panics during its calls are
 ** reported: the user's file and the line of the export. */
@@ -2025,9 +2064,9 @@ CNIF__BUILTIN(cnif_value)
         return cnif_call(nif, argc, argv, cnif__invoke_##name,                \
                          &cnif__site_##name);                                 \
     }                                                                         \
-    static ErlNifFunc cnif__entry_##name                                      \
-        __attribute__((used, section("cnif_nifs"), aligned(sizeof(void *)))) = \
-            {#name "_nif", (arity), cnif__nif_##name, (flags)};
+    CNIF__GATHER(nif, name, CNIF__NIF_ENTRY(name, arity, flags))
+#define CNIF__NIF_ENTRY(name, arity, flags)                                   \
+    {#name "_nif", (arity), cnif__nif_##name, (flags)}
 
 #ifdef __cplusplus
 }

@@ -361,9 +361,19 @@ bool cnif__symbol_name(uintptr_t pc, char *buf, size_t size);
 ** (resource.c). */
 bool cnif__resource_is_open(ErlNifEnv *nif, ERL_NIF_TERM term);
 
-/* The NIFs of a library loaded in a worker of an isolated module: funcs
-** and '$cnif_resources'/1, in *count (worker.c). */
-ErlNifFunc *cnif__worker_funcs(ErlNifFunc *funcs, int *count);
+/* What a library loaded in a worker of an isolated module adds (worker.c):
+** the NIF '$cnif_resources'/1, and death with the node that started it. */
+extern const ErlNifFunc cnif__worker_func;
+void cnif__worker_die_with_parent(void);
+
+/* The NIFs erts is given, with the worker's if worker: false if the table
+** they need could not be made. True unless such a failure lost NIFs that
+** the sections did not hold. The defined types' setup, in order.
+** (registry.c) */
+bool cnif__registry_nifs(const cnif_module *m, bool worker, ErlNifFunc **funcs,
+                         int *count);
+bool cnif__registry_complete(void);
+void cnif__registry_types_init(const cnif_module *m, cnif_env *env);
 
 /* A dlopen reference on the shared object this code is in; NULL if it
 ** cannot be had (module.c). */

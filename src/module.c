@@ -74,8 +74,7 @@ static void cnif__load_body(cnif_env *env, void *arg)
     cnif__yield_open(env);
     cnif__job_open(env);
     a->jobs_open = true;
-    for (const cnif__type_init *init = m->types; init < m->types_end; init++)
-        (*init)(env);
+    cnif__registry_types_init(m, env);
     env->head.site = NULL; /* the hooks are no type's: cnif's own lines */
     if (env->head.phase == CNIF_PHASE_LOAD && m->load)
         a->rc = m->load(env, a->priv, a->info);
@@ -151,7 +150,9 @@ static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
 
     cnif__atoms_init(nif);
     args.info = cnif__load_info_take(nif, info, &options);
-    refused = cnif__load_options(nif, options, &barrier, &quarantine);
+    refused = cnif__registry_complete()
+                  ? cnif__load_options(nif, options, &barrier, &quarantine)
+                  : "out of memory: cannot make the table of the library's NIFs";
     if (!refused)
         refused = cnif__barrier_open(barrier, quarantine);
     if (refused) {
@@ -220,14 +221,21 @@ ErlNifEntry *cnif_module_entry(const cnif_module *module)
         .sizeof_ErlNifResourceTypeInit = sizeof(ErlNifResourceTypeInit),
         .min_erts = ERL_NIF_MIN_ERTS_VERSION,
     };
+    bool worker;
+
     cnif__this_module = module;
     entry.name = module->name;
-    entry.num_of_funcs = (int)(module->nifs_end - module->nifs);
-    entry.funcs = module->nifs;
     /* The worker of an isolated module is started with CNIF_WORKER set
     ** (erlang/cnif_pool_worker.erl); elsewhere a module of one's own,
-    ** which does not declare the extra NIF, must still load. */
-    if (getenv("CNIF_WORKER"))
-        entry.funcs = cnif__worker_funcs(module->nifs, &entry.num_of_funcs);
+    ** which does not declare the extra NIF, must still load. A worker
+    ** without memory for its table loads without it, and sees no
+    ** resources; a library whose NIFs are in lists fails its load. */
+    worker = getenv("CNIF_WORKER") != NULL;
+    if (worker)
+        cnif__worker_die_with_parent();
+    if (!cnif__registry_nifs(module, worker, &entry.funcs, &entry.num_of_funcs)) {
+        entry.funcs = module->nifs;
+        entry.num_of_funcs = (int)(module->nifs_end - module->nifs);
+    }
     return &entry;
 }

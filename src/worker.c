@@ -7,7 +7,6 @@
 ** that opened its type can. */
 #include "internal.h"
 #include <signal.h>
-#include <string.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -89,41 +88,16 @@ static ERL_NIF_TERM worker_resources(ErlNifEnv *nif, int argc, const ERL_NIF_TER
     return s.failed ? enif_raise_exception(nif, enif_make_atom(nif, "enomem")) : found;
 }
 
+const ErlNifFunc cnif__worker_func = {"$cnif_resources", 1, worker_resources, 0};
+
 /* A worker must not outlive the node that started it, even while a call
 ** hangs and keeps its schedulers from reading the end of its input: the
 ** kernel kills it when its parent (that node's erl_child_setup) exits. */
-static void worker_die_with_parent(void)
+void cnif__worker_die_with_parent(void)
 {
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() == 1)     /* the parent was gone already */
         _exit(0);
 #endif
-}
-
-/* The library's NIFs and the worker's: made at the first load, the same
-** at every later load of this mapping of the library (erts may still
-** hold the table of an old module instance), freed when it is unmapped. */
-static ErlNifFunc *worker_funcs;
-
-ErlNifFunc *cnif__worker_funcs(ErlNifFunc *funcs, int *count)
-{
-    static const ErlNifFunc resources = {"$cnif_resources", 1, worker_resources, 0};
-
-    worker_die_with_parent();
-    if (!worker_funcs) {
-        worker_funcs = enif_alloc((size_t)(*count + 1) * sizeof *worker_funcs);
-        /* Without it the worker sees no resources: the library still loads. */
-        if (!worker_funcs)
-            return funcs;
-        memcpy(worker_funcs, funcs, (size_t)*count * sizeof *worker_funcs);
-        worker_funcs[*count] = resources;
-    }
-    (*count)++;
-    return worker_funcs;
-}
-
-__attribute__((destructor)) static void worker_funcs_free(void)
-{
-    enif_free(worker_funcs);
 }

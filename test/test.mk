@@ -58,4 +58,9 @@ test-asan: deps
 test-clang: deps
 	@$(MAKE) --no-print-directory test BUILD=build-clang CC=clang
 
-.PHONY: test-build test-clang
+# The same suites with every library registering its NIFs and types the
+# portable way (constructors and lists), as on platforms that are not ELF.
+test-portable: deps
+	@$(MAKE) --no-print-directory test BUILD=build-portable CFLAGS="-O2 -g -DCNIF_PORTABLE_REGISTRATION"
+
+.PHONY: test-build test-clang test-portable
