@@ -11,6 +11,9 @@ EXUNIT_FILES  := $(wildcard test/elixir/*_test.exs)
 
 # Set by test-asan: how to start a BEAM that can load sanitized NIFs.
 ERL_RUN_ENV   ?=
+# How many crashes in a row isolated_tests makes: 1,000 here, 100 in the
+# other builds of the suites, which run the same path more slowly.
+ISO_CRASHES   ?= 1000
 
 # Suites kept elsewhere (examples/) join in: their makefiles add
 # prerequisites to test-build and append to EXTRA_EUNIT_MODULES,
@@ -39,7 +42,7 @@ include $(wildcard test/*/*.mk) # suites with build rules of their own (test/NAM
 # workers then write their counts).
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv erl -noshell -pa $(TEST_DIR)/ebin $(EXTRA_PA) \
+	$(ERL_RUN_ENV) ISO_CRASHES=$(ISO_CRASHES) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv erl -noshell -pa $(TEST_DIR)/ebin $(EXTRA_PA) \
 	    -eval 'case eunit:test([$(EUNIT_MODULES)$(addprefix $(comma),$(EXTRA_EUNIT_MODULES))], []) of ok -> init:stop(0); _ -> init:stop(1) end.'
 	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv elixir -pa $(TEST_DIR)/ebin $(EXTRA_PA) \
 	    -r test/elixir/test_helper.exs $(addprefix -r ,$(EXUNIT_FILES) $(EXTRA_EXUNIT_FILES)) -e ''
@@ -51,16 +54,17 @@ test: deps
 # out-of-memory paths are under test too.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 test-asan: deps
-	@$(MAKE) --no-print-directory test BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" CFLAGS="-O1 -g" \
+	@$(MAKE) --no-print-directory test BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" CFLAGS="-O1 -g" ISO_CRASHES=100 \
 	    ERL_RUN_ENV="LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1"
 
 # The same suites built with clang, as strict as gcc (-Wall -Wextra -Werror).
 test-clang: deps
-	@$(MAKE) --no-print-directory test BUILD=build-clang CC=clang
+	@$(MAKE) --no-print-directory test BUILD=build-clang CC=clang ISO_CRASHES=100
 
 # The same suites with every library registering its NIFs and types the
 # portable way (constructors and lists), as on platforms that are not ELF.
 test-portable: deps
-	@$(MAKE) --no-print-directory test BUILD=build-portable CFLAGS="-O2 -g -DCNIF_PORTABLE_REGISTRATION"
+	@$(MAKE) --no-print-directory test BUILD=build-portable CFLAGS="-O2 -g -DCNIF_PORTABLE_REGISTRATION" \
+	    ISO_CRASHES=100
 
 .PHONY: test-build test-clang test-portable
