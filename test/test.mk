@@ -11,8 +11,8 @@ EXUNIT_FILES  := $(wildcard test/elixir/*_test.exs)
 
 # Set by test-asan: how to start a BEAM that can load sanitized NIFs.
 ERL_RUN_ENV   ?=
-# How many crashes in a row isolated_tests makes: 1,000 here, 100 in the
-# other builds of the suites, which run the same path more slowly.
+# How many crashes in a row isolated_tests makes: 1,000 here, fewer in the
+# other builds of the suites, which run the same path (isolated_tests).
 ISO_CRASHES   ?= 1000
 
 # Suites kept elsewhere (examples/) join in: their makefiles add
@@ -59,12 +59,12 @@ test-asan: deps
 
 # The same suites built with clang, as strict as gcc (-Wall -Wextra -Werror).
 test-clang: deps
-	@$(MAKE) --no-print-directory test BUILD=build-clang CC=clang ISO_CRASHES=100
+	@$(MAKE) --no-print-directory test BUILD=build-clang CC=clang ISO_CRASHES=24
 
 # The same suites with every library registering its NIFs and types the
 # portable way (constructors and lists), as on platforms that are not ELF.
 test-portable: deps
 	@$(MAKE) --no-print-directory test BUILD=build-portable CFLAGS="-O2 -g -DCNIF_PORTABLE_REGISTRATION" \
-	    ISO_CRASHES=100
+	    ISO_CRASHES=24
 
 .PHONY: test-build test-clang test-portable
