@@ -39,6 +39,8 @@
 /* How far below a thread's stack a fault still counts as overflowing it:
 ** a large frame can step over the guard page. */
 #define CNIF__OVERFLOW_REACH (1024 * 1024)
+/* How far below its stack pointer the x86-64 ABI lets a function write. */
+#define CNIF__RED_ZONE 128
 
 static const int cnif__signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define CNIF__SIGNAL_COUNT (int)(sizeof cnif__signals / sizeof *cnif__signals)
@@ -100,16 +102,20 @@ typedef struct cnif__thread {
 ** resource's destructor after the last unload, and find them. */
 static cnif__thread *cnif__threads;
 
-static uintptr_t cnif__context_pc(const void *context)
+/* The faulting instruction and the stack pointer when it ran; 0 where
+** the architecture's context is not known here. */
+static void cnif__context_read(const void *context, uintptr_t *pc, uintptr_t *sp)
 {
     const ucontext_t *uc = context;
 #if defined(__x86_64__)
-    return (uintptr_t)uc->uc_mcontext.gregs[16]; /* REG_RIP */
+    *pc = (uintptr_t)uc->uc_mcontext.gregs[16]; /* REG_RIP */
+    *sp = (uintptr_t)uc->uc_mcontext.gregs[15]; /* REG_RSP */
 #elif defined(__aarch64__)
-    return (uintptr_t)uc->uc_mcontext.pc;
+    *pc = (uintptr_t)uc->uc_mcontext.pc;
+    *sp = (uintptr_t)uc->uc_mcontext.sp;
 #else
     (void)uc;
-    return 0;
+    *pc = *sp = 0;
 #endif
 }
 
@@ -127,7 +133,13 @@ static bool cnif__in_erts(uintptr_t pc)
     return false;
 }
 
-static bool cnif__stack_overflow(const cnif_env *env, uintptr_t address)
+/* An overflow faults just below the stack, with the stack pointer moved
+** down to the fault (a function writes at most CNIF__RED_ZONE below it).
+** An ordinary fault on a mapping that lies just below the stack has the
+** stack pointer still in the stack, above the guard page. An unknown
+** stack pointer (0) leaves the address alone to decide. */
+static bool cnif__stack_overflow(const cnif_env *env, uintptr_t address,
+                                 uintptr_t sp)
 {
     const cnif__thread *thread;
     while (env->outer)
@@ -137,7 +149,8 @@ static bool cnif__stack_overflow(const cnif_env *env, uintptr_t address)
     thread = (const cnif__thread *)env;
     return thread->stack_low
            && address < thread->stack_low + (uintptr_t)getpagesize()
-           && address + CNIF__OVERFLOW_REACH >= thread->stack_low;
+           && address + CNIF__OVERFLOW_REACH >= thread->stack_low
+           && sp <= address + CNIF__RED_ZONE;
 }
 
 /* Call the handler that was there before as the kernel would have: with
@@ -201,7 +214,7 @@ static void cnif__fault_catch(int sig, siginfo_t *info, void *context)
 {
     cnif_env *env = cnif__current;
     bool sent = info->si_code <= 0; /* by a call, not by an instruction */
-    uintptr_t pc = sent ? 0 : cnif__context_pc(context);
+    uintptr_t pc = 0, sp = 0;
     bool overflow;
     int healthy = CNIF__HEALTHY;
 
@@ -218,8 +231,10 @@ static void cnif__fault_catch(int sig, siginfo_t *info, void *context)
         cnif__chain(sig, info, context);
         return;
     }
+    if (!sent)
+        cnif__context_read(context, &pc, &sp);
     overflow = sig == SIGSEGV && !sent
-               && cnif__stack_overflow(env, (uintptr_t)info->si_addr);
+               && cnif__stack_overflow(env, (uintptr_t)info->si_addr, sp);
     /* An instruction no one can place may be erts's: not ours. */
     if (!overflow && (cnif__in_erts(pc) || (!sent && !pc))) {
         cnif__chain(sig, info, context);

@@ -2,10 +2,14 @@
 ** barrier is armed by the module's load options (test/fault_nif.erl).
 **
 ** A kind is an atom: null_read, ro_write, abort, bus, div_zero, trap or
-** recursion; or wild_read, a read of an address no page can have. The code that faults is built without sanitizers: under
-** UBSan a division by zero or a NULL read would be reported (and aborted)
-** before the hardware ever faulted. */
+** recursion; or wild_read, a read of an address no page can have; or
+** guard_write, a write below the stack that is not an overflow. The code
+** that faults is built without sanitizers: under UBSan a division by zero
+** or a NULL read would be reported (and aborted) before the hardware ever
+** faulted. */
+#define _GNU_SOURCE /* pthread_getattr_np */
 #include <cnif.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,11 +22,12 @@
 
 typedef enum kind {
     NULL_READ, RO_WRITE, ABORT, BUS, DIV_ZERO, TRAP, RECURSION, WILD_READ,
-    HARMLESS
+    GUARD_WRITE, HARMLESS
 } kind;
-static const char *const kind_names[] = {"null_read", "ro_write", "abort",
-                                         "bus",       "div_zero", "trap",
-                                         "recursion", "wild_read", "harmless"};
+static const char *const kind_names[] = {"null_read", "ro_write",  "abort",
+                                         "bus",       "div_zero",  "trap",
+                                         "recursion", "wild_read", "guard_write",
+                                         "harmless"};
 
 /* A page that cannot be written, and a page of a file past its end. */
 static void *read_only_page, *past_eof_page;
@@ -35,6 +40,23 @@ NO_SANITIZE static int fault_bus(void) { return *(volatile int *)past_eof_page; 
 /* Not canonical on x86-64: a general protection fault, with no address. */
 static volatile uintptr_t wild = (uintptr_t)0xdead000000001000u;
 NO_SANITIZE static int fault_wild_read(void) { return *(volatile int *)wild; }
+/* A write into the guard page below this thread's stack from a shallow
+** frame, as a buffer underflow makes: the address is where an overflow
+** faults, but the stack pointer is not. */
+NO_SANITIZE static int fault_guard_write(void)
+{
+    pthread_attr_t attr;
+    void *low = NULL;
+    size_t size = 0, guard = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return 0;
+    pthread_attr_getstack(&attr, &low, &size);
+    pthread_attr_getguardsize(&attr, &guard);
+    pthread_attr_destroy(&attr);
+    if (guard > 0) /* with no guard page, what is below may be mapped */
+        ((volatile char *)low)[-64] = 1;
+    return 0;
+}
 NO_SANITIZE static int fault_div_zero(void) { return sink = one / zero; }
 NO_SANITIZE static int fault_trap(void) { __builtin_trap(); }
 NO_SANITIZE static int fault_recursion(volatile char *from, size_t depth)
@@ -55,6 +77,7 @@ static int fault(kind k)
     case TRAP: return fault_trap();
     case RECURSION: return fault_recursion(NULL, SIZE_MAX);
     case WILD_READ: return fault_wild_read();
+    case GUARD_WRITE: return fault_guard_write();
     case HARMLESS: break;
     }
     return 0;
@@ -229,6 +252,16 @@ static cnif_term fault_pages(cnif_env *env)
                             enif_make_uint64(nif, (uintptr_t)past_eof_page));
 }
 CNIF_EXPORT(fault_pages, cnif_term)
+
+/* Bytes the C heap has handed out and not had back, in every arena: the
+** soak's measure of a leak, which the resident size is too noisy to be. */
+static int64_t malloc_in_use(cnif_env *env)
+{
+    struct mallinfo2 heap = mallinfo2();
+    (void)env;
+    return (int64_t)(heap.uordblks + heap.hblkhd);
+}
+CNIF_EXPORT(malloc_in_use, int64_t)
 
 /* --- Faults that are not the barrier's ---------------------------------- */
 
