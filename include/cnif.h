@@ -333,7 +333,7 @@ typedef void (*cnif__type_init)(cnif_env *env);
 ** CNIF_PORTABLE_REGISTRATION, by a constructor per NIF and per type into
 ** lists of the library's own. The second is for platforms whose objects
 ** are not ELF, where it is on by default; -DCNIF_PORTABLE_REGISTRATION
-** forces it anywhere (make test-portable runs the suites so). Calls cost
+** forces it anywhere (make test-asan runs the suites so). Calls cost
 ** the same either way: only the load differs. */
 #if !defined(__ELF__) && !defined(CNIF_PORTABLE_REGISTRATION)
 #define CNIF_PORTABLE_REGISTRATION 1
