@@ -135,10 +135,11 @@ set_load_options(Module, Options) when is_atom(Module) ->
 isolate(Module, Options) ->
     cnif_isolated:isolate(Module, Options).
 
-%% Options if they are load options, else error {bad_load_options, ...}.
+%% Options if they are load options, else error {bad_load_options, ...},
+%% the bad ones in the order of their keys.
 -spec check_load_options(term()) -> load_options().
 check_load_options(Options) when is_map(Options) ->
-    case [{K, V} || {K, V} <- maps:to_list(Options),
+    case [{K, V} || {K, V} <- lists:sort(maps:to_list(Options)),
                     not lists:member(K, [fault_barrier, quarantine]) orelse not is_boolean(V)] of
         [] -> Options;
         Bad -> error({bad_load_options, Bad,

@@ -212,10 +212,11 @@ isolate(Module, Options) when is_atom(Module) ->
     end.
 
 %% Options if they are isolation options, else error
-%% {bad_isolated_options, Bad, Why}.
+%% {bad_isolated_options, Bad, Why}, Bad in the order of the keys (as the
+%% map's own order is not, from OTP 26 on).
 -spec check_options(term()) -> options().
 check_options(Options) when is_map(Options) ->
-    case [{K, V} || {K, V} <- maps:to_list(Options), not valid(K, V)] of
+    case [{K, V} || {K, V} <- lists:sort(maps:to_list(Options)), not valid(K, V)] of
         [] -> Options;
         Bad -> error({bad_isolated_options, Bad,
                       "the isolated options are workers (a positive integer), timeout and "

@@ -33,6 +33,10 @@
 -define(M, fault_matrix_nif).
 -define(H, fm_hooks).
 -define(DOC, "docs/fault-matrix.md").
+%% The OTP release the document is made with: the maps it prints come out
+%% in another order on others (from OTP 26 on, the order the atoms were
+%% made), so it is compared there only; every cell is asserted on all.
+-define(DOC_OTP, "25").
 -define(WAIT, 5000).
 
 %%% The columns
@@ -304,9 +308,14 @@ known_defects() ->
 
 %% A raised term as erl_nif's enif_snprintf prints it with %T: as ~w, but
 %% a map's pairs without spaces and a text binary as text.
-printed({nif_panicked, #{location := Location, message := Message, phase := Phase}}) ->
-    io_lib:format("{nif_panicked,#{location=><<\"~ts\">>,message=><<\"~ts\">>,phase=>~w}}",
-                  [Location, Message, Phase]);
+printed({nif_panicked, Map}) ->
+    %% In the VM's own order of the keys, as erts prints the map: by key
+    %% up to OTP 25, in the order the atoms were made from OTP 26 on.
+    Fields = [case V of
+                  <<_/binary>> -> io_lib:format("~w=><<\"~ts\">>", [K, V]);
+                  _ -> io_lib:format("~w=>~w", [K, V])
+              end || {K, V} <- maps:to_list(Map)],
+    ["{nif_panicked,#{", lists:join(",", Fields), "}}"];
 printed(Term) ->
     io_lib:format("~w", [Term]).
 
@@ -459,7 +468,8 @@ matrix_test_() ->
                ?_assertEqual(ok, verdict(Cell))}
               || {Row, Kind, _, _} = Cell <- Cells]
                  ++ [{"docs/fault-matrix.md is what the suite asserts",
-                      ?_assertEqual(ok, document_is_current(Cells))}]
+                      ?_assertEqual(ok, document_is_current(Cells))}
+                     || erlang:system_info(otp_release) =:= ?DOC_OTP]
      end}.
 
 document_is_current(Cells) ->

@@ -33,6 +33,12 @@ why(Fun) ->
             {ArgNo, Text}
     end.
 
+%% Term as an error message shows it: as erts prints it, in its own order
+%% of a map's keys, which is this VM's io_lib order too (OTP 26 and later
+%% keep small maps of atoms in the order the atoms were made).
+shown(Term) ->
+    lists:flatten(io_lib:format("~0tp", [Term])).
+
 %% The exception term of a call that must raise it.
 raised(Fun) ->
     try Fun() of
@@ -97,7 +103,7 @@ record_form_rejects_test() ->
     ?assertEqual({1, "expected a #point{} record (a tuple of 3 elements), "
                      "got: {point,1.0,2.0,3.0}"},
                  why(fun() -> ?M:echo_point_rec({point, 1.0, 2.0, 3.0}) end)),
-    ?assertEqual({1, "expected a #point{} record, got: #{x => 1,y => 2}"},
+    ?assertEqual({1, "expected a #point{} record, got: " ++ shown(#{x => 1, y => 2})},
                  why(fun() -> ?M:echo_point_rec(#{x => 1, y => 2}) end)),
     ?assertEqual({1, ".y: expected a float, got: <<\"2\">>"},
                  why(fun() -> ?M:echo_point_rec({point, 1, <<"2">>}) end)).
@@ -114,14 +120,15 @@ elixir_struct_form_rejects_test() ->
     ?assertEqual({1, "expected a %StructTest.Point{} struct, got a %other{} struct"},
                  why(fun() -> ?M:echo_point_ex(#{'__struct__' => other, x => 1, y => 2}) end)),
     %% A __struct__ that is not a module: the module is shown as "?".
-    ?assertEqual({1, "expected a %StructTest.Point{} struct, got: #{'__struct__' => <<\"P\">>,x => 1,y => 2}"},
+    ?assertEqual({1, "expected a %StructTest.Point{} struct, got: "
+                     ++ shown(#{'__struct__' => <<"P">>, x => 1, y => 2})},
                  why(fun() -> ?M:echo_point_ex(#{'__struct__' => <<"P">>, x => 1, y => 2}) end)),
-    ?assertEqual({1, "expected a %StructTest.Point{} struct, got: #{x => 1,y => 2}"},
+    ?assertEqual({1, "expected a %StructTest.Point{} struct, got: " ++ shown(#{x => 1, y => 2})},
                  why(fun() -> ?M:echo_point_ex(#{x => 1, y => 2}) end)),
     ?assertEqual({1, "expected a %StructTest.Point{} struct, got: {point,1,2}"},
                  why(fun() -> ?M:echo_point_ex({point, 1, 2}) end)),
     ?assertEqual({1, "expected a %StructTest.Point{} struct with key y, "
-                     "got: #{'__struct__' => 'Elixir.StructTest.Point',x => 1}"},
+                     "got: " ++ shown(#{'__struct__' => 'Elixir.StructTest.Point', x => 1})},
                  why(fun() -> ?M:echo_point_ex(#{'__struct__' => ?POINT, x => 1}) end)),
     %% This one rejects unknown keys; __struct__ is not one of them.
     ?assertEqual({1, "unknown key z in a %StructTest.Point{} struct"},
@@ -172,7 +179,7 @@ arrays_of_structs_test() ->
     ?assertEqual({1, "[2]: expected a #point{} record, got: {pt,1,2}"},
                  why(fun() -> ?M:echo_cnif_array_point_rec([{point, 1, 2}, {point, 1, 2},
                                                             {pt, 1, 2}]) end)),
-    ?assertEqual({1, "expected a proper list, got: [#{x => 1,y => 2}|foo]"},
+    ?assertEqual({1, "expected a proper list, got: " ++ shown([#{x => 1, y => 2} | foo])},
                  why(fun() -> ?M:echo_cnif_array_point([#{x => 1, y => 2} | foo]) end)).
 
 record_of_maps_test() ->
@@ -226,7 +233,8 @@ drawing_rejects_test() ->
                  why(fun() -> ?M:echo_drawing(D#{corner := {1.0, 2.0}}) end)),
     ?assertEqual({1, ".size: expected a tuple of 2 elements, got: {point,3.0,4.0}"},
                  why(fun() -> ?M:echo_drawing(D#{size := {point, 3.0, 4.0}}) end)),
-    ?assertEqual({1, ".origin: expected a %StructTest.Point{} struct, got: #{x => 0,y => 0}"},
+    ?assertEqual({1, ".origin: expected a %StructTest.Point{} struct, got: "
+                     ++ shown(#{x => 0, y => 0})},
                  why(fun() -> ?M:echo_drawing(D#{origin := #{x => 0, y => 0}}) end)),
     ?assertEqual({1, ".shapes[3].at.y: expected a float, got: y"},
                  why(fun() -> ?M:echo_drawing(D#{shapes := [empty, empty, empty,
@@ -243,7 +251,7 @@ drawing_rejects_test() ->
 structs_in_a_map_test() ->
     ?assertEqual(#{x => 1.0, y => 2.0},
                  ?M:midpoint(#{a => #{x => 0, y => 0}, b => ex_point(2, 4), c => 0})),
-    ?assertEqual({1, ".b: expected a %StructTest.Point{} struct, got: #{x => 2,y => 4}"},
+    ?assertEqual({1, ".b: expected a %StructTest.Point{} struct, got: " ++ shown(#{x => 2, y => 4})},
                  why(fun() -> ?M:midpoint(#{a => #{x => 0, y => 0}, b => #{x => 2, y => 4}}) end)),
     ?assertEqual({1, ".a.y: expected a float, got: nil"},
                  why(fun() -> ?M:midpoint(#{a => #{x => 0, y => nil}, b => ex_point(2, 4)}) end)),
@@ -393,7 +401,7 @@ one_of_forms_test() ->
                  why(fun() -> ?M:echo_any_point({1, 2, 3, 4}) end)),
     ?assertEqual({1, "expected a %StructTest.Point{} struct or a #point{} record or "
                      "a tuple of 2 elements or a map with key y or unknown key x in "
-                     "a map, got: #{name => <<\"l\">>,x => 1}"},
+                     "a map, got: " ++ shown(#{name => <<"l">>, x => 1})},
                  why(fun() -> ?M:echo_any_point(#{name => <<"l">>, x => 1}) end)).
 
 %% An alternative that recognised the term (its record tag, its struct
@@ -413,7 +421,7 @@ one_of_recognised_alternative_test() ->
 one_of_keeps_each_reason_test() ->
     Other = #{'__struct__' => 'Elixir.Other', x => 1},
     ?assertEqual({1, "expected a %StructTest.Point{} struct or a %StructTest.Line{} "
-                     "struct, got: #{'__struct__' => 'Elixir.Other',x => 1}"},
+                     "struct, got: " ++ shown(#{'__struct__' => 'Elixir.Other', x => 1})},
                  why(fun() -> ?M:echo_point_or_line(Other) end)),
     Line = #{'__struct__' => ?LINE_MOD, from => ex_point(0, 0), to => ex_point(1, 1)},
     ?assertEqual(Line#{from := ex_point(0.0, 0.0), to := ex_point(1.0, 1.0)},
@@ -457,7 +465,7 @@ result_rejects_test() ->
     Shape = "expected {ok, Value} or {error, Reason}, got: ",
     [?assertEqual({1, Shape ++ Text}, why(fun() -> ?M:echo_div_result(R) end))
      || {R, Text} <- [{ok, "ok"}, {error, "error"}, {{ok, 1, 2}, "{ok,1,2}"},
-                      {{maybe, 1}, "{maybe,1}"}, {[ok, 1], "[ok,1]"}]],
+                      {{done, 1}, "{done,1}"}, {[ok, 1], "[ok,1]"}]],
     ?assertEqual({1, "[1]: expected a float, got: x"},
                  why(fun() -> ?M:echo_div_result({ok, x}) end)),
     ?assertEqual({1, "[1]: expected an atom, got: <<\"x\">>"},

@@ -206,20 +206,20 @@ struct_(M, Form, Fields, Unknown) ->
             Module = case {Form, M} of
                          {{ex, Mod}, good} -> [[{'__struct__', Mod}]];
                          {{ex, Mod}, near} ->
-                             [maybe(95, {'__struct__',
+                             [perhaps(95, {'__struct__',
                                          Mostly(Mod, oneof(['Elixir.Fuzz.Other',
                                                          small_any()]))})];
                          {map, good} -> [];
-                         {map, near} -> [maybe(2, {'__struct__', 'Elixir.Fuzz.Point'})]
+                         {map, near} -> [perhaps(2, {'__struct__', 'Elixir.Fuzz.Point'})]
                      end,
             Keyed = [case {Required, M} of
                          {required, good} -> [{Key, V}];
-                         {required, near} -> maybe(97, {Key, V});
-                         _ -> maybe(60, {Key, V})
+                         {required, near} -> perhaps(97, {Key, V});
+                         _ -> perhaps(60, {Key, V})
                      end || {Key, V, Required} <- Values],
             Others = case {Unknown, M} of
                          {reject, good} -> [];
-                         _ -> [maybe(8, {elements([unknown, 'Elixir.Fuzz.Other', 1, <<"x">>]),
+                         _ -> [perhaps(8, {elements([unknown, 'Elixir.Fuzz.Other', 1, <<"x">>]),
                                          small_any()})]
                      end,
             ?LET(Parts, Module ++ Keyed ++ Others, {'$fz', map, lists:append(Parts)})
@@ -234,7 +234,7 @@ positional(M, Values) ->
 extra_items(M) -> pick(M, [{20, []}], [{1, [small_any()]}]).
 
 %% [G] with probability P percent, else [] (first: what shrinking tries).
-maybe(P, G) -> frequency([{100 - P, []}, {P, [G]}]).
+perhaps(P, G) -> frequency([{100 - P, []}, {P, [G]}]).
 
 %% expr = integer() | [expr()], now and then nested around CNIF_MAX_DEPTH.
 expr(M, N) when N =< 1 -> gen(M, fuzz_model:schema(int64_t));
