@@ -1,0 +1,60 @@
+#!/bin/sh
+# run.sh OTP ROOT "PACKAGE..." -- run cnif's suites on another Erlang/OTP
+# in the Debian chroot ROOT, made first if it is not there (test/otp/otp.mk).
+# Runs as root: it makes the chroot and mounts into it, in a mount namespace
+# of its own, so nothing stays mounted when it ends. Inside the chroot the
+# same script runs again (run.sh --inside OTP), from the mounted tree.
+set -eu
+
+if [ "$1" = --inside ]; then
+    build=build-otp-$2
+    cd /cnif
+    erl -noshell -eval 'io:format("test-otp: Erlang/OTP ~s (erts ~s), ",
+        [erlang:system_info(otp_release), erlang:system_info(version)]), halt().'
+    echo "Elixir $(elixir --short-version), $(gcc --version | head -n 1)"
+    make test BUILD="$build" ISO_CRASHES=24
+    make test-scaffold BUILD="$build"
+    make demo BUILD="$build"
+    exit 0
+fi
+
+otp=$1 root=$2 packages=$3
+case $otp in
+    27) suite=trixie ;;
+    newest) suite=sid ;;
+    *) echo "test-otp: OTP=$otp: one of 27, newest" >&2; exit 2 ;;
+esac
+
+if [ ! -e "$root/.cnif-ready" ]; then
+    rm -rf "$root"
+    mkdir -p "$(dirname "$root")"
+    log=$(mktemp)
+    echo "test-otp: making a Debian $suite chroot in $root"
+    # The Release file of unstable is valid for a week only, and the mirror
+    # a CI machine reaches may be a snapshot older than that: its age is
+    # not checked (its signature is).
+    if ! mmdebstrap --variant=apt --aptopt='Acquire::Check-Valid-Until "false"' \
+            --include="$(echo $packages | tr ' ' ,)" \
+            "$suite" "$root" http://deb.debian.org/debian >"$log" 2>&1; then
+        tail -n 30 "$log"
+        rm -rf "$root" "$log"
+        if [ "$suite" = sid ]; then
+            echo "test-otp: SKIPPED OTP=$otp: Debian $suite's packages could not be installed (apt's error above)"
+            exit 0
+        fi
+        echo "test-otp: FAILED: a Debian $suite chroot could not be made" >&2
+        exit 1
+    fi
+    rm -f "$log"
+    touch "$root/.cnif-ready"
+fi
+
+mkdir -p "$root/cnif"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+exec unshare --mount --propagation private sh -euc '
+    mount --bind "$2" "$1/cnif"
+    mount -t proc proc "$1/proc"
+    mount --rbind /dev "$1/dev"
+    exec chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        HOME=/root LANG=C.UTF-8 sh /cnif/test/otp/run.sh --inside "$3"
+' run "$root" "$(pwd)" "$otp"
