@@ -75,7 +75,12 @@ defmodule Cnif do
       @cnif_isolated isolated
       @on_load :__cnif_load__
       # -nifs([...]): the functions the library may replace, and no others.
-      Module.register_attribute(__MODULE__, :nifs, accumulate: true, persist: true)
+      # Elixir 1.15 and later write @nifs into the module themselves (a
+      # persisted one would be a second -nifs); before, only if persisted.
+      Module.register_attribute(__MODULE__, :nifs,
+        accumulate: true,
+        persist: Version.match?(System.version(), "< 1.15.0")
+      )
 
       # erlang:load_nif/2 must be called from the module itself. An
       # isolated module loads no library here (:cnif_isolated).

@@ -11,6 +11,9 @@
 %% Elixir's Logger drops every report whose map has a label it does not
 %% know (only OTP's own are translated), so on a node running it the
 %% reporter adds a Logger translator, translate/4, that writes cnif's.
+%% From Elixir 1.15 on, translators run before every handler, and a
+%% translated report reaches each as text: the report itself is then in
+%% the event's metadata, as cnif_report.
 -module(cnif_reporter).
 -export([ensure_started/0, translate/4]).
 
@@ -51,16 +54,18 @@ loop() ->
     end.
 
 add_elixir_translator() ->
+    %% Whether Elixir's Logger runs: from Elixir 1.15 on, only its
+    %% supervisor has a name.
     case code:ensure_loaded('Elixir.Logger') =:= {module, 'Elixir.Logger'}
-         andalso whereis('Elixir.Logger') =/= undefined of
+         andalso whereis('Elixir.Logger.Supervisor') =/= undefined of
         true -> 'Elixir.Logger':add_translator({?MODULE, translate});
         false -> ok
     end.
 
 %% An Elixir Logger translator: cnif's reports as text, all else to the
 %% other translators.
--spec translate(atom(), atom(), atom(), term()) -> {ok, iodata()} | none.
+-spec translate(atom(), atom(), atom(), term()) -> {ok, iodata(), [{cnif_report, map()}]} | none.
 translate(_MinLevel, _Level, report, {logger, #{label := {cnif, _}} = Report}) ->
-    {ok, io_lib:format("~tp", [Report])};
+    {ok, io_lib:format("~tp", [Report]), [{cnif_report, Report}]};
 translate(_MinLevel, _Level, _Kind, _Message) ->
     none.

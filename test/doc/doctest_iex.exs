@@ -6,10 +6,17 @@
 [doc, input, output] = System.argv()
 {:ok, items} = :file.consult(input)
 
+# Maps in the order of their keys, as the docs show them (OTP 25's order;
+# from OTP 26 on a map has an order of its own). An ErlangError's message
+# is its term, shown so too.
+sorted = [custom_options: [sort_maps: true]]
+
 show = fn
-  {:ok, value} -> inspect(value, pretty: true, width: 80)
+  {:ok, value} -> inspect(value, [pretty: true, width: 80] ++ sorted)
   {:error, kind, reason, stack} ->
     case Exception.normalize(kind, reason, stack) do
+      %ErlangError{original: original} when not is_exception(original) ->
+        "** (ErlangError) Erlang error: " <> inspect(original, sorted)
       %{__exception__: true} = e ->
         "** (" <> inspect(e.__struct__) <> ") " <> String.trim_trailing(Exception.message(e))
       other -> "** (" <> to_string(kind) <> ") " <> inspect(other)

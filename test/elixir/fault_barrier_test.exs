@@ -16,12 +16,17 @@ defmodule FaultBarrierTest do
     # An OTP logger handler that sends cnif's reports on the modules under
     # test, as they are logged, to the process in its config. (Other
     # suites' libraries may still report, when a resource of theirs is
-    # collected.)
-    def log(%{msg: {:report, %{label: {:cnif, _}, module: module} = report}}, %{config: pid})
-        when module in [FaultEx, FaultEx.NoQuarantine],
-        do: send(pid, {:cnif_report, report})
-
+    # collected.) From Elixir 1.15 on, Logger has made the report text
+    # before any handler sees it, and keeps it in the metadata.
+    def log(%{msg: {:report, %{label: {:cnif, _}} = report}}, config), do: forward(report, config)
+    def log(%{meta: %{cnif_report: report}}, config), do: forward(report, config)
     def log(_event, _config), do: :ok
+
+    defp forward(%{module: module} = report, %{config: pid})
+         when module in [FaultEx, FaultEx.NoQuarantine],
+         do: send(pid, {:cnif_report, report})
+
+    defp forward(_report, _config), do: :ok
   end
 
   @message "quarantined after a fault: every call raises nif_quarantined " <>

@@ -4,12 +4,13 @@
 # from Debian 13 (trixie), or the newest OTP Debian has, from unstable
 # (sid). test/otp/run.sh makes the chroot once (mmdebstrap) and keeps it in
 # OTP_ROOT; the source tree is mounted into it and builds in
-# build-otp-$(OTP). Unstable can break for reasons not ours: if its
-# packages cannot be installed, the run says SKIPPED with apt's error.
+# build-otp-$(OTP) with the chroot's compiler CC (make test-otp CC=clang).
+# Unstable can break for reasons not ours: if its packages cannot be
+# installed, the run says SKIPPED with apt's error.
 OTP      ?= 27
 OTP_ROOT ?= /var/cache/cnif/otp-$(OTP)
 
 test-otp:
 	@sh scripts/ensure-deps.sh mmdebstrap
-	sh test/otp/run.sh $(OTP) $(OTP_ROOT) "$(DEPS)"
+	sh test/otp/run.sh $(OTP) $(OTP_ROOT) "$(DEPS)" "$(CC)"
 .PHONY: test-otp

@@ -1,24 +1,24 @@
 #!/bin/sh
-# run.sh OTP ROOT "PACKAGE..." -- run cnif's suites on another Erlang/OTP
+# run.sh OTP ROOT "PACKAGE..." CC -- run cnif's suites on another Erlang/OTP
 # in the Debian chroot ROOT, made first if it is not there (test/otp/otp.mk).
 # Runs as root: it makes the chroot and mounts into it, in a mount namespace
 # of its own, so nothing stays mounted when it ends. Inside the chroot the
-# same script runs again (run.sh --inside OTP), from the mounted tree.
+# same script runs again (run.sh --inside OTP CC), from the mounted tree.
 set -eu
 
 if [ "$1" = --inside ]; then
-    build=build-otp-$2
+    build=build-otp-$2 cc=$3
     cd /cnif
     erl -noshell -eval 'io:format("test-otp: Erlang/OTP ~s (erts ~s), ",
         [erlang:system_info(otp_release), erlang:system_info(version)]), halt().'
-    echo "Elixir $(elixir --short-version), $(gcc --version | head -n 1)"
-    make test BUILD="$build" ISO_CRASHES=24
-    make test-scaffold BUILD="$build"
-    make demo BUILD="$build"
+    echo "Elixir $(elixir --short-version), $($cc --version | head -n 1)"
+    make test BUILD="$build" CC="$cc" ISO_CRASHES=24
+    make test-scaffold BUILD="$build" CC="$cc"
+    make demo BUILD="$build" CC="$cc"
     exit 0
 fi
 
-otp=$1 root=$2 packages=$3
+otp=$1 root=$2 packages=$3 cc=$4
 case $otp in
     27) suite=trixie ;;
     newest) suite=sid ;;
@@ -56,5 +56,5 @@ exec unshare --mount --propagation private sh -euc '
     mount -t proc proc "$1/proc"
     mount --rbind /dev "$1/dev"
     exec chroot "$1" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        HOME=/root LANG=C.UTF-8 sh /cnif/test/otp/run.sh --inside "$3"
-' run "$root" "$(pwd)" "$otp"
+        HOME=/root LANG=C.UTF-8 sh /cnif/test/otp/run.sh --inside "$3" "$4"
+' run "$root" "$(pwd)" "$otp" "$cc"
