@@ -389,6 +389,14 @@ typedef struct cnif_module {
     unsigned options; /* CNIF_FAULT_BARRIER, CNIF_NO_QUARANTINE */
 } cnif_module;
 
+/* How erl_nif.h exports nif_init: ERL_NIF_INIT_EXPORT before OTP 29,
+** ERL_NAPI_EXPORT (erl_drv_nif.h) from it. */
+#ifdef ERL_NIF_INIT_EXPORT
+#define CNIF__NIF_INIT_EXPORT ERL_NIF_INIT_EXPORT
+#else
+#define CNIF__NIF_INIT_EXPORT ERL_NAPI_EXPORT
+#endif
+
 #define CNIF_MODULE(name, load, upgrade, unload)                              \
     CNIF_MODULE_NAMED_WITH(#name, load, upgrade, unload, 0)
 #define CNIF_MODULE_NAMED(module, load, upgrade, unload)                      \
@@ -410,8 +418,8 @@ typedef struct cnif_module {
                      "(cnif_env *, void *)")                                  \
     static const cnif_module cnif__module = {                                 \
         module, load, upgrade, unload, CNIF__GATHERED, (options)};            \
-    ERL_NIF_INIT_EXPORT ErlNifEntry *nif_init(void);                          \
-    ERL_NIF_INIT_EXPORT ErlNifEntry *nif_init(void)                           \
+    CNIF__NIF_INIT_EXPORT ErlNifEntry *nif_init(void);                        \
+    CNIF__NIF_INIT_EXPORT ErlNifEntry *nif_init(void)                         \
     {                                                                         \
         return cnif_module_entry(&cnif__module);                              \
     }
