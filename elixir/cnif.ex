@@ -149,7 +149,7 @@ defmodule Cnif do
     {name, args} =
       case call do
         {name, _, context} when is_atom(name) and is_atom(context) -> {name, []}
-        _ -> Macro.decompose_call(call) || invalid(call, caller)
+        _ -> with :error <- Macro.decompose_call(call), do: invalid(call, caller)
       end
 
     Enum.each(args, fn

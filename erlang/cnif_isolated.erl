@@ -231,7 +231,8 @@ valid(max_memory, M) -> M =:= infinity orelse is_integer(M) andalso M > 0;
 valid(nodes, [_ | _] = Nodes) -> lists:all(fun is_atom/1, Nodes);
 valid(_, _) -> false.
 
-%% The workers of an isolated Module that are running: {Slot, Node, OsPid}.
+%% The workers of an isolated Module that are running: {Slot, Node, OsPid},
+%% in slot order.
 -spec workers(module()) -> [{pos_integer(), node(), non_neg_integer()}].
 workers(Module) ->
     case pool_of(Module) of

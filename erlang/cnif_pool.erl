@@ -134,7 +134,8 @@ checkin(Slots, Size, Slot, Pool) ->
         false -> ok
     end.
 
-%% The pool's workers, as {Slot, Node, OsPid}: for operators and tests.
+%% The pool's workers, as {Slot, Node, OsPid} in slot order: for operators
+%% and tests.
 -spec workers(pid()) -> [{pos_integer(), node(), non_neg_integer()}].
 workers(Pid) ->
     gen_server:call(Pid, workers).
@@ -169,9 +170,10 @@ handle_call({checkout, Slot}, From, State) ->
                 end
     end;
 handle_call(workers, _From, #state{owners = Owners, table = Table} = State) ->
-    {reply, [{Slot, node(Owner), OsPid}
-             || {Slot, Owner, {_, OsPid}} <- ets:tab2list(Table),
-                maps:is_key(Owner, Owners)], State}.
+    %% Sorted: a set table's order is its hash's, which OTP releases change.
+    {reply, lists:sort([{Slot, node(Owner), OsPid}
+                        || {Slot, Owner, {_, OsPid}} <- ets:tab2list(Table),
+                           maps:is_key(Owner, Owners)]), State}.
 
 handle_cast(_Request, State) ->
     {noreply, State}.

@@ -341,8 +341,8 @@ rss(OsPid) ->
 %%% counts towards making the module unavailable.) ISO_CRASHES (test.mk)
 %%% says how many: 1,000 in make test; 100 under the sanitizers, where a
 %%% worker takes two and a half times as long to boot; 24 (each case
-%%% twice) in the other builds (clang, portable registration, coverage),
-%%% which run the same path.
+%%% twice) in the other builds (clang, coverage, the other OTPs), which run
+%%% the same path.
 
 crashes_in_a_row_test_() ->
     {timeout, 900,

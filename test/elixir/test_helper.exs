@@ -15,7 +15,9 @@ Enum.each(Path.wildcard(Path.join(ebin, "Elixir.*.beam")), &File.rm!/1)
   Kernel.ParallelCompiler.compile_to_path(
     [Path.join(root, "elixir/cnif.ex"), Path.join(root, "elixir/cnif/error.ex")] ++
       Path.wildcard(Path.join(__DIR__, "*.ex")),
-    ebin
+    ebin,
+    # Elixir 1.15 on warns without it; earlier ones ignore it.
+    return_diagnostics: true
   )
 
 ExUnit.start(autorun: true)

@@ -111,6 +111,28 @@ defmodule UseCnifTest do
              ]
   end
 
+  # What is not a name with plain argument names fails the compile, at the
+  # defnif's line, saying what it got: a call with a literal argument, and
+  # what is no call at all.
+  test "defnif refuses what is not a name with plain argument names" do
+    for {defnif, shown} <- [
+          {"defnif add(a, 1)", "add(a, 1)"},
+          {"defnif 42", "42"},
+          {~s(defnif "add"), ~s("add")}
+        ] do
+      source = "defmodule UseCnif.Invalid do\n  use Cnif, lib: \"use_cnif\"\n  #{defnif}\nend\n"
+      error = assert_raise CompileError, fn -> Code.compile_string(source, "invalid.ex") end
+
+      assert {error.file, error.line} == {"invalid.ex", 3}
+
+      assert error.description ==
+               "defnif expects a name and plain argument names, like `defnif add(a, b)`, " <>
+                 "got: " <> shown
+
+      refute Code.ensure_loaded?(UseCnif.Invalid)
+    end
+  end
+
   # The line of the "/* site:panic */" marker in test/nifs/use_cnif.c.
   defp site do
     path = Path.expand("../nifs/use_cnif.c", __DIR__)

@@ -6,7 +6,7 @@ defmodule CnifZlibTest do
   @text String.duplicate("All work and no play makes Jack a dull boy. ", 5000)
 
   defp chunks(bin, n) when byte_size(bin) > n do
-    <<chunk::binary-size(n), rest::binary>> = bin
+    {chunk, rest} = :erlang.split_binary(bin, n)
     [chunk | chunks(rest, n)]
   end
 
