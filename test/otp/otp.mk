@@ -7,10 +7,17 @@
 # build-otp-$(OTP) with the chroot's compiler CC (make test-otp CC=clang).
 # Unstable can break for reasons not ours: if its packages cannot be
 # installed, the run says SKIPPED with apt's error.
+#
+# make otp-root OTP=...: make the chroot only (CI makes both while the
+# first suites run: it is mostly download and unpacking).
 OTP      ?= 27
 OTP_ROOT ?= /var/cache/cnif/otp-$(OTP)
 
 test-otp:
 	@sh scripts/ensure-deps.sh mmdebstrap
 	sh test/otp/run.sh $(OTP) $(OTP_ROOT) "$(DEPS)" "$(CC)"
-.PHONY: test-otp
+
+otp-root:
+	@sh scripts/ensure-deps.sh mmdebstrap
+	sh test/otp/run.sh $(OTP) $(OTP_ROOT) "$(DEPS)"
+.PHONY: test-otp otp-root

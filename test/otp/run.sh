@@ -1,6 +1,7 @@
 #!/bin/sh
-# run.sh OTP ROOT "PACKAGE..." CC -- run cnif's suites on another Erlang/OTP
-# in the Debian chroot ROOT, made first if it is not there (test/otp/otp.mk).
+# run.sh OTP ROOT "PACKAGE..." [CC] -- run cnif's suites on another
+# Erlang/OTP in the Debian chroot ROOT, made first if it is not there
+# (test/otp/otp.mk); with no CC, only make the chroot.
 # Runs as root: it makes the chroot and mounts into it, in a mount namespace
 # of its own, so nothing stays mounted when it ends. Inside the chroot the
 # same script runs again (run.sh --inside OTP CC), from the mounted tree.
@@ -12,13 +13,13 @@ if [ "$1" = --inside ]; then
     erl -noshell -eval 'io:format("test-otp: Erlang/OTP ~s (erts ~s), ",
         [erlang:system_info(otp_release), erlang:system_info(version)]), halt().'
     echo "Elixir $(elixir --short-version), $($cc --version | head -n 1)"
-    make test BUILD="$build" CC="$cc" ISO_CRASHES=24
+    make -j"$(nproc)" test BUILD="$build" CC="$cc" ISO_CRASHES=24
     make test-scaffold BUILD="$build" CC="$cc"
     make demo BUILD="$build" CC="$cc"
     exit 0
 fi
 
-otp=$1 root=$2 packages=$3 cc=$4
+otp=$1 root=$2 packages=$3 cc=${4:-}
 case $otp in
     27) suite=trixie ;;
     newest) suite=sid ;;
@@ -48,6 +49,7 @@ if [ ! -e "$root/.cnif-ready" ]; then
     rm -f "$log"
     touch "$root/.cnif-ready"
 fi
+[ -n "$cc" ] || exit 0
 
 mkdir -p "$root/cnif"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
