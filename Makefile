@@ -34,7 +34,17 @@ WARN       := -Wall -Wextra -Werror
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS  = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) $(SANITIZE) \
               -Iinclude -I$(ERL_INCLUDE)
-NIF_LDFLAGS = -shared -Wl,--version-script=cnif.map $(SANITIZE)
+# A NIF library exports nif_init alone, and leaves the enif_ functions to
+# the VM that loads it: GNU ld (and lld) take the version script cnif.map,
+# macOS's linker the list cnif.exports. TARGET_OS is the system the NIFs
+# are built for (make build-macos sets it).
+TARGET_OS  ?= $(shell uname -s)
+ifeq ($(TARGET_OS),Darwin)
+NIF_LINK    = -undefined dynamic_lookup -Wl,-exported_symbols_list,$(1)cnif.exports
+else
+NIF_LINK    = -Wl,--version-script=$(1)cnif.map
+endif
+NIF_LDFLAGS = -shared $(call NIF_LINK) $(SANITIZE)
 
 LIB_SRC    := $(wildcard src/*.c)
 LIB_OBJ     = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -55,13 +65,13 @@ $(BUILD)/obj/%.o: src/%.c include/cnif.h src/internal.h
 
 $(LIB): $(LIB_OBJ)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 # Regenerated every time: it records PREFIX, which can change between runs.
 $(BUILD)/cnif.pc: cnif.pc.in FORCE
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@ERL_INCLUDE@|$(ERL_INCLUDE)|' $< > $@
+	    -e 's|@ERL_INCLUDE@|$(ERL_INCLUDE)|' -e 's|@NIF_LINK@|$(call NIF_LINK,$${libdir}/)|' $< > $@
 
 # The NIF of cnif_handle.erl (the caller's side of an isolated module's
 # resources), built with cnif itself: in priv/ of the application.
@@ -89,7 +99,7 @@ $(ERL_APP)/include/cnif.hrl: include/cnif.hrl
 # A NIF shared object from one C file, linked against libcnif.a.
 # Used by the tests, the demo and the bench: $(call nif,OUT,SRC)
 define nif_rule
-$(1): $(2) $(LIB) include/cnif.h cnif.map
+$(1): $(2) $(LIB) include/cnif.h cnif.map cnif.exports
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) $(3) $(2) $(LIB) $$(NIF_LDFLAGS) -o $$@
 endef
@@ -115,7 +125,7 @@ install: all
 	    $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/include \
 	    $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/priv
 	install -m 644 include/cnif.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(LIB) cnif.map $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(LIB) cnif.map cnif.exports $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(BUILD)/cnif.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 644 $(ERL_APP)/ebin/* $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/ebin/
 	install -m 644 $(ERL_APP)/include/cnif.hrl $(DESTDIR)$(PREFIX)/lib/erlang/lib/cnif-$(VERSION)/include/

@@ -7,9 +7,11 @@
 defmodule Mix.Tasks.Compile.CnifLib do
   @moduledoc """
   Builds cnif's C library with `make` into `native/` of cnif's own build
-  directory (`_build/ENV/lib/cnif/native`), with the linker version script
-  `cnif.map` beside it; `Mix.Tasks.Compile.Cnif` links NIF libraries
-  against both. Also builds the NIF of `:cnif_handle` into cnif's `priv/`. Runs `make` only when a source is newer than the library.
+  directory (`_build/ENV/lib/cnif/native`), with what limits a NIF
+  library's exports to `nif_init` beside it (the version script `cnif.map`,
+  and `cnif.exports` for macOS's linker); `Mix.Tasks.Compile.Cnif` links NIF
+  libraries against them. Also builds the NIF of `:cnif_handle` into cnif's
+  `priv/`. Runs `make` only when a source is newer than the library.
   """
   use Mix.Task.Compiler
 
@@ -18,14 +20,23 @@ defmodule Mix.Tasks.Compile.CnifLib do
     native = Path.join(Mix.Project.app_path(), "native")
     lib = Path.join(native, "libcnif.a")
     map = Path.join(native, "cnif.map")
-    sources = ["Makefile", "cnif.map", "include/cnif.h" | Path.wildcard("src/*.[ch]")]
+    exports = Path.join(native, "cnif.exports")
+
+    sources = [
+      "Makefile",
+      "cnif.map",
+      "cnif.exports",
+      "include/cnif.h" | Path.wildcard("src/*.[ch]")
+    ]
 
     handle = Path.join(native, "cnif/priv/cnif_handle.so")
     priv = Path.join(Mix.Project.app_path(), "priv")
 
-    if "--force" in args or Mix.Utils.stale?(["erlang/cnif_handle.c" | sources], [lib, map, handle]) do
+    if "--force" in args or
+         Mix.Utils.stale?(["erlang/cnif_handle.c" | sources], [lib, map, exports, handle]) do
       make(native, [lib, handle])
       File.cp!("cnif.map", map)
+      File.cp!("cnif.exports", exports)
       # The NIF of :cnif_handle (isolated modules' resources), in cnif's priv/.
       File.mkdir_p!(priv)
       File.cp!(handle, Path.join(priv, "cnif_handle.so"))

@@ -4,6 +4,7 @@ DEMO_DIR := $(BUILD)/demo
 $(eval $(call nif_rule,$(DEMO_DIR)/demo.so,examples/demo/demo.c))
 
 $(DEMO_DIR)/%.beam: examples/demo/%.erl erlang
+	@mkdir -p $(DEMO_DIR)
 	erlc -pa $(ERL_APP)/ebin -I $(BUILD) -o $(DEMO_DIR) $<
 
 demo: deps all $(DEMO_DIR)/demo.so $(DEMO_DIR)/demo.beam $(DEMO_DIR)/demo_run.beam

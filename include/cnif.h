@@ -85,9 +85,11 @@ extern "C" {
 **                       innermost segment outwards, prefixed by "...".
 ** CNIF_YIELD_SLICE_US  the time budget of a yielding call's slice, in
 **                       microseconds (default 200): see cnif_yield_due.
-** CNIF_USE_LIBC_SETJMP  use glibc's _setjmp/_longjmp for the guard instead
+** CNIF_USE_LIBC_SETJMP  use libc's _setjmp/_longjmp for the guard instead
 **                       of __builtin_setjmp/__builtin_longjmp (the default,
-**                       faster: see bench/); sanitizer builds always do.
+**                       faster: see bench/); sanitizer builds always do,
+**                       and so does clang outside x86, which has no
+**                       builtin pair.
 */
 
 /* ------------------------------------------------------------------------
@@ -227,8 +229,9 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 **                          running instead of quarantining it
 **
 ** Exported functions are collected through the ELF section "cnif_nifs", so a
-** module needs no central list. Link with the version script cnif.map
-** (`pkg-config --libs cnif` adds it) and compile with -fvisibility=hidden
+** module needs no central list. Link with the version script cnif.map (on
+** macOS: -undefined dynamic_lookup -Wl,-exported_symbols_list,cnif.exports;
+** `pkg-config --libs cnif` adds either) and compile with -fvisibility=hidden
 ** (`pkg-config --cflags cnif`), and `nif_init` is the only symbol the
 ** shared object exports: several cnif libraries load side by side.
 **

@@ -25,13 +25,11 @@
 ** them since: that one may chain to ours, so the library stays mapped for
 ** good. */
 #include "internal.h"
-#include <link.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <ucontext.h>
 #include <unistd.h>
 
 /* Room for the handler and for a chained one (ASan's wants ~32 KiB). */
@@ -79,9 +77,6 @@ static void *cnif__pin;
 static struct sigaction cnif__chained[CNIF__SIGNAL_COUNT];
 
 /* erts's own instructions: the executable segments of the program. */
-typedef struct cnif__range {
-    uintptr_t start, end;
-} cnif__range;
 static cnif__range cnif__erts_code[8];
 static int cnif__erts_code_count;
 
@@ -101,23 +96,6 @@ typedef struct cnif__thread {
 ** (cnif__barrier_unmapped): until then its code may still run on them, a
 ** resource's destructor after the last unload, and find them. */
 static cnif__thread *cnif__threads;
-
-/* The faulting instruction and the stack pointer when it ran; 0 where
-** the architecture's context is not known here. */
-static void cnif__context_read(const void *context, uintptr_t *pc, uintptr_t *sp)
-{
-    const ucontext_t *uc = context;
-#if defined(__x86_64__)
-    *pc = (uintptr_t)uc->uc_mcontext.gregs[16]; /* REG_RIP */
-    *sp = (uintptr_t)uc->uc_mcontext.gregs[15]; /* REG_RSP */
-#elif defined(__aarch64__)
-    *pc = (uintptr_t)uc->uc_mcontext.pc;
-    *sp = (uintptr_t)uc->uc_mcontext.sp;
-#else
-    (void)uc;
-    *pc = *sp = 0;
-#endif
-}
 
 /* An alternate stack and the guard page below it. */
 static size_t cnif__altstack_mapped(void)
@@ -190,7 +168,7 @@ static void cnif__chain(int sig, siginfo_t *info, void *context)
     } else if (before->sa_handler == SIG_IGN) {
         /* A sent signal is ignored, as before; a fault repeats on return,
         ** and the kernel kills a thread that ignores its own fault. */
-        if (info->si_code > 0)
+        if (!cnif__signal_sent(info))
             sigaction(sig, before, NULL);
     } else if (before->sa_handler != SIG_DFL) {
         cnif__chain_call(sig, before, info, context);
@@ -199,7 +177,7 @@ static void cnif__chain(int sig, siginfo_t *info, void *context)
         ** default action; a signal sent by a call (abort, raise) is sent
         ** again, and arrives as soon as the handler returns. */
         sigaction(sig, before, NULL);
-        if (info->si_code <= 0)
+        if (cnif__signal_sent(info))
             raise(sig);
     }
 }
@@ -213,7 +191,7 @@ static atomic_int cnif__handlers_running;
 static void cnif__fault_catch(int sig, siginfo_t *info, void *context)
 {
     cnif_env *env = cnif__current;
-    bool sent = info->si_code <= 0; /* by a call, not by an instruction */
+    bool sent = cnif__signal_sent(info);
     uintptr_t pc = 0, sp = 0;
     bool overflow;
     int healthy = CNIF__HEALTHY;
@@ -227,7 +205,7 @@ static void cnif__fault_catch(int sig, siginfo_t *info, void *context)
     }
     /* A signal sent is the call's only if this thread sent it to itself
     ** (abort, raise): one from another process or thread is not a fault. */
-    if (sent && (info->si_code != SI_TKILL || info->si_pid != getpid())) {
+    if (sent && !cnif__signal_raised(info)) {
         cnif__chain(sig, info, context);
         return;
     }
@@ -243,8 +221,7 @@ static void cnif__fault_catch(int sig, siginfo_t *info, void *context)
     env->fault = (cnif__fault){
         .signal = sig,
         .stack_overflow = overflow,
-        /* SI_KERNEL (a general protection fault) tells no address. */
-        .has_address = !sent && info->si_code != SI_KERNEL,
+        .has_address = cnif__signal_addressed(info),
         .address = (uintptr_t)info->si_addr,
         .pc = pc,
         .phase = env->head.phase,
@@ -270,24 +247,6 @@ static void cnif__fault_handler(int sig, siginfo_t *info, void *context)
     atomic_fetch_sub(&cnif__handlers_running, 1);
 }
 
-static int cnif__erts_code_find(struct dl_phdr_info *info, size_t size,
-                                void *data)
-{
-    (void)size, (void)data;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
-        int n = cnif__erts_code_count;
-        if (segment->p_type == PT_LOAD && (segment->p_flags & PF_X)
-            && n < (int)(sizeof cnif__erts_code / sizeof *cnif__erts_code)) {
-            cnif__erts_code[n].start = info->dlpi_addr + segment->p_vaddr;
-            cnif__erts_code[n].end =
-                cnif__erts_code[n].start + segment->p_memsz;
-            cnif__erts_code_count++;
-        }
-    }
-    return 1; /* the first object is the program, erts: stop there */
-}
-
 /* The handlers and the library's reference on itself. NULL, or why the
 ** barrier cannot be armed. Called with cnif__install_lock held. */
 static const char *cnif__barrier_install(void)
@@ -301,7 +260,8 @@ static const char *cnif__barrier_install(void)
     if (!cnif__pin)
         return "the fault barrier cannot keep the library in memory";
     if (!cnif__erts_code_count)
-        dl_iterate_phdr(cnif__erts_code_find, NULL);
+        cnif__erts_code_count = cnif__program_code(
+            cnif__erts_code, sizeof cnif__erts_code / sizeof *cnif__erts_code);
     sigemptyset(&action.sa_mask);
     for (int i = 0; i < CNIF__SIGNAL_COUNT; i++)
         sigaddset(&action.sa_mask, cnif__signals[i]);
@@ -409,7 +369,6 @@ static void cnif__thread_setup(bool job_thread)
 {
     cnif__thread *thread;
     size_t page = (size_t)getpagesize();
-    pthread_attr_t attr;
     stack_t now;
 
     if (!job_thread && enif_thread_type() == ERL_NIF_THR_UNDEFINED)
@@ -420,13 +379,7 @@ static void cnif__thread_setup(bool job_thread)
     memset(thread, 0, sizeof *thread);
     thread->idle.outcome = CNIF__IDLE;
     thread->job_thread = job_thread;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-        void *low;
-        size_t size;
-        if (pthread_attr_getstack(&attr, &low, &size) == 0)
-            thread->stack_low = (uintptr_t)low;
-        pthread_attr_destroy(&attr);
-    }
+    thread->stack_low = cnif__stack_low();
     if (sigaltstack(NULL, &now) != 0 || (now.ss_flags & SS_DISABLE)
         || now.ss_size < CNIF__ALTSTACK_SIZE / 2) {
         /* A guard page below it: an overflow of the handler faults there. */

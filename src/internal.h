@@ -5,11 +5,21 @@
 
 #include "cnif.h"
 #include <dlfcn.h>
-#include <link.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+
+/* The platform's own headers (platform.c, symbol.c). scripts/amalgamate
+** hoists this block whole, as it is. */
+#if defined(__APPLE__)
+#include <mach-o/dyld.h>
+#include <mach-o/getsect.h>
+#else
+#include <elf.h>
+#include <link.h>
+#endif
 
 #if defined(__GLIBC__) && !defined(__USE_GNU)
 /* glibc declares these GNU extensions only if _GNU_SOURCE comes before the
@@ -24,18 +34,6 @@ typedef struct {
 } Dl_info;
 #define CNIF__LIBC __attribute__((visibility("default")))
 CNIF__LIBC int dladdr(const void *address, Dl_info *info);
-CNIF__LIBC int pthread_setname_np(pthread_t thread, const char *name);
-CNIF__LIBC int pthread_getattr_np(pthread_t thread, pthread_attr_t *attr);
-/* The leading members, which every glibc has had. */
-struct dl_phdr_info {
-    ElfW(Addr) dlpi_addr;
-    const char *dlpi_name;
-    const ElfW(Phdr) *dlpi_phdr;
-    ElfW(Half) dlpi_phnum;
-};
-CNIF__LIBC int dl_iterate_phdr(int (*callback)(struct dl_phdr_info *info,
-                                               size_t size, void *data),
-                               void *data);
 #endif
 
 #ifndef CNIF_MAX_DEPTH
@@ -68,13 +66,18 @@ cnif__panic_fn cnif__panic_for_caller_from(const char *file, int line);
 ** which bench/ measured as most of the guard's cost (1.2x a raw call
 ** against 1.06x). Sanitizer builds keep _setjmp/_longjmp: ASan intercepts
 ** longjmp to unpoison the frames it skips, and knows nothing of the
-** builtin. CNIF_USE_LIBC_SETJMP forces the libc pair. */
+** builtin. clang has the builtin on x86 only: elsewhere (AArch64 among
+** them) it is the libc pair too. CNIF_USE_LIBC_SETJMP forces the libc
+** pair. */
 #if defined(__SANITIZE_ADDRESS__)
 #define CNIF_USE_LIBC_SETJMP 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define CNIF_USE_LIBC_SETJMP 1
 #endif
+#endif
+#if defined(__clang__) && !defined(__x86_64__) && !defined(__i386__)
+#define CNIF_USE_LIBC_SETJMP 1
 #endif
 
 #ifdef CNIF_USE_LIBC_SETJMP
@@ -356,6 +359,25 @@ void cnif__fault_describe(const cnif_env *env, char *buf, size_t size);
 /* "function+0xoff" for the instruction at pc, from the symbol table of
 ** the object it is in, into buf; false if it cannot be named (symbol.c). */
 bool cnif__symbol_name(uintptr_t pc, char *buf, size_t size);
+
+/* What the barrier asks of the operating system (platform.c). The
+** instruction and the stack pointer a signal interrupted, 0 where the
+** architecture's context is not known; whether a call sent the signal
+** (kill, raise, abort) rather than an instruction raising it; whether
+** this process sent it to itself (abort, raise); whether si_addr is an
+** address. The lowest address of the calling thread's stack (0 if
+** unknown); up to max ranges of the program's (erts's) executable code,
+** their count; a name for a thread. */
+typedef struct cnif__range {
+    uintptr_t start, end;
+} cnif__range;
+void cnif__context_read(const void *context, uintptr_t *pc, uintptr_t *sp);
+bool cnif__signal_sent(const siginfo_t *info);
+bool cnif__signal_raised(const siginfo_t *info);
+bool cnif__signal_addressed(const siginfo_t *info);
+uintptr_t cnif__stack_low(void);
+int cnif__program_code(cnif__range *ranges, int max);
+void cnif__thread_name(pthread_t thread, const char *name);
 
 /* Whether term is an instance of a resource type the library opened
 ** (resource.c). */

@@ -281,7 +281,7 @@ static const char *cnif__thread_start(cnif__pool *pool, const char *name,
         }
         return "cannot start a thread";
     }
-    pthread_setname_np(tid, name);
+    cnif__thread_name(tid, name);
     pool->threads++;
     return NULL;
 }

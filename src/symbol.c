@@ -3,17 +3,18 @@
 ** exports nothing but nif_init: its own functions are all hidden from it.
 ** The object's full symbol table (.symtab, there unless the file was
 ** stripped) names them, so it is read from the file. This runs once a
-** fault is back in its guard, never in the signal handler. */
+** fault is back in its guard, never in the signal handler. On macOS the
+** file is not read (a Mach-O reader is still to come): the object and the
+** offset name the instruction, as they do for a stripped ELF object. */
 #include "internal.h"
-#include <elf.h>
 #include <fcntl.h>
-#include <link.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if !defined(__APPLE__)
 typedef struct cnif__elf {
     const unsigned char *data;
     size_t size;
@@ -67,22 +68,20 @@ static bool cnif__elf_lookup(const cnif__elf *elf, uint32_t kind,
     return false;
 }
 
-bool cnif__symbol_name(uintptr_t pc, char *buf, size_t size)
+/* The function of the object file at path that holds the instruction at
+** pc, offset bytes into the object as mapped. */
+static bool cnif__file_symbol(const char *path, uintptr_t pc, uintptr_t offset,
+                              char *buf, size_t size)
 {
-    Dl_info info;
     struct stat st;
     cnif__elf elf;
     const ElfW(Ehdr) *header;
-    const char *slash;
-    uintptr_t offset;
     bool named = false;
-    int fd;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-    if (!dladdr((void *)pc, &info) || !info.dli_fname || !info.dli_fname[0])
+    if (fd < 0)
         return false;
-    offset = pc - (uintptr_t)info.dli_fbase;
-    fd = open(info.dli_fname, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0 && fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof *header) {
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof *header) {
         elf.size = (size_t)st.st_size;
         elf.data = mmap(NULL, elf.size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (elf.data != MAP_FAILED) {
@@ -98,9 +97,28 @@ bool cnif__symbol_name(uintptr_t pc, char *buf, size_t size)
             munmap((void *)elf.data, elf.size);
         }
     }
-    if (fd >= 0)
-        close(fd);
-    if (!named) { /* stripped: the object and the offset, for addr2line */
+    close(fd);
+    return named;
+}
+#else
+static bool cnif__file_symbol(const char *path, uintptr_t pc, uintptr_t offset,
+                              char *buf, size_t size)
+{
+    (void)path, (void)pc, (void)offset, (void)buf, (void)size;
+    return false;
+}
+#endif
+
+bool cnif__symbol_name(uintptr_t pc, char *buf, size_t size)
+{
+    Dl_info info;
+    const char *slash;
+
+    if (!dladdr((void *)pc, &info) || !info.dli_fname || !info.dli_fname[0])
+        return false;
+    if (!cnif__file_symbol(info.dli_fname, pc, pc - (uintptr_t)info.dli_fbase,
+                           buf, size)) {
+        /* stripped: the object and the offset, for addr2line */
         slash = strrchr(info.dli_fname, '/');
         snprintf(buf, size, "%s+0x%lx", slash ? slash + 1 : info.dli_fname,
                  (unsigned long)(pc - (uintptr_t)info.dli_fbase));

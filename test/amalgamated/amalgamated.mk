@@ -18,7 +18,7 @@ $(AMALG_IMPL):
 
 # $(call amalg_nif_rule,OUT,SRC,FLAGS): as nif_rule, from the one header.
 define amalg_nif_rule
-$(1): $(2) $(AMALG_IMPL) $(AMALGAMATED) cnif.map
+$(1): $(2) $(AMALG_IMPL) $(AMALGAMATED) cnif.map cnif.exports
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(AMALG_CFLAGS) $(3) $(AMALG_IMPL) $(2) $$(NIF_LDFLAGS) -o $$@
 endef
@@ -32,12 +32,13 @@ $(eval $(call amalg_nif_rule,$(AMALG_GEO)/priv/geometry_maps.so,$(AMALG_GEO_C),-
 AMALG_CLANG := $(shell command -v clang 2>/dev/null)
 ifneq ($(AMALG_CLANG),)
 AMALG_SO += $(AMALG_DIR)/clang/demo.so
-$(AMALG_DIR)/clang/demo.so: examples/demo/demo.c $(AMALG_IMPL) $(AMALGAMATED) cnif.map
+$(AMALG_DIR)/clang/demo.so: examples/demo/demo.c $(AMALG_IMPL) $(AMALGAMATED) cnif.map cnif.exports
 	@mkdir -p $(dir $@)
 	$(AMALG_CLANG) $(AMALG_CFLAGS) $(AMALG_IMPL) $< $(NIF_LDFLAGS) -o $@
 endif
 
 $(AMALG_DIR)/demo/demo.beam: examples/demo/demo.erl $(ERL_BEAMS)
+	@mkdir -p $(dir $@)
 	erlc -pa $(ERL_APP)/ebin -I $(BUILD) -o $(dir $@) $<
 
 $(AMALG_GEO)/ebin/%.beam: $(AMALG_GEO_SRC)/src/%.erl $(ERL_BEAMS)

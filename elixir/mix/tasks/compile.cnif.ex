@@ -100,9 +100,24 @@ defmodule Mix.Tasks.Compile.Cnif do
           Keyword.get(config, :cflags, []) ++
           ["-I", Path.join(cnif, "include"), "-I", Path.join(:code.root_dir(), "usr/include")],
       ldflags: Keyword.get(config, :ldflags, []),
-      archive: Path.join(cnif, "native/libcnif.a"),
-      version_script: Path.join(cnif, "native/cnif.map")
+      archive: Path.join(cnif, "native/libcnif.a")
     }
+    |> Map.merge(exports(Path.join(cnif, "native")))
+  end
+
+  # The file and the linker options that leave nif_init the library's only
+  # export, and the enif_ functions to the VM that loads it.
+  defp exports(native) do
+    case :os.type() do
+      {:unix, :darwin} ->
+        file = Path.join(native, "cnif.exports")
+        flags = ["-undefined", "dynamic_lookup", "-Wl,-exported_symbols_list," <> file]
+        %{export_file: file, export_flags: flags}
+
+      _ ->
+        file = Path.join(native, "cnif.map")
+        %{export_file: file, export_flags: ["-Wl,--version-script=" <> file]}
+    end
   end
 
   # cnif's build directory: include/ (Mix links it to cnif's own) and
@@ -159,7 +174,7 @@ defmodule Mix.Tasks.Compile.Cnif do
         File.rm(so)
         {:error, diagnostics}
 
-      stale != [] or outdated?(so, [settings.archive, settings.version_script]) ->
+      stale != [] or outdated?(so, [settings.archive, settings.export_file]) ->
         {status, link_diagnostics} = link(so, Enum.map(objects, &elem(&1, 1)), settings)
         {status, diagnostics ++ link_diagnostics}
 
@@ -179,7 +194,7 @@ defmodule Mix.Tasks.Compile.Cnif do
 
     args =
       ["-shared", "-o", so | objects] ++
-        [settings.archive, "-Wl,--version-script=" <> settings.version_script] ++
+        [settings.archive | settings.export_flags] ++
         settings.ldflags
 
     run_cc(settings.cc, args, so, so)
