@@ -88,7 +88,10 @@ defmodule Cnif do
         with :in_process <- :cnif_isolated.on_load(__MODULE__, @cnif_isolated) do
           case Cnif.__path__(__MODULE__, @cnif_lib, @cnif_app) do
             {:ok, path} -> :cnif.load_result(
-                :erlang.load_nif(path, :cnif.load_info(__MODULE__, 0, @cnif_load_options))
+                :erlang.load_nif(
+                  :cnif.load_path(path),
+                  :cnif.load_info(__MODULE__, 0, @cnif_load_options)
+                )
               )
             error -> error
           end

@@ -3,9 +3,10 @@
 %% `use Cnif`) generates, since erlang:load_nif/2 must be called from the
 %% module the library belongs to.
 -module(cnif).
--export([priv_path/2, load_result/1, load_info/2, load_info/3, is_report/2,
+-export([priv_path/2, load_path/1, load_result/1, load_info/2, load_info/3, is_report/2,
          set_load_options/2, check_load_options/1, isolate/2, secret/1]).
 -export_type([load_options/0]).
+-include_lib("kernel/include/file.hrl").
 
 -type load_options() :: #{fault_barrier => boolean(), quarantine => boolean()}.
 -type load_info() :: {'$cnif_load', non_neg_integer(), term()}
@@ -33,6 +34,46 @@ priv_path(Module, Lib) ->
             end;
         Other ->
             {error, {cnif_module_not_found, Module, Other}}
+    end.
+
+%% What to hand erlang:load_nif/2 for the library at Path (no extension):
+%% Path itself, unless a library loaded from Path before, in this VM, is
+%% not the file there now, because it has been built again since (c/1,
+%% r3:compile(), recompile in IEx). dlopen gives back the library already
+%% loaded from a path, which the module's old code still holds, so the old
+%% C code would run on: the new file is copied under a path of its own,
+%% in a directory of this VM's under TMPDIR, and loaded from there. The
+%% copy stays there: a fault report reads function names from it.
+-spec load_path(string()) -> string().
+load_path(Path) ->
+    So = Path ++ ".so",
+    Key = {?MODULE, library, filename:absname(So)},
+    case {identity(So), persistent_term:get(Key, undefined)} of
+        {missing, _} ->
+            Path; % for erlang:load_nif/2 to report
+        {Now, {Now, Loaded}} ->
+            Loaded;
+        {Now, undefined} ->
+            persistent_term:put(Key, {Now, Path}),
+            Path;
+        {Now, _Rebuilt} ->
+            Copy = filename:join([os:getenv("TMPDIR", "/tmp"), "cnif-" ++ os:getpid(),
+                                  integer_to_list(erlang:unique_integer([positive])),
+                                  filename:basename(Path)]),
+            ok = filelib:ensure_dir(Copy),
+            {ok, _} = file:copy(So, Copy ++ ".so"),
+            persistent_term:put(Key, {Now, Copy}),
+            Copy
+    end.
+
+%% Which file is at a path: a file built again is a new file (compilers
+%% and linkers write a new one, never over the one a VM has mapped).
+identity(File) ->
+    case file:read_file_info(File, [{time, posix}]) of
+        {ok, #file_info{major_device = Dev, inode = Inode, mtime = Mtime, size = Size}} ->
+            {Dev, Inode, Mtime, Size};
+        {error, _} ->
+            missing
     end.
 
 beam_file(Module) ->

@@ -15,7 +15,7 @@
 
 load() ->
     case cnif:priv_path(?MODULE, "cnif_handle") of
-        {ok, Path} -> cnif:load_result(erlang:load_nif(Path, cnif:load_info(?MODULE, [])));
+        {ok, Path} -> cnif:load_result(erlang:load_nif(cnif:load_path(Path), cnif:load_info(?MODULE, [])));
         Error -> Error
     end.
 

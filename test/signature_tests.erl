@@ -69,23 +69,11 @@ mistake(Cc, Mistake, Expected) ->
     %% linker's: the message comes with the word error.
     ?assertNotEqual(nomatch, string:find(Output, "error")).
 
-%% Compiles ?SOURCE to nothing (syntax and semantics only), in the C
-%% locale so that quotes are plain; {ExitStatus, Output}.
+%% Compiles ?SOURCE to nothing (syntax and semantics only);
+%% {ExitStatus, Output}.
 compile(Cc, Flags) ->
-    Exe = os:find_executable(Cc),
-    ?assert(is_list(Exe)),
     ?assert(filelib:is_regular(?SOURCE)),
     ErlInclude = filename:join([code:root_dir(), "usr", "include"]),
-    Port = open_port({spawn_executable, Exe},
-                     [exit_status, stderr_to_stdout, binary,
-                      {env, [{"LC_ALL", "C"}]},
-                      {args, ["-std=gnu11", "-Wall", "-Wextra", "-fsyntax-only",
-                              "-fvisibility=hidden", "-Iinclude", "-I" ++ ErlInclude
-                              | Flags] ++ [?SOURCE]}]),
-    collect(Port, []).
-
-collect(Port, Acc) ->
-    receive
-        {Port, {data, Data}} -> collect(Port, [Acc, Data]);
-        {Port, {exit_status, Status}} -> {Status, unicode:characters_to_list(Acc)}
-    end.
+    test_command:run(Cc, ["-std=gnu11", "-Wall", "-Wextra", "-fsyntax-only",
+                          "-fvisibility=hidden", "-Iinclude", "-I" ++ ErlInclude
+                          | Flags] ++ [?SOURCE]).

@@ -34,7 +34,18 @@ $(TEST_DIR)/ebin/%.beam: test/%.erl $(ERL_BEAMS) $(ERL_APP)/include/cnif.hrl
 	@mkdir -p $(dir $@)
 	erlc -pa $(ERL_APP)/ebin -I $(BUILD) -o $(dir $@) $<
 
-test-build: all $(TEST_NIFS) $(TEST_BEAMS)
+# How this build makes a NIF library, as Erlang terms, for the suites that
+# build C code of their own (doc_tests, reload_tests): FORCE, since CC and
+# the flags can change between runs.
+define nif_build_config
+@mkdir -p $(dir $@)
+@printf '{%s, "%s"}.\n' cc '$(CC)' cflags '$(ALL_CFLAGS)' lib '$(LIB)' \
+    ldflags '$(NIF_LDFLAGS)' > $@
+endef
+$(TEST_DIR)/nif_build.config: FORCE
+	$(nif_build_config)
+
+test-build: all $(TEST_NIFS) $(TEST_BEAMS) $(TEST_DIR)/nif_build.config
 include $(wildcard test/*/*.mk) # suites with build rules of their own (test/NAME/NAME.mk)
 
 # init:stop, not halt: the node stops its applications, so the pools of

@@ -10,9 +10,7 @@ $(DOC_DIR)/ebin/%.beam: test/doc/%.erl
 	erlc -o $(dir $@) $<
 
 $(DOC_DIR)/doctest.config: FORCE
-	@mkdir -p $(dir $@)
-	@printf '{%s, "%s"}.\n' cc '$(CC)' cflags '$(ALL_CFLAGS)' lib '$(LIB)' \
-	    ldflags '$(NIF_LDFLAGS)' > $@
+	$(nif_build_config)
 
 test-build: $(DOC_BEAMS) $(DOC_DIR)/doctest.config
 EXTRA_EUNIT_MODULES += doc_tests
