@@ -7,6 +7,8 @@
 %%     {error_info, #{module => cnif_error, cause => {ArgNo, Path, Reason}}}
 %% and the shell or Elixir's ArgumentError call format_error/2 below to
 %% print "*** argument 2: .points[3].x: expected a float, got: <<"x">>".
+%% ArgNo 0 is the call as a whole (cnif_raise_badarg with argno 0): its
+%% text is the general message.
 -module(cnif_error).
 -export([format_error/2, message/2]).
 
@@ -16,6 +18,8 @@
 format_error(_Reason, [{_M, _F, _As, Info} | _]) ->
     ErrorInfo = proplists:get_value(error_info, Info, #{}),
     case maps:get(cause, ErrorInfo, undefined) of
+        {0, Path, Reason} -> % the call as a whole
+            #{general => unicode:characters_to_binary(message(Path, Reason))};
         {ArgNo, Path, Reason} when is_integer(ArgNo) ->
             #{ArgNo => message(Path, Reason)};
         _ ->

@@ -617,9 +617,13 @@ void cnif_depth_leave(cnif_env *env);
 /* cnif_raise_badarg(env, argno, fmt, ...)
 **
 ** End the call with a bad argument for argument number argno (1-based):
-** "*** argument N: <reason>". For checks the types cannot express. An
-** argno the call does not have (0, or more than its arity; any number in
-** a callback, which has no arguments) is a mistake in the NIF, not in its
+** "*** argument N: <reason>". For checks the types cannot express. argno 0
+** blames no one argument but the call as a whole, as a 0-arity NIF must
+** ("no device is open"): the reason is error_info's general message,
+** which the shell prints as "*** <reason>" and Elixir's ArgumentError as
+** "errors were found at the given arguments: <reason>". An argno the call
+** does not have (below 0, or more than its arity; any number in a
+** callback, which has no caller) is a mistake in the NIF, not in its
 ** caller: it panics "cnif_raise_badarg: argument N does not exist: this
 ** call has A arguments", located here. */
 #define cnif_raise_badarg (cnif__badarg_from(__FILE__, __LINE__) CNIF__BADARG_ARGS

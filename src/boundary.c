@@ -253,14 +253,16 @@ _Noreturn void cnif__arg_fail(cnif_env *env, int index)
 }
 
 /* The guard the bad argument now raised is for, once argno is known to be
-** one of its call's; it does not return unless the report is to be made. */
+** one of its call's, or 0 (the call as a whole) in a call with a caller;
+** it does not return unless the report is to be made. */
 static cnif_env *cnif__badarg_target(int argno)
 {
     cnif_env *env = cnif__target("cnif_raise_badarg");
+    bool has_caller = env->head.phase < CNIF_PHASE_LOAD;
     if (env->outcome != CNIF__RETURNED) /* from a cleanup: keep the report */
         cnif__unwind(env);
     /* Checked before argno - 1 is computed: INT_MIN must not overflow. */
-    if (argno < 1 || argno > env->argc)
+    if (argno < (has_caller ? 0 : 1) || argno > env->argc)
         cnif_panic_at(env, cnif__from_file, cnif__from_line,
                       "cnif_raise_badarg: argument %d does not exist: this "
                       "call has %d argument%s",

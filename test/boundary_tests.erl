@@ -189,6 +189,19 @@ raise_badarg_reaches_error_info_test() ->
     end,
     ?assertEqual(cleanups([4, 3, 2, 1, 4, 3, 2, 1]), mailbox()).
 
+%% A bad argument that is the call's as a whole (argno 0), as a NIF with
+%% no arguments raises it: error_info's general message.
+raise_badarg_of_the_call_test() ->
+    ?assertEqual({0, <<>>, <<"no device is open">>}, badarg_cause(closed_device, [])),
+    Stack = try ?M:closed_device() of
+                Value -> {returned, Value}
+            catch
+                error:badarg:Trace -> Trace
+            end,
+    ?assertEqual(#{general => <<"no device is open">>}, cnif_error:format_error(badarg, Stack)),
+    Text = lists:flatten(erl_error:format_exception(error, badarg, Stack)),
+    ?assertNotEqual(nomatch, string:find(Text, "\n     *** no device is open\n")).
+
 %% Argument 2 fails to decode after argument 1 registered its cleanups.
 cleanups_run_on_a_bad_argument_test() ->
     mailbox(),

@@ -124,7 +124,8 @@ raise_badarg_of_an_argument_the_call_lacks_panics_test_() ->
                                       " does not exist: this call has 1 argument"], badarg_argno)
             end,
     [?_assertEqual(Panic("2"), panic(fun() -> ?M:badarg_argno(2) end)),
-     ?_assertEqual(Panic("0"), panic(fun() -> ?M:badarg_argno(0) end)),
+     ?_assertEqual(Panic("-1"), panic(fun() -> ?M:badarg_argno(-1) end)),
+     ?_assertEqual({0, <<>>, <<"argument 0 is wrong">>}, badarg(fun() -> ?M:badarg_argno(0) end)),
      ?_assertEqual({1, <<>>, <<"argument 1 is wrong">>}, badarg(fun() -> ?M:badarg_argno(1) end))].
 
 %% --- Bad-argument reports ----------------------------------------------------

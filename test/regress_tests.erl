@@ -232,6 +232,9 @@ formatter_takes_any_cause_test() ->
 %% --- cnif_raise_badarg's argument number -----------------------------------------
 
 raise_badarg_in_range_test() ->
+    %% 0: the call as a whole.
+    ?assertEqual({0, "argument 0 is wrong"},
+                 badarg(fun() -> ?M:raise_badarg_at(0, 0) end)),
     ?assertEqual({1, "argument 1 is wrong"},
                  badarg(fun() -> ?M:raise_badarg_at(1, 0) end)),
     ?assertEqual({2, "argument 2 is wrong"},
@@ -244,7 +247,7 @@ raise_badarg_out_of_range_test_() ->
                                     "exist: this call has 2 arguments", [N])),
              ?assertEqual({call, Text, site(raise_badarg)},
                           panic(fun() -> ?M:raise_badarg_at(N, 0) end))
-     end || N <- [0, 3, 99, -1, -(1 bsl 31), (1 bsl 31) - 1]].
+     end || N <- [3, 99, -1, -(1 bsl 31), (1 bsl 31) - 1]].
 
 raise_badarg_with_no_arguments_test() ->
     ?assertEqual({call, <<"cnif_raise_badarg: argument 1 does not exist: this "

@@ -14,13 +14,19 @@ defmodule Cnif.Error do
   @inspect_opts [limit: 20, printable_limit: 80]
 
   @doc """
-  The messages for the arguments a `{ArgNo, Path, Reason}` cause names,
+  The messages for the arguments a `{ArgNo, Path, Reason}` cause names
+  (`:general`, the call's own, for ArgNo 0),
   as `{:error_info, %{module: Cnif.Error, cause: cause}}` in the top stack
   frame carries it (see `Exception` and `:erl_error`).
   """
-  @spec format_error(term, Exception.stacktrace()) :: %{pos_integer => String.t()}
+  @spec format_error(term, Exception.stacktrace()) ::
+          %{optional(pos_integer | :general) => String.t()}
   def format_error(_reason, [{_module, _function, _args, info} | _]) do
     case info[:error_info] do
+      # The call as a whole (cnif_raise_badarg with argno 0).
+      %{cause: {0, path, reason}} ->
+        %{general: message(path, reason)}
+
       %{cause: {arg_no, path, reason}} when is_integer(arg_no) ->
         %{arg_no => message(path, reason)}
 

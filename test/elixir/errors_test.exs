@@ -47,6 +47,11 @@ defmodule ErrorsTest do
              @header <> "  * 1st argument: [1][2]: expected a cleanup step, got: nope\n"
   end
 
+  test "a bad call as a whole: cnif_raise_badarg with argument 0" do
+    assert bad_argument(fn -> :boundary_nif.closed_device() end) ==
+             "errors were found at the given arguments: no device is open"
+  end
+
   test "a reason given with cnif_raise_badarg" do
     assert bad_argument(fn -> :boundary_nif.run_plan({self(), [1, 2, 3, 4]}, :badarg) end) ==
              @header <> "  * 2nd argument: told to fail after 4 cleanups\n"

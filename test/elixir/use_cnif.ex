@@ -20,6 +20,10 @@ defmodule UseCnif do
   @spec answer() :: integer
   defnif(answer())
 
+  @doc "A bad argument that is the call's, not one argument's."
+  @spec closed() :: no_return
+  defnif(closed())
+
   @doc "The sum of two 64-bit integers."
   @spec add(integer, integer) :: integer
   defnif(add(a, b))

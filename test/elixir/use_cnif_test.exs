@@ -48,6 +48,11 @@ defmodule UseCnifTest do
                "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, ...]\n"
   end
 
+  test "a bad call as a whole (cnif_raise_badarg with argument 0) gives the general message" do
+    error = assert_raise ArgumentError, fn -> UseCnif.closed() end
+    assert Exception.message(error) == "errors were found at the given arguments: no device is open"
+  end
+
   test "to Erlang code it is :badarg, its stack frame carrying the arguments and error_info" do
     {:error, :badarg, [{UseCnif, :add, [1, :two], info} | _]} =
       try do
@@ -87,7 +92,7 @@ defmodule UseCnifTest do
     {:ok, specs} = Code.Typespec.fetch_specs(UseCnif)
 
     assert specs |> Enum.map(&elem(&1, 0)) |> Enum.sort() ==
-             [add: 2, answer: 0, panic_with: 1, raise_term: 1, translate: 3]
+             [add: 2, answer: 0, closed: 0, panic_with: 1, raise_term: 1, translate: 3]
   end
 
   # '$cnif_resources'/1 is replaced only in a worker of an isolated module.
@@ -105,6 +110,7 @@ defmodule UseCnifTest do
                "$cnif_resources": 1,
                add_nif: 2,
                answer_nif: 0,
+               closed_nif: 0,
                panic_with_nif: 1,
                raise_term_nif: 1,
                translate_nif: 3

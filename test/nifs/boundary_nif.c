@@ -345,6 +345,13 @@ static void noop(cnif_env *env)
 }
 CNIF_EXPORT(noop, void)
 
+/* No argument to blame: the call as a whole is bad (argno 0). */
+static void closed_device(cnif_env *env)
+{
+    cnif_raise_badarg(env, 0, "no device is open");
+}
+CNIF_EXPORT(closed_device, void)
+
 /* --- Nested guards ------------------------------------------------------ */
 
 typedef struct attempt {

@@ -10,6 +10,13 @@ static int64_t answer(cnif_env *env)
 }
 CNIF_EXPORT(answer, int64_t)
 
+/* No argument to blame: the call as a whole is bad (argno 0). */
+static void closed(cnif_env *env)
+{
+    cnif_raise_badarg(env, 0, "no device is open");
+}
+CNIF_EXPORT(closed, void)
+
 static int64_t add(cnif_env *env, int64_t a, int64_t b)
 {
     (void)env;
