@@ -14,6 +14,10 @@ ERL_RUN_ENV   ?=
 # How many crashes in a row isolated_tests makes: 1,000 here, fewer in the
 # other builds of the suites, which run the same path (isolated_tests).
 ISO_CRASHES   ?= 1000
+# How hard the other stress loops push, in percent (test/stress.erl): all
+# of it here and under the sanitizers, less in coverage's build and on the
+# other OTPs, which run the same paths.
+STRESS        ?= 100
 
 # Suites kept elsewhere (examples/) join in: their makefiles add
 # prerequisites to test-build and append to EXTRA_EUNIT_MODULES,
@@ -53,7 +57,7 @@ include $(wildcard test/*/*.mk) # suites with build rules of their own (test/NAM
 # workers then write their counts).
 test: deps
 	@$(MAKE) --no-print-directory test-build
-	$(ERL_RUN_ENV) ISO_CRASHES=$(ISO_CRASHES) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv erl -noshell -pa $(TEST_DIR)/ebin $(EXTRA_PA) \
+	$(ERL_RUN_ENV) ISO_CRASHES=$(ISO_CRASHES) STRESS=$(STRESS) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv erl -noshell -pa $(TEST_DIR)/ebin $(EXTRA_PA) \
 	    -eval 'case eunit:test([$(EUNIT_MODULES)$(addprefix $(comma),$(EXTRA_EUNIT_MODULES))], []) of ok -> init:stop(0); _ -> init:stop(1) end.'
 	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) TEST_PRIV=$(TEST_DIR)/priv elixir -pa $(TEST_DIR)/ebin $(EXTRA_PA) \
 	    -r test/elixir/test_helper.exs $(addprefix -r ,$(EXUNIT_FILES) $(EXTRA_EXUNIT_FILES)) -e ''

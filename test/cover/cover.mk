@@ -18,9 +18,10 @@ COV_BUILD      ?= build-cov
 COV_SUITES     ?= test fuzz test-oom
 COV_MIN_LINE   ?= 95
 COV_MIN_BRANCH ?= 90
-# Fewer fuzz terms than the CI fuzz run, and fewer crashes in a row in
-# isolated_tests (ISO_CRASHES: each of its 12 phase and fate cases twice):
-# coverage needs each path once.
+# Fewer fuzz terms than the CI fuzz run, fewer crashes in a row in
+# isolated_tests (ISO_CRASHES: each of its 12 phase and fate cases twice)
+# and a tenth of the other stress loops (STRESS): coverage needs each path
+# once.
 COV_FUZZ_N     ?= 20000
 
 # Only functions defined in src/ and include/ get counters: the library,
@@ -36,7 +37,7 @@ COV_CFLAGS      = -O0 -g --coverage @$(COV_OPTS)
 # demo, a compile check only, is left out.
 COV_MAKE        = $(MAKE) --no-print-directory BUILD=$(COV_BUILD) \
                   CFLAGS="$(COV_CFLAGS)" AMALG_CLANG= FUZZ_N=$(COV_FUZZ_N) \
-                  ISO_CRASHES=24
+                  ISO_CRASHES=24 STRESS=10
 
 # Branches gcc places on lines without code of their own (a closing brace)
 # are left out; C has no exception branches to exclude.

@@ -13,7 +13,7 @@ if [ "$1" = --inside ]; then
     erl -noshell -eval 'io:format("test-otp: Erlang/OTP ~s (erts ~s), ",
         [erlang:system_info(otp_release), erlang:system_info(version)]), halt().'
     echo "Elixir $(elixir --short-version), $($cc --version | head -n 1)"
-    make -j"$(nproc)" test BUILD="$build" CC="$cc" ISO_CRASHES=24
+    make -j"$(nproc)" test BUILD="$build" CC="$cc" ISO_CRASHES=24 STRESS=10
     make test-scaffold BUILD="$build" CC="$cc"
     make demo BUILD="$build" CC="$cc"
     exit 0
