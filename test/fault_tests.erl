@@ -312,9 +312,24 @@ destructors_skipped_test() ->
               MRef = monitor(process, Holder),
               Holder ! drop,
               receive {'DOWN', MRef, process, Holder, normal} -> ok end,
-              ?assertError({nif_quarantined, #{fault := Fault, destructors_skipped := 2}},
-                           ?M:in_call(harmless))
+              ?assertMatch({nif_quarantined, #{fault := Fault, destructors_skipped := 2}},
+                           quarantined_once_skipped(2, 500))
       end).
+
+%% What a call raises once Skipped destructors have been counted, or after
+%% Tries more calls 10 ms apart: erts releases a dead process's resources
+%% as it cleans the process up, which on a busy machine can come after the
+%% 'DOWN' message.
+quarantined_once_skipped(Skipped, Tries) ->
+    try ?M:in_call(harmless) of
+        Value -> {returned, Value}
+    catch
+        error:{nif_quarantined, #{destructors_skipped := N}} when N < Skipped, Tries > 0 ->
+            timer:sleep(10),
+            quarantined_once_skipped(Skipped, Tries - 1);
+        error:Reason ->
+            Reason
+    end.
 
 %%% A resource whose last reference a thread cnif did not start releases:
 %%% erts runs its destructor later, on a scheduler, where the fault is the
