@@ -113,15 +113,16 @@ bool cnif__symbol_name(uintptr_t pc, char *buf, size_t size)
 {
     Dl_info info;
     const char *slash;
+    uintptr_t offset;
 
     if (!dladdr((void *)pc, &info) || !info.dli_fname || !info.dli_fname[0])
         return false;
-    if (!cnif__file_symbol(info.dli_fname, pc, pc - (uintptr_t)info.dli_fbase,
-                           buf, size)) {
+    offset = pc - (uintptr_t)info.dli_fbase;
+    if (!cnif__file_symbol(info.dli_fname, pc, offset, buf, size)) {
         /* stripped: the object and the offset, for addr2line */
         slash = strrchr(info.dli_fname, '/');
         snprintf(buf, size, "%s+0x%lx", slash ? slash + 1 : info.dli_fname,
-                 (unsigned long)(pc - (uintptr_t)info.dli_fbase));
+                 (unsigned long)offset);
     }
     return true;
 }

@@ -13,26 +13,17 @@ case " $* " in
     *) exec "$zig" cc -target "$arch-macos" "$@" ;;
 esac
 
-cflags= sources= inputs= ldflags= out= undefined=
-for arg; do
-    if [ -n "$undefined" ]; then
-        ldflags="$ldflags -undefined $arg" undefined=
-        continue
-    fi
-    case $arg in
-        -shared) ;;
-        -undefined) undefined=1 ;;
-        -Wl,*) ldflags="$ldflags $(echo "${arg#-Wl,}" | tr , ' ')" ;;
-        *.c) sources="$sources $arg" ;;
-        *.a|*.o) inputs="$inputs $arg" ;;
-        *) cflags="$cflags $arg" ;;
-    esac
-done
-# -o and its file came through cflags: take them out.
-set -- $cflags
-cflags=
+cflags= sources= inputs= ldflags= out=
 while [ $# -gt 0 ]; do
-    if [ "$1" = -o ]; then out=$2; shift; else cflags="$cflags $1"; fi
+    case $1 in
+        -shared) ;;
+        -o) out=$2; shift ;;
+        -undefined) ldflags="$ldflags -undefined $2"; shift ;;
+        -Wl,*) ldflags="$ldflags $(echo "${1#-Wl,}" | tr , ' ')" ;;
+        *.c) sources="$sources $1" ;;
+        *.a|*.o) inputs="$inputs $1" ;;
+        *) cflags="$cflags $1" ;;
+    esac
     shift
 done
 
