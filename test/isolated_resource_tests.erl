@@ -53,8 +53,15 @@ released_when_collected() ->
 
 %% A box on each of iso_nif's two workers: while the first box's worker
 %% naps, the other makes the second. A call with a box runs on the worker
-%% that holds it.
+%% that holds it. On a loaded machine the nap can end before the other
+%% worker takes the call: then both boxes are on one worker, and another
+%% round is tried, up to 5 in all. The boxes of a round that does not count
+%% stay held (by a process linked to this one), so the workers' counts do
+%% not change when they would have been collected.
 probes() ->
+    probes(5).
+
+probes(Rounds) ->
     First = iso_nif:box_new(0),
     Self = self(),
     Napper = spawn_link(fun() -> iso_nif:box_nap(First, 500), Self ! {self(), rested} end),
@@ -62,8 +69,12 @@ probes() ->
     Second = iso_nif:box_new(0),
     receive {Napper, rested} -> ok end,
     Probes = [First, Second],
-    ?assertEqual(2, length(lists:usort([iso_nif:os_pid_of(P) || P <- Probes]))),
-    Probes.
+    case length(lists:usort([iso_nif:os_pid_of(P) || P <- Probes])) of
+        1 when Rounds > 1 ->
+            spawn_link(fun() -> receive never -> Probes end end),
+            probes(Rounds - 1);
+        Workers -> ?assertEqual(2, Workers), Probes
+    end.
 
 %% Waits until one of the two workers (the napping one) is busy: a call of
 %% this process's then goes to the other.
