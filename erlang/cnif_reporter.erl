@@ -5,8 +5,12 @@
 %% Reports carry no logger domain: the default handler drops domains other
 %% than OTP's own.
 %%
-%% The on_load function cnif_transform generates calls ensure_started/0,
-%% so the reporter runs as soon as any cnif library is loaded.
+%% It is a worker of the cnif application's supervisor (cnif_sup), so a
+%% reporter that is killed is started again and the next report is logged,
+%% not lost. The on_load function cnif_transform generates calls
+%% ensure_started/0, so it runs as soon as any cnif library is loaded.
+%% Where the cnif application cannot be started (its .app file is not on
+%% the code path), the reporter runs on its own, unsupervised.
 %%
 %% Elixir's Logger drops every report whose map has a label it does not
 %% know (only OTP's own are translated), so on a node running it the
@@ -15,43 +19,49 @@
 %% translated report reaches each as text: the report itself is then in
 %% the event's metadata, as cnif_report.
 -module(cnif_reporter).
--export([ensure_started/0, translate/4]).
+-behaviour(gen_server).
+-export([ensure_started/0, start_link/0, translate/4]).
+-export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 -spec ensure_started() -> ok.
 ensure_started() ->
     case whereis(cnif_reporter) of
-        undefined ->
-            Parent = self(),
-            Pid = spawn(fun() -> init(Parent) end),
-            %% Wait until it is registered (or lost a race to another one),
-            %% so reports from this very load find it.
-            MRef = monitor(process, Pid),
-            receive
-                {Pid, started} -> demonitor(MRef, [flush]), ok;
-                {'DOWN', MRef, process, Pid, _} -> ok
-            end;
-        _ ->
-            ok
+        undefined -> start();
+        _ -> ok
     end.
 
-init(Parent) ->
-    try register(cnif_reporter, self()) of
-        true ->
-            add_elixir_translator(),
-            Parent ! {self(), started},
-            loop()
-    catch
-        error:badarg -> ok   % another reporter registered first
+start() ->
+    case application:ensure_all_started(cnif) of
+        {ok, _} ->
+            ok;
+        {error, _} ->
+            %% Started elsewhere in the meantime, or on its own.
+            case gen_server:start({local, cnif_reporter}, ?MODULE, [], []) of
+                {ok, _} -> ok;
+                {error, {already_started, _}} -> ok
+            end
     end.
 
-loop() ->
-    receive
-        {'$cnif_report', Report} ->
-            logger:error(Report),
-            loop();
-        _Other ->
-            loop()
-    end.
+%% Called by cnif_sup.
+-spec start_link() -> {ok, pid()} | {error, term()}.
+start_link() ->
+    gen_server:start_link({local, cnif_reporter}, ?MODULE, [], []).
+
+init([]) ->
+    add_elixir_translator(),
+    {ok, no_state}.
+
+handle_call(_Request, _From, State) ->
+    {reply, {error, unknown_request}, State}.
+
+handle_cast(_Request, State) ->
+    {noreply, State}.
+
+handle_info({'$cnif_report', Report}, State) ->
+    logger:error(Report),
+    {noreply, State};
+handle_info(_Other, State) ->
+    {noreply, State}.
 
 add_elixir_translator() ->
     %% Whether Elixir's Logger runs: from Elixir 1.15 on, only its

@@ -115,9 +115,9 @@ message_of_continuation_bytes_is_cut_at_511_test() ->
 %% than 255 bytes is cut.
 panic_at_names_its_location_test_() ->
     [?_assertEqual({call, <<"placed">>, <<"here.c:7">>},
-                   panic(fun() -> ?M:panic_at("dir/here.c", 7) end)),
+                   panic(fun() -> ?M:panic_at(<<"dir/here.c">>, 7) end)),
      ?_assertEqual({call, <<"placed">>, binary:copy(<<"f">>, 255)},
-                   panic(fun() -> ?M:panic_at(lists:duplicate(300, $f), 7) end))].
+                   panic(fun() -> ?M:panic_at(binary:copy(<<"f">>, 300), 7) end))].
 
 raise_badarg_of_an_argument_the_call_lacks_panics_test_() ->
     Panic = fun(N) -> site_panic(call, ["cnif_raise_badarg: argument ", N,
@@ -269,7 +269,7 @@ map_get_by_atom_name_test_() ->
 runtime_enum_test_() ->
     [?_assertEqual([light, dark], [?M:shade_echo(light), ?M:shade_echo(dark)]),
      ?_assertEqual(dark, ?M:shade_of(20)),
-     ?_assertEqual({1, <<>>, {expected, <<"one of light, dark">>, pink}},
+     ?_assertEqual({1, <<>>, {expected, <<"light or dark">>, pink}},
                    badarg(fun() -> ?M:shade_echo(pink) end)),
      ?_assertEqual(site_panic(encode, <<"cannot encode 7: not a value of this enum">>, shade_of),
                    panic(fun() -> ?M:shade_of(7) end))].
@@ -517,10 +517,8 @@ child_run(load) ->
     receive {on_load, Returned} -> Returned after 5000 -> no_warning end;
 child_run(unload) ->
     {module, ?M} = code:ensure_loaded(?M),
-    Reporter = whereis(cnif_reporter),
-    Mon = monitor(process, Reporter),
-    exit(Reporter, kill),
-    receive {'DOWN', Mon, _, _, _} -> ok end,
+    ok = application:stop(cnif),
+    undefined = whereis(cnif_reporter),
     true = code:delete(?M),
     code:purge(?M),
     timer:sleep(200),
@@ -533,8 +531,9 @@ child_run(upgrade) ->
     [Loaded, ?M:load_info(), ?M:node_depth({7, []}) * 7];
 child_run(by_hand) ->
     Beam = code:where_is_file("cover_nif.beam"),
-    {ok, {?M, [{exports, Exports}]}} = beam_lib:chunks(Beam, [exports]),
-    Nifs = [{F, A} || {F, A} <- Exports, lists:suffix("_nif", atom_to_list(F))],
+    {ok, {?M, [{attributes, Attributes}]}} = beam_lib:chunks(Beam, [attributes]),
+    Nifs = [{list_to_atom(atom_to_list(F) ++ "_nif"), A}
+            || {F, A} <- proplists:get_value(cnif_nifs, Attributes)],
     {ok, Path} = cnif:priv_path(?M, "cover_nif"),
     Load = fun(Info) ->
                    persistent_term:put(cover_load_info, Info),

@@ -350,8 +350,8 @@ stop_cancels_an_active_selection_test() ->
 
 dynamic_call_reaches_the_defining_library_test() ->
     C = ?M:counter_new(10, quiet),
-    ?assertEqual({ok, 15}, res_caller:call_add("res_nif", "counter", C, 5)),
-    ?assertEqual({ok, 12}, res_caller:call_add("res_nif", "counter", C, -3)),
+    ?assertEqual({ok, 15}, res_caller:call_add(<<"res_nif">>, <<"counter">>, C, 5)),
+    ?assertEqual({ok, 12}, res_caller:call_add(<<"res_nif">>, <<"counter">>, C, -3)),
     ?assertEqual(12, ?M:counter_get(C)).
 
 dynamic_call_to_the_wrong_module_or_type_is_false_test_() ->
@@ -360,13 +360,13 @@ dynamic_call_to_the_wrong_module_or_type_is_false_test_() ->
     B = ?M:blob_new(1, false),
     [{Name, ?_assertEqual(false, res_caller:call_add(Module, Type, Term, 1))}
      || {Name, Module, Type, Term} <-
-            [{"another type's resource", "res_nif", "counter", G},
-             {"a type without .dyncall", "res_nif", "blob", B},
-             {"the wrong type name", "res_nif", "gauge", C},
-             {"a type name no atom has", "res_nif", "no such type", C},
-             {"another library", "res_caller", "counter", C},
-             {"a module not loaded", "no such module", "counter", C},
-             {"not a resource", "res_nif", "counter", 42}]] ++
+            [{"another type's resource", <<"res_nif">>, <<"counter">>, G},
+             {"a type without .dyncall", <<"res_nif">>, <<"blob">>, B},
+             {"the wrong type name", <<"res_nif">>, <<"gauge">>, C},
+             {"a type name no atom has", <<"res_nif">>, <<"no such type">>, C},
+             {"another library", <<"res_caller">>, <<"counter">>, C},
+             {"a module not loaded", <<"no such module">>, <<"counter">>, C},
+             {"not a resource", <<"res_nif">>, <<"counter">>, 42}]] ++
         [?_assertEqual(20, ?M:counter_get(C))].
 
 %%% Failures with no caller: reported through logger, never fatal
@@ -380,8 +380,30 @@ destroy_panic_is_reported_test() ->
         ?assertEqual(32, ?M:counter_get(?M:counter_new(32, quiet)))
     end).
 
-%% With no cnif_reporter to send it to, a failure is written to stderr.
-%% Only a fresh VM's stderr can be read, so one is started for this.
+%% A killed reporter is started again by the cnif application's
+%% supervisor: the next failure is logged all the same.
+killed_reporter_is_restarted_test() ->
+    Old = whereis(cnif_reporter),
+    kill(Old),
+    New = restarted_reporter(Old, 100),
+    ?assertNotEqual(Old, New),
+    reported(fun() ->
+        ok = isolated(fun() -> _ = ?M:counter_new(34, destroy_panics), ok end),
+        ?assertEqual(report(?M, destroy, <<"counter">>, <<"cannot destroy counter 34">>,
+                            marker("res_nif.c", "destroy")),
+                     ?NEXT({cnif_report, _}))
+    end).
+
+%% The reporter registered in Old's place, waiting up to Tries * 10 ms.
+restarted_reporter(Old, Tries) ->
+    case whereis(cnif_reporter) of
+        Pid when is_pid(Pid), Pid =/= Old -> Pid;
+        _ when Tries > 0 -> timer:sleep(10), restarted_reporter(Old, Tries - 1)
+    end.
+
+%% With no cnif_reporter to send it to (the cnif application stopped), a
+%% failure is written to stderr. Only a fresh VM's stderr can be read, so
+%% one is started for this.
 unreported_failure_goes_to_stderr_test_() ->
     {timeout, 60,
      fun() ->
@@ -389,10 +411,9 @@ unreported_failure_goes_to_stderr_test_() ->
              Ebin = filename:dirname(code:which(?M)),
              Script = "true = register(res_observer, self()),"
                  " 0 = res_nif:counter_get(res_nif:counter_new(0, quiet)),"
-                 " Reporter = whereis(cnif_reporter),"
-                 " Mon = monitor(process, Reporter),"
-                 " exit(Reporter, kill),"
-                 " receive {_, Mon, _, _, _} -> ok end,"
+                 " ok = logger:remove_handler(default),"
+                 " ok = application:stop(cnif),"
+                 " undefined = whereis(cnif_reporter),"
                  " spawn(fun() -> res_nif:counter_new(31, destroy_panics) end),"
                  " receive {counter_destroyed, 31} -> ok end,"
                  " timer:sleep(100),"
@@ -442,7 +463,7 @@ stop_panic_is_reported_test() ->
 dyncall_panic_is_reported_test() ->
     reported(fun() ->
         C = ?M:counter_new(40, dyncall_panics),
-        ?assertEqual({ok, -1}, res_caller:call_add("res_nif", "counter", C, 2)),
+        ?assertEqual({ok, -1}, res_caller:call_add(<<"res_nif">>, <<"counter">>, C, 2)),
         ?assertEqual(report(?M, dyncall, <<"counter">>, <<"counter 40 refuses to add 2">>,
                             marker("res_nif.c", "dyncall")),
                      ?NEXT({cnif_report, _})),
