@@ -3,14 +3,17 @@
 %% `use Cnif`) generates, since erlang:load_nif/2 must be called from the
 %% module the library belongs to.
 -module(cnif).
--export([priv_path/2, load_path/1, load_result/1, load_info/2, load_info/3, is_report/2,
+-export([priv_path/2, load_path/1, load_result/1, load_info/2, load_info/3, load_info/4,
+         is_report/2,
          set_load_options/2, check_load_options/1, isolate/2, secret/1]).
 -export_type([load_options/0]).
 -include_lib("kernel/include/file.hrl").
 
 -type load_options() :: #{fault_barrier => boolean(), quarantine => boolean()}.
 -type load_info() :: {'$cnif_load', non_neg_integer(), term()}
-                   | {'$cnif_load', non_neg_integer(), term(), load_options()}.
+                   | {'$cnif_load', non_neg_integer(), term(), load_options()}
+                   | {'$cnif_load', non_neg_integer(), term(), load_options(),
+                      [{atom(), arity()}]}.
 
 %% The path (without extension, as erlang:load_nif/2 wants it) of the
 %% library Lib for Module: in the priv/ directory next to the module's
@@ -84,11 +87,24 @@ beam_file(Module) ->
 
 %% What erlang:load_nif/2 returned, with the message a failed load or
 %% upgrade hook sent to this process in place of erts's text, which only
-%% gives the hook's return code.
+%% gives the hook's return code. A NIF the library exports that the
+%% module does not declare is named as the module's caller knows it: erts
+%% names the stub F_nif/A.
 -spec load_result(ok | {error, {atom(), string()}}) ->
           ok | {error, {atom(), string()}}.
 load_result(ok) ->
     ok;
+load_result({error, {bad_lib, Text}} = Error) ->
+    case re:run(Text, "^Function not found (.+):(.+)_nif/([0-9]+)$",
+                [unicode, {capture, all_but_first, list}]) of
+        {match, [Module, F, A]} ->
+            {error, {bad_lib, lists:flatten(
+                                io_lib:format("cnif: the library exports ~ts/~s, which ~ts does not "
+                                              "declare: add ~ts/~s to -cnif_nifs (or a defnif)",
+                                              [F, A, Module, F, A]))}};
+        nomatch ->
+            Error
+    end;
 load_result({error, {Reason, _Text}} = Error) ->
     receive
         %% undefined if the VM could not make the text: erts's stands.
@@ -124,6 +140,20 @@ load_info(Module, UserInfo) ->
 %% old and new code of the module share it.
 -spec load_info(module(), term(), load_options()) -> load_info().
 load_info(Module, UserInfo, Options) ->
+    case load_options(Module, Options) of
+        %% The form a library built before load options understands.
+        Merged when map_size(Merged) =:= 0 -> {'$cnif_load', secret(Module), UserInfo};
+        Merged -> {'$cnif_load', secret(Module), UserInfo, Merged}
+    end.
+
+%% The same, with the functions the module declares as NIFs (the wrappers
+%% of -cnif_nifs, or defnif): the load fails, naming the first one the
+%% library does not export, rather than the call later.
+-spec load_info(module(), term(), load_options(), [{atom(), arity()}]) -> load_info().
+load_info(Module, UserInfo, Options, Declared) ->
+    {'$cnif_load', secret(Module), UserInfo, load_options(Module, Options), Declared}.
+
+load_options(Module, Options) ->
     %% sys.config's environment reaches an application only once it is
     %% loaded, which nothing else may have done yet.
     _ = application:load(cnif),
@@ -134,11 +164,7 @@ load_info(Module, UserInfo, Options) ->
                  true -> #{fault_barrier => false};
                  false -> #{}
              end,
-    case maps:merge(maps:merge(check_load_options(Options), check_load_options(Operator)), Worker) of
-        %% The form a library built before load options understands.
-        Merged when map_size(Merged) =:= 0 -> {'$cnif_load', secret(Module), UserInfo};
-        Merged -> {'$cnif_load', secret(Module), UserInfo, Merged}
-    end.
+    maps:merge(maps:merge(check_load_options(Options), check_load_options(Operator)), Worker).
 
 %% Module's secret, which its bad-argument reports carry (a worker of an
 %% isolated module is given the origin's).
@@ -147,8 +173,9 @@ secret(Module) ->
     Key = {cnif_secret, Module},
     case persistent_term:get(Key, undefined) of
         undefined ->
-            %% A small integer: a report carries it without a copy.
-            Secret = rand:uniform(1 bsl 59) - 1,
+            %% A small integer (a report carries it without a copy), never
+            %% 0: the library's mark of having no wrapper (badarg.c).
+            Secret = rand:uniform((1 bsl 59) - 1),
             persistent_term:put(Key, Secret),
             Secret;
         Secret ->

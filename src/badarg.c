@@ -39,6 +39,75 @@ bool cnif__decode_fail_got(cnif_env *env, ERL_NIF_TERM term,
     return false;
 }
 
+/* Whether the list from text to end already holds the len bytes of item. */
+static bool cnif__list_has(const char *text, const char *end,
+                           const char *item, size_t len)
+{
+    for (const char *q = text; q < end;) {
+        size_t n = strcspn(q, CNIF__OR);
+        if (n == len && memcmp(q, item, len) == 0)
+            return true;
+        q += n + 1;
+    }
+    return false;
+}
+
+const char *cnif__expected_list(cnif_env *env, const char *const *items,
+                                size_t n)
+{
+    size_t size = 1;
+    char *text, *p;
+
+    for (size_t i = 0; i < n; i++)
+        size += strlen(items[i]) + 1;
+    text = p = cnif_alloc(env, size);
+    *p = '\0';
+    for (size_t i = 0; i < n; i++) {
+        for (const char *item = items[i];; item++) {
+            size_t len = strcspn(item, CNIF__OR);
+            if (len && !cnif__list_has(text, p, item, len)) {
+                if (p > text)
+                    *p++ = CNIF__OR[0];
+                memcpy(p, item, len);
+                p += len;
+                *p = '\0';
+            }
+            item += len;
+            if (!*item)
+                break;
+        }
+    }
+    return text;
+}
+
+/* The expected text as a binary, the items of a list written "a, b or c";
+** 0 if the VM cannot make it. */
+static ERL_NIF_TERM cnif__expected_term(ErlNifEnv *nif, const char *expected)
+{
+    size_t size = strlen(expected), seps = 0, seen = 0;
+    unsigned char *data;
+    ERL_NIF_TERM term;
+
+    for (const char *q = expected; *q; q++)
+        seps += *q == CNIF__OR[0];
+    /* ", " for each separator but the last, " or " for the last. */
+    if (seps)
+        size += seps - 1 + 3;
+    if (!(data = enif_make_new_binary(nif, size, &term)))
+        return 0;
+    for (const char *q = expected; *q; q++) {
+        const char *sep;
+        if (*q != CNIF__OR[0]) {
+            *data++ = (unsigned char)*q;
+            continue;
+        }
+        sep = ++seen < seps ? ", " : " or ";
+        memcpy(data, sep, strlen(sep));
+        data += strlen(sep);
+    }
+    return term;
+}
+
 void cnif__vformat(cnif_env *env, const char *fmt, va_list ap)
 {
     int n = vsnprintf(env->message, sizeof env->message, fmt, ap);
@@ -163,8 +232,10 @@ static size_t cnif__path_format(cnif_env *env, char *buf, size_t cap)
     return n < cap ? n : cap - 1;
 }
 
-/* The wrapper's secret; 0 (no wrapper can match it) until a load gives
-** one. A small integer, so a report needs no copy of it. */
+/* The wrapper's secret; 0 until a load gives one. A small integer, so a
+** report needs no copy of it. A library loaded without cnif's load info
+** has no wrapper to raise its reports, so with 0 the NIF raises plain
+** badarg itself: a caller never sees the internal tuple. */
 static uint64_t cnif__secret;
 
 void cnif__badarg_secret_set(uint64_t secret)
@@ -186,9 +257,8 @@ ERL_NIF_TERM cnif__badarg_term(cnif_env *env, bool to_wrapper)
     if (env->has_reason) {
         reason = cnif__text(nif, env->message, strlen(env->message));
     } else {
-        const char *expected = env->expected ? env->expected : "a valid value";
-        ERL_NIF_TERM expected_term =
-            cnif__text(nif, expected, strlen(expected));
+        ERL_NIF_TERM expected_term = cnif__expected_term(
+            nif, env->expected ? env->expected : "a valid value");
         ERL_NIF_TERM got = env->expected ? env->got : cnif__atoms.undefined;
         reason = !expected_term ? 0
                  : env->expected && env->got_text
@@ -199,7 +269,7 @@ ERL_NIF_TERM cnif__badarg_term(cnif_env *env, bool to_wrapper)
                      : enif_make_tuple3(nif, cnif__atoms.expected,
                                         expected_term, got);
     }
-    if (!path_term || !reason)
+    if (!path_term || !reason || (to_wrapper && !cnif__secret))
         return cnif__atoms.badarg;
     if (to_wrapper)
         return enif_make_tuple5(nif, cnif__atoms.cnif_badarg,
