@@ -25,7 +25,7 @@ PREFIX     ?= /usr/local
 BUILD      ?= build
 CC         ?= cc
 SANITIZE   ?=
-DEPS       := erlang-nox erlang-dev erlang-eunit elixir rebar3 gcc clang make binutils zlib1g-dev
+DEPS       := erlang-nox erlang-dev erlang-eunit elixir rebar3 gcc clang make binutils zlib1g-dev git
 
 ERL_ROOT    = $(shell erl -noshell -eval 'io:format("~s", [code:root_dir()]), halt().')
 ERL_INCLUDE = $(ERL_ROOT)/usr/include

@@ -26,7 +26,9 @@ case $otp in
     *) echo "test-otp: OTP=$otp: one of 27, newest" >&2; exit 2 ;;
 esac
 
-if [ ! -e "$root/.cnif-ready" ]; then
+# The chroot is kept, marked with the packages it was made with: a change
+# of the list makes it anew.
+if [ "$(cat "$root/.cnif-ready" 2>/dev/null)" != "$packages" ]; then
     rm -rf "$root"
     mkdir -p "$(dirname "$root")"
     log=$(mktemp)
@@ -47,7 +49,7 @@ if [ ! -e "$root/.cnif-ready" ]; then
         exit 1
     fi
     rm -f "$log"
-    touch "$root/.cnif-ready"
+    echo "$packages" >"$root/.cnif-ready"
 fi
 [ -n "$cc" ] || exit 0
 

@@ -8,17 +8,18 @@
 ** include/cnif.h.
 */
 #include <cnif.h>
-#include <inttypes.h>
 
 /* Both arguments are decoded before the body runs: anything but an integer
-** in int64_t's range is a bad argument, an ArgumentError naming it. A sum
-** that does not fit panics: the caller gets an ErlangError, and the VM
-** carries on. */
+** in int64_t's range is a bad argument, an ArgumentError naming it. So is
+** a sum that does not fit, which the types cannot express: the body
+** reports it against the second argument. (cnif_panic is for bugs: the
+** caller gets an ErlangError.) */
 static int64_t add(cnif_env *env, int64_t a, int64_t b)
 {
     int64_t sum;
     if (__builtin_add_overflow(a, b, &sum))
-        cnif_panic(env, "%" PRId64 " + %" PRId64 " does not fit in 64 bits", a, b);
+        cnif_raise_badarg(env, 2, "%lld + %lld does not fit in 64 bits",
+                          (long long)a, (long long)b);
     return sum;
 }
 CNIF_EXPORT(add, int64_t, int64_t, int64_t)

@@ -10,8 +10,8 @@ defmodule @MODULE@ do
       iex> @MODULE@.add(1, 2)
       3
 
-  Any other argument raises an `ArgumentError` that names it; a sum that
-  does not fit in 64 bits panics (an `ErlangError`).
+  Any other argument raises an `ArgumentError` that names it, and so does
+  a sum that does not fit in 64 bits.
   """
   @spec add(integer, integer) :: integer
   defnif add(a, b)
