@@ -4,7 +4,8 @@
 #                     library in one stb-style file (scripts/amalgamate)
 #   make docs         docs/reference.md from the comments of include/cnif.h
 #                     (scripts/gen-reference); make test fails while the
-#                     committed one is out of date
+#                     committed one is out of date. Both fail, naming it,
+#                     on a public declaration with no comment of its own
 AMALGAMATED := $(BUILD)/amalgamated/cnif.h
 
 $(AMALGAMATED): scripts/amalgamate include/cnif.h src/internal.h $(LIB_SRC) erlang/cnif.app.src
@@ -15,7 +16,8 @@ $(AMALGAMATED): scripts/amalgamate include/cnif.h src/internal.h $(LIB_SRC) erla
 amalgamate: $(AMALGAMATED)
 
 docs:
-	sh scripts/gen-reference include/cnif.h > docs/reference.md.tmp
+	sh scripts/gen-reference include/cnif.h > docs/reference.md.tmp \
+	    || { rm -f docs/reference.md.tmp; exit 1; }
 	mv docs/reference.md.tmp docs/reference.md
 
 .PHONY: amalgamate docs

@@ -22,7 +22,7 @@ defmodule Cnif do
   above it. It defines
 
     * `name/N`, the function to call, and
-    * `name_nif/N` (hidden from the docs), the NIF itself: it returns a bad
+    * `name_nif/N` (private), the NIF itself: it returns a bad
       argument as a value, which `name/N` raises as an `ArgumentError`
       that names the argument, the place inside it and the reason:
 
@@ -36,6 +36,10 @@ defmodule Cnif do
   `original` is `{:nif_panicked, %{message: binary, phase: atom, location:
   "file.c:LINE"}}`; a term raised with `cnif_raise` arrives as itself, so a
   raised exception struct is that exception.
+
+  A name ending in `!` or `?` is exported in C with
+  `CNIF_EXPORT_NAMED("fetch!", fetch, ...)`. The module's own `@on_load`
+  runs after the library has loaded.
 
   `Mix.Tasks.Compile.Cnif` builds the library; see docs/mix.md.
   """
@@ -55,6 +59,10 @@ defmodule Cnif do
       killing the VM, and quarantines the library (see docs/faults.md)
     * `:quarantine` - `false` lets the library go on running after such a
       fault (default: `true`)
+    * `:load_data` - the `load_info` of the library's load and upgrade
+      hooks: a term, or a function of no arguments called for it,
+      evaluated when the module loads (`load_data: &config_path/0`);
+      default `0`
     * `:isolated` - runs the calls in a pool of worker BEAMs, each of which
       loads the library, so that a crash, a hang or a leak costs a worker
       and never this node: `isolated: [workers: 4, timeout: 5_000]`, with
@@ -66,14 +74,19 @@ defmodule Cnif do
   (`:cnif.set_load_options/2`) override them.
   """
   defmacro __using__(opts) do
-    quote bind_quoted: [opts: opts] do
+    # Evaluated when the module loads, not when it compiles: a path into
+    # priv/ is the running system's.
+    {load_data, opts} = Keyword.pop(opts, :load_data, 0)
+
+    quote do
       import Cnif, only: [defnif: 1]
-      {lib, app, load_options, isolated} = Cnif.__options__(__MODULE__, opts)
+      {lib, app, load_options, isolated} = Cnif.__options__(__MODULE__, unquote(opts))
       @cnif_lib lib
       @cnif_app app
       @cnif_load_options load_options
       @cnif_isolated isolated
-      @on_load :__cnif_load__
+      Module.register_attribute(__MODULE__, :cnif_nifs, accumulate: true)
+      @before_compile Cnif
       # -nifs([...]): the functions the library may replace, and no others.
       # Elixir 1.15 and later write @nifs into the module themselves (a
       # persisted one would be a second -nifs); before, only if persisted.
@@ -87,13 +100,21 @@ defmodule Cnif do
       defp __cnif_load__ do
         with :in_process <- :cnif_isolated.on_load(__MODULE__, @cnif_isolated) do
           case Cnif.__path__(__MODULE__, @cnif_lib, @cnif_app) do
-            {:ok, path} -> :cnif.load_result(
+            {:ok, path} ->
+              :cnif.load_result(
                 :erlang.load_nif(
                   :cnif.load_path(path),
-                  :cnif.load_info(__MODULE__, 0, @cnif_load_options)
+                  :cnif.load_info(
+                    __MODULE__,
+                    Cnif.__load_data__(unquote(load_data)),
+                    @cnif_load_options,
+                    for({name, arity, _} <- Enum.reverse(@cnif_nifs), do: {name, arity})
+                  )
                 )
               )
-            error -> error
+
+            error ->
+              error
           end
         end
       end
@@ -115,9 +136,11 @@ defmodule Cnif do
   defmacro defnif(call) do
     {name, args} = decompose(call, __CALLER__)
     nif = :"#{name}_nif"
+    arity = length(args)
 
     quote do
-      @nifs [{unquote(nif), unquote(length(args))}]
+      @nifs [{unquote(nif), unquote(arity)}]
+      @cnif_nifs {unquote(name), unquote(arity), unquote(__CALLER__.line)}
 
       # A bad argument comes back as a value (testing a tag costs less
       # than a try); raise it as :badarg with EEP-54 error_info if it
@@ -140,13 +163,71 @@ defmodule Cnif do
       end
 
       # Until the library replaces it: the call on a worker if the module
-      # is isolated, else {:not_loaded, module}.
-      @doc false
-      def unquote(nif)(unquote_splicing(args)) do
+      # is isolated, else {:not_loaded, module}. Private: callers use name.
+      defp unquote(nif)(unquote_splicing(args)) do
         :cnif_isolated.call(__MODULE__, unquote(nif), unquote(args))
       end
     end
   end
+
+  @doc false
+  # Runs the module's own @on_load after the library's load, and gives a
+  # worker of an isolated module its door to the private NIF stubs
+  # (:cnif_worker). A function defined over a defnif is refused.
+  defmacro __before_compile__(env) do
+    module = env.module
+    nifs = Enum.reverse(Module.get_attribute(module, :cnif_nifs))
+
+    # The one clause defnif made, and one at another line.
+    for {name, arity, line} <- nifs,
+        {:v1, _, _, [_, _ | _] = clauses} <- [Module.get_definition(module, {name, arity})],
+        {meta, _, _, _} <- Enum.take(Enum.reject(clauses, &(elem(&1, 0)[:line] == line)), 1) do
+      raise CompileError,
+        file: env.file,
+        line: meta[:line],
+        description: "#{name}/#{arity} is defined by defnif (line #{line}): remove this definition"
+    end
+
+    on_load =
+      case Module.get_attribute(module, :on_load) do
+        nil ->
+          :ok
+
+        {fun, 0} ->
+          Module.delete_attribute(module, :on_load)
+          quote do: unquote(fun)()
+      end
+
+    Module.put_attribute(module, :on_load, :"$cnif_on_load")
+
+    calls =
+      for {name, arity, _} <- nifs do
+        args = Macro.generate_arguments(arity, __MODULE__)
+        nif = :"#{name}_nif"
+
+        quote do
+          def unquote(:"$cnif_call")(unquote(nif), unquote(args)),
+            do: unquote(nif)(unquote_splicing(args))
+        end
+      end
+
+    # Public: Elixir 1.14 drops a private function that only the @on_load
+    # function calls, as the user's @on_load now is.
+    quote do
+      @doc false
+      def unquote(:"$cnif_on_load")() do
+        with :ok <- __cnif_load__(), do: unquote(on_load)
+      end
+
+      @doc false
+      unquote(calls)
+    end
+  end
+
+  @doc false
+  # The load data: a function of no arguments is called for it.
+  def __load_data__(fun) when is_function(fun, 0), do: fun.()
+  def __load_data__(data), do: data
 
   defp decompose(call, caller) do
     {name, args} =

@@ -9,8 +9,19 @@
 %% print "*** argument 2: .points[3].x: expected a float, got: <<"x">>".
 %% ArgNo 0 is the call as a whole (cnif_raise_badarg with argno 0): its
 %% text is the general message.
+%%
+%% Where no wrapper stands between the NIF and its caller (a threaded NIF's
+%% reply, a cnif_try's catch) the same report is the public
+%%     {badarg, #{argno => ArgNo, path => Path, reason => Reason}}
+%% and message/1 gives its text.
 -module(cnif_error).
--export([format_error/2, message/2]).
+-export([format_error/2, message/1, message/2]).
+
+-export_type([badarg/0]).
+
+%% The map of a {badarg, Map} that a threaded NIF's caller receives.
+-type badarg() :: #{argno := non_neg_integer(), path := binary(),
+                    reason := term()}.
 
 %% How deep a rejected term is printed; keeps a huge argument readable.
 -define(GOT_DEPTH, 20).
@@ -27,6 +38,13 @@ format_error(_Reason, [{_M, _F, _As, Info} | _]) ->
     end;
 format_error(_Reason, _Stacktrace) ->
     #{}.
+
+%% The text of a threaded NIF's (or a cnif_try's) bad argument, as a
+%% binary: what format_error/2 gives for the same bad argument of a plain
+%% NIF.
+-spec message(badarg()) -> binary().
+message(#{path := Path, reason := Reason}) ->
+    unicode:characters_to_binary(message(Path, Reason)).
 
 %% The text of one bad argument: the path, then why.
 -spec message(binary(), {expected, binary(), term()}

@@ -125,7 +125,8 @@ forward(Port, Module, Caller, Message) ->
 %% exception's class and reason (the worker's stack means nothing there).
 run(Module, F, Args) ->
     try
-        Value = apply(Module, F, Args),
+        %% The NIF stubs are local functions: '$cnif_call' is their door.
+        Value = Module:'$cnif_call'(F, Args),
         {value, Value, keep(Module, Value, Args)}
     catch
         Class:Reason -> {raised, Class, Reason}

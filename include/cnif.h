@@ -10,10 +10,12 @@
 **   2. The call env       cnif_env, phases
 **   3. Declaring NIFs     CNIF_EXPORT, CNIF_EXPORT_RAW, CNIF_MODULE
 **   4. The boundary       cnif_panic, CNIF_ASSERT, cnif_raise, cnif_try
-**   5. Call-scoped memory cnif_alloc, cnif_defer, cnif_defer_env
+**   5. Call-scoped memory cnif_alloc, cnif_defer, cnif_defer_env,
+**                         scoped locks
 **   6. Bad arguments      cnif_decode_fail, paths, cnif_raise_badarg
 **   7. Codecs             integers, floats, bool, atoms, enums, binaries,
-**                         strings, arrays, tuples, maps, pids, refs, terms
+**                         strings, arrays, tuples, maps, pids, refs, terms,
+**                         term operations (type, order, hash, text)
 **   8. Structured types   structs (map, Elixir struct, record, tuple),
 **                         tagged unions, one-of, optionals, results,
 **                         dynamic term values
@@ -100,6 +102,9 @@ extern "C" {
 ** where to unwind to. It is always passed first. Never keep a pointer to it
 ** beyond the call.
 */
+/* The call env: opaque, made by cnif for one guarded call and passed first
+** to every NIF, hook, codec, cleanup and callback. Its only public parts
+** are read through cnif_nif_env and set through cnif_phase_set. */
 typedef struct cnif_env cnif_env;
 
 /* What the guarded call is doing right now. It is reported as the `phase`
@@ -187,6 +192,15 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 **   The same for the C function fn exported as erl_name_nif/N (wrapped as
 **   erl_name/N): for a name the C side cannot use (a C library's own
 **   `compress`), or one C function behind several Erlang names.
+**
+** CNIF_EXPORT_NAMED("erl_name", fn, Ret, Arg1, ..., ArgN)
+** CNIF_EXPORT_NAMED_FLAGS("erl_name", fn, flags, Ret, Arg1, ..., ArgN)
+**   The same with the Erlang name as a string, for names that are not C
+**   identifiers: Elixir's `fetch!` and `valid?`, Erlang's 'valid?'.
+**       CNIF_EXPORT_NAMED("valid?", is_valid, bool, int64_t)
+**   exports valid?_nif/1, which `defnif valid?(x)` or
+**   -cnif_nifs(['valid?'/1]) wraps as valid?/1. One export per line (the
+**   C names it makes are fn's and the line's).
 **
 ** CNIF_EXPORT_RAW(name, arity)
 ** CNIF_EXPORT_RAW_FLAGS(name, arity, flags)
@@ -285,21 +299,54 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
 #define CNIF_FAULT_BARRIER 1u
 #define CNIF_NO_QUARANTINE 2u
 
+/* The flags of the *_FLAGS exports: run the NIF on a dirty CPU or dirty
+** I/O scheduler (erl_nif's ERL_NIF_DIRTY_JOB_CPU_BOUND and _IO_BOUND); 0
+** is a normal scheduler. Work that takes more than about a millisecond
+** belongs there, or in section 10's yielding and threaded NIFs. */
 #define CNIF_DIRTY_CPU ERL_NIF_DIRTY_JOB_CPU_BOUND
 #define CNIF_DIRTY_IO ERL_NIF_DIRTY_JOB_IO_BOUND
 
+/* Export the typed function Ret name(cnif_env *, Arg1, ..., ArgN) as the
+** NIF name_nif/N, 0 <= N <= 8: its arguments are decoded with their
+** cnif_decode_T, its result encoded with cnif_encode_T (void: the atom
+** ok), all inside the boundary. A type that does not match name's, or has
+** no codecs, fails the compile. In full: this section's introduction. */
 #define CNIF_EXPORT(name, ...) CNIF_EXPORT_FLAGS(name, 0, __VA_ARGS__)
 
+/* CNIF_EXPORT run on the scheduler flags names: CNIF_DIRTY_CPU,
+** CNIF_DIRTY_IO, or 0 for a normal one. */
 #define CNIF_EXPORT_FLAGS(name, flags, ...)                                   \
     CNIF_EXPORT_AS_FLAGS(name, name, flags, __VA_ARGS__)
 
+/* CNIF_EXPORT of the C function fn as the NIF erl_name_nif/N, for an
+** Erlang name (a C identifier) that fn cannot have, or several Erlang
+** names for one fn. */
 #define CNIF_EXPORT_AS(erl_name, fn, ...)                                     \
     CNIF_EXPORT_AS_FLAGS(erl_name, fn, 0, __VA_ARGS__)
 
+/* CNIF_EXPORT_AS on the scheduler flags names, as CNIF_EXPORT_FLAGS. */
 #define CNIF_EXPORT_AS_FLAGS(erl_name, fn, flags, ...)                        \
-    CNIF__SITE(erl_name, CNIF__NARG(__VA_ARGS__))                             \
-    static ERL_NIF_TERM cnif__invoke_##erl_name(cnif_env *env, int argc,      \
-                                                const ERL_NIF_TERM argv[])    \
+    CNIF__EXPORT_TYPED(erl_name, #erl_name, fn, flags, __VA_ARGS__)
+
+/* CNIF_EXPORT_AS with the Erlang name as a string, for names that are no
+** C identifiers: CNIF_EXPORT_NAMED("valid?", is_valid, bool, int64_t)
+** exports valid?_nif/1. */
+#define CNIF_EXPORT_NAMED(erl_name, fn, ...)                                  \
+    CNIF_EXPORT_NAMED_FLAGS(erl_name, fn, 0, __VA_ARGS__)
+
+/* CNIF_EXPORT_NAMED on the scheduler flags names. The C names it makes
+** are fn's and the line's: erl_name need not be an identifier, and one fn
+** may be behind several names, one export per line. */
+#define CNIF_EXPORT_NAMED_FLAGS(erl_name, fn, flags, ...)                     \
+    CNIF__EXPORT_TYPED_(CNIF__CAT(fn, __LINE__), erl_name, fn, flags,         \
+                        __VA_ARGS__)
+#define CNIF__EXPORT_TYPED_(...) CNIF__EXPORT_TYPED(__VA_ARGS__)
+
+/* The typed NIF erl_name (a string) running fn; id names its C parts. */
+#define CNIF__EXPORT_TYPED(id, erl_name, fn, flags, ...)                      \
+    CNIF__SITE_NAMED(id, erl_name, CNIF__NARG(__VA_ARGS__))                   \
+    static ERL_NIF_TERM cnif__invoke_##id(cnif_env *env, int argc,            \
+                                          const ERL_NIF_TERM argv[])          \
     {                                                                         \
         CNIF__CHECK_FN("CNIF_EXPORT", fn, __VA_ARGS__)                  \
         (void)argc;                                                           \
@@ -307,10 +354,16 @@ CNIF__INLINE void cnif_phase_set(cnif_env *env, cnif_phase phase)
         CNIF__CAT(CNIF__INVOKE_, CNIF__IS_VOID(CNIF__FIRST(__VA_ARGS__)))     \
         (fn, __VA_ARGS__)                                                     \
     }                                                                         \
-    CNIF__REGISTER(erl_name, CNIF__NARG(__VA_ARGS__), flags)
+    CNIF__REGISTER_NAMED(id, erl_name, CNIF__NARG(__VA_ARGS__), flags)
 
+/* Export ERL_NIF_TERM name(cnif_env *, int argc, const ERL_NIF_TERM argv[])
+** as the NIF name_nif/arity, run inside the same guard as a typed one, for
+** a NIF that takes its terms as they come: it decodes them itself
+** (CNIF_ARG reports a bad one as usual). Returning 0, no term, panics
+** "name returned no term (0): ...". */
 #define CNIF_EXPORT_RAW(name, arity) CNIF_EXPORT_RAW_FLAGS(name, arity, 0)
 
+/* CNIF_EXPORT_RAW on the scheduler flags names, as CNIF_EXPORT_FLAGS. */
 #define CNIF_EXPORT_RAW_FLAGS(name, arity, flags)                             \
     CNIF__SITE(name, arity)                                                   \
     static ERL_NIF_TERM cnif__invoke_##name(cnif_env *env, int argc,          \
@@ -381,6 +434,9 @@ void cnif__gather_type(cnif__type_node *node);
     __start_cnif_nifs, __stop_cnif_nifs, __start_cnif_types, __stop_cnif_types
 #endif
 
+/* A library as CNIF_MODULE declares it: the Erlang module's name, the
+** hooks, the NIFs and defined types gathered for the load, and the
+** options. The macro fills it; cnif_module_entry reads it. */
 typedef struct cnif_module {
     const char *name;
     int (*load)(cnif_env *env, void **priv_data, ERL_NIF_TERM load_info);
@@ -400,6 +456,11 @@ typedef struct cnif_module {
 #define CNIF__NIF_INIT_EXPORT ERL_NAPI_EXPORT
 #endif
 
+/* Declare the NIF library of the Erlang module name (an identifier;
+** CNIF_MODULE_NAMED takes a string, for 'Elixir.FastMath') with its load,
+** upgrade and unload hooks, each NULL or run inside the boundary, and
+** (CNIF_MODULE_WITH) its default options. Once per shared object: it
+** defines nif_init. In full: this section's introduction. */
 #define CNIF_MODULE(name, load, upgrade, unload)                              \
     CNIF_MODULE_NAMED_WITH(#name, load, upgrade, unload, 0)
 #define CNIF_MODULE_NAMED(module, load, upgrade, unload)                      \
@@ -407,6 +468,11 @@ typedef struct cnif_module {
 #define CNIF_MODULE_WITH(name, load, upgrade, unload, options)                \
     CNIF_MODULE_NAMED_WITH(#name, load, upgrade, unload, options)
 
+/* What the three above expand to: the module's name as a string, and its
+** options (CNIF_FAULT_BARRIER | CNIF_NO_QUARANTINE, or 0). A hook that is
+** neither NULL nor of the type its parameter names fails the compile
+** ("cnif: the load hook ... must be int ...(cnif_env *, void **,
+** ERL_NIF_TERM), or NULL"). */
 #define CNIF_MODULE_NAMED_WITH(module, load, upgrade, unload, options)        \
     CNIF__GATHERED_DECLARE                                                    \
     CNIF__CHECK_HOOK(load, int (*)(cnif_env *, void **, ERL_NIF_TERM),       \
@@ -535,7 +601,11 @@ _Noreturn void cnif_raise(cnif_env *env, ERL_NIF_TERM term);
 ** and cleanups, which are released before cnif_try returns. Returns true
 ** and stores fn's result in *result if fn returned; returns false and
 ** stores the exception term the call would have raised (a nif_panicked
-** tuple, a raised term, or a bad-argument report) in *result otherwise.
+** tuple, a raised term, or a bad argument) in *result otherwise. A bad
+** argument (cnif_raise_badarg, or CNIF_ARG rejecting a term) is caught as
+**     {badarg, #{argno => ArgNo, path => Path, reason => Reason}}
+** as a threaded NIF's caller receives it (section 10): the generated
+** wrapper that would turn it into error:badarg is not involved.
 ** The outer call goes on either way; re-raise with cnif_raise if wanted. */
 bool cnif_try(cnif_env *env, ERL_NIF_TERM (*fn)(cnif_env *inner, void *arg),
               void *arg, ERL_NIF_TERM *result);
@@ -570,6 +640,45 @@ void cnif_defer(cnif_env *env, void (*fn)(void *arg), void *arg);
 ** env). So never keep the registering env for a cleanup; take this one. */
 void cnif_defer_env(cnif_env *env, void (*fn)(cnif_env *now, void *arg),
                     void *arg);
+
+/* Scoped locks: erl_nif's mutexes and rwlocks, taken for the rest of the
+** call. cnif_mutex_lock locks mutex and registers its unlock as a cleanup,
+** so the lock is released however the call ends: it returns, panics,
+** raises, or fails on a bad argument (a user codec may lock while it
+** decodes or encodes), and a lock taken inside a cleanup is released
+** after it. cnif_mutex_unlock releases it early and takes the cleanup
+** back, so it is never unlocked twice. The rwlock pairs do the same in
+** read (shared) and write (exclusive) mode; each unlock must match the
+** mode of its lock.
+**
+**     cnif_mutex_lock(env, table->lock);
+**     entry = lookup(table, key);   // may panic: the lock is released
+**     cnif_mutex_unlock(env, table->lock);
+**
+** Panics instead of deadlocking or breaking erl_nif's rules:
+**   - a NULL lock;
+**   - locking a lock the call already holds, in any mode ("this call
+**     already holds the lock: taking it again would deadlock"): erl_nif's
+**     locks are not recursive;
+**   - unlocking one the call does not hold in that mode ("the call holds
+**     no such lock"): a lock taken with enif_mutex_lock directly, a
+**     second unlock, or a read lock write-unlocked;
+**   - a yielding NIF that yields, or a threaded NIF whose body is about to
+**     start on the pool's thread, while it holds one: the lock would be
+**     released by another thread. Release it first.
+** The guard that takes a lock owns it; an unlock from a cnif_try nested
+** inside it (or the other way round) finds it all the same. If there is
+** no memory to record the unlock, the lock is released at once and the
+** call panics "out of memory": it is never left held. After a fault the
+** fault barrier caught, the unlock is skipped like the user's other
+** cleanups: the state the lock guards may be half-updated, and the
+** library is quarantined. */
+void cnif_mutex_lock(cnif_env *env, ErlNifMutex *mutex);
+void cnif_mutex_unlock(cnif_env *env, ErlNifMutex *mutex);
+void cnif_rwlock_read_lock(cnif_env *env, ErlNifRWLock *lock);
+void cnif_rwlock_read_unlock(cnif_env *env, ErlNifRWLock *lock);
+void cnif_rwlock_write_lock(cnif_env *env, ErlNifRWLock *lock);
+void cnif_rwlock_write_unlock(cnif_env *env, ErlNifRWLock *lock);
 
 /* ------------------------------------------------------------------------
 ** 6. BAD ARGUMENTS
@@ -761,6 +870,10 @@ CNIF__SIGNED(long, LONG_MIN, LONG_MAX, "-2147483648..2147483647")
 ** Encoding a NaN or an infinity panics: Erlang floats are always finite.
 ** bool:   the atoms true and false.
 */
+/* The float codecs. Decoding fails with "expected a float" (a bignum
+** beyond uint64 included), and for float also with "expected a float in
+** single-precision range". Encoding a NaN or an infinity panics "cannot
+** encode inf as an Erlang float: it is not finite". */
 bool cnif__double_slow(cnif_env *env, ERL_NIF_TERM term, double *out);
 CNIF__INLINE bool cnif_decode_double(cnif_env *env, ERL_NIF_TERM term,
                                      double *out)
@@ -772,6 +885,8 @@ ERL_NIF_TERM cnif_encode_double(cnif_env *env, double value);
 bool cnif_decode_float(cnif_env *env, ERL_NIF_TERM term, float *out);
 ERL_NIF_TERM cnif_encode_float(cnif_env *env, float value);
 
+/* The bool codecs: true and false, and any other term fails with
+** "expected a boolean". */
 CNIF__INLINE bool cnif_decode_bool(cnif_env *env, ERL_NIF_TERM term,
                                     bool *out)
 {
@@ -801,9 +916,38 @@ CNIF__INLINE ERL_NIF_TERM cnif_encode_bool(cnif_env *env, bool value)
 ** only names the program controls, never caller data (atoms are never
 ** garbage collected).
 */
+/* The atom codecs. Decoding fails with "expected an atom" or "expected an
+** atom without NUL characters". Encoding panics on a NULL name ("cannot
+** encode a NULL atom name"), and on one that is not UTF-8 or is too long
+** for an atom (more than 255 characters). */
 typedef const char *cnif_atom;
 bool cnif_decode_cnif_atom(cnif_env *env, ERL_NIF_TERM term, cnif_atom *out);
 ERL_NIF_TERM cnif_encode_cnif_atom(cnif_env *env, cnif_atom value);
+
+/* Whether the atom named by the size bytes of UTF-8 text at name exists
+** yet ("is `foo` an atom?"), without ever creating it: true, and the atom
+** in *atom unless atom is NULL; false if no such atom exists, and for text
+** that no atom can have (not UTF-8, or longer than 255 characters). Any
+** Unicode name on every OTP release, as cnif_atom; the text may hold NUL
+** bytes, for the atoms that do. Creating atoms from caller data would
+** fill the atom table, which is never collected: decide with this, then
+** use the atom. */
+bool cnif_atom_find(cnif_env *env, const char *name, size_t size,
+                    ERL_NIF_TERM *atom);
+
+/* cnif_existing_atom: an atom that already exists, decoded from the atom
+** itself or from a binary holding its UTF-8 name (as
+** binary_to_existing_atom/1 reads one), never created. A binary naming no
+** atom fails with "expected the name of an existing atom, got: <<...>>";
+** any other term (a list, a bitstring that is not a binary) with "expected
+** an atom or a binary naming one". Encodes to the atom. */
+typedef struct cnif_existing_atom {
+    ERL_NIF_TERM term; /* the atom */
+} cnif_existing_atom;
+bool cnif_decode_cnif_existing_atom(cnif_env *env, ERL_NIF_TERM term,
+                                    cnif_existing_atom *out);
+ERL_NIF_TERM cnif_encode_cnif_existing_atom(cnif_env *env,
+                                            cnif_existing_atom value);
 
 /* One C enum value and its atom name. A table ends with {0, NULL}. */
 typedef struct cnif_enum_entry {
@@ -812,7 +956,7 @@ typedef struct cnif_enum_entry {
 } cnif_enum_entry;
 
 /* Map an atom to the value of its table entry by name; anything else
-** fails with "expected one of red, green, blue, got: ...". For tables
+** fails with "expected red, green or blue, got: ...". For tables
 ** known only at run time: CNIF_DEFINE_ENUM's codecs compare against atoms
 ** made at load instead, and fall back to these only to fail. */
 bool cnif_enum_decode(cnif_env *env, ERL_NIF_TERM term,
@@ -859,24 +1003,48 @@ ERL_NIF_TERM cnif_enum_encode(cnif_env *env, const cnif_enum_entry *table,
     CNIF_CODEC(T)
 
 /* --- Binaries ------------------------------------------------------------
-** cnif_bin is a read-only view of bytes. Decoded from a binary it borrows
-** the caller's bytes (zero copy) and keeps the term, so returning it, or a
-** cnif_bin_sub of it, copies nothing. An iolist is accepted too; it is
-** flattened once and valid until the call ends.
+** cnif_bin is a read-only view of bytes, decoded from a binary only. It
+** borrows the caller's bytes (zero copy) and keeps the term, so returning
+** it, or a cnif_bin_sub of it, copies nothing. Anything else, a list
+** included, fails with "expected a binary", as OTP's binary BIFs do: a
+** list the caller passed never comes back as a binary, and a one-of tries
+** its next alternative on it.
+**
+** cnif_iodata is the same view, decoded from a binary (borrowed, as
+** above) or an iolist: bytes 0..255, binaries and iolists, nested to any
+** depth, ending in [] or a binary tail (what erlang:iolist_to_binary/1
+** takes). An iolist is flattened once, into call-scoped memory valid until
+** the call ends. Anything else, an improper list or a list holding any
+** other term included, fails with "expected iodata". Choose it, not
+** cnif_bin, where a caller builds the bytes in pieces (a message, a file's
+** contents): a list then means bytes, by contract. It encodes as a binary.
 **
 ** To return new bytes without copying twice, write them straight into a
 ** binary the VM owns: cnif_bin_new (size known up front) or
 ** cnif_bin_alloc / cnif_bin_realloc / cnif_bin_finish (size found while
 ** writing). Both are released automatically if the call panics first.
 */
+/* size bytes at data. term is the binary they are in, if any: a decoded
+** binary, cnif_bin_new, cnif_bin_copy, cnif_bin_sub, cnif_bin_finish. */
 typedef struct cnif_bin {
     const unsigned char *data;
     size_t size;
     ERL_NIF_TERM term; /* the binary term, or 0 for bytes not yet in one */
 } cnif_bin;
 
+/* The binary codecs. Decoding borrows a binary's bytes and keeps its term;
+** any other term fails with "expected a binary". Encoding returns .term
+** as it is, copying nothing; a view with no term has its size bytes
+** copied into a new binary, and size bytes at NULL panic. */
 bool cnif_decode_cnif_bin(cnif_env *env, ERL_NIF_TERM term, cnif_bin *out);
 ERL_NIF_TERM cnif_encode_cnif_bin(cnif_env *env, cnif_bin value);
+
+/* The same struct: every cnif_bin function takes a cnif_iodata, and it
+** encodes as a cnif_bin. */
+typedef cnif_bin cnif_iodata;
+bool cnif_decode_cnif_iodata(cnif_env *env, ERL_NIF_TERM term,
+                             cnif_iodata *out);
+#define cnif_encode_cnif_iodata cnif_encode_cnif_bin
 
 /* A binary of size bytes to fill through *data before the call returns. */
 cnif_bin cnif_bin_new(cnif_env *env, size_t size, unsigned char **data);
@@ -897,12 +1065,22 @@ void cnif_bin_realloc(cnif_env *env, cnif_bin_builder *builder, size_t size);
 cnif_bin cnif_bin_finish(cnif_env *env, cnif_bin_builder *builder);
 
 /* --- Strings -------------------------------------------------------------
-** cnif_str: UTF-8 text from a binary or iolist, validated (invalid UTF-8
-** is a bad argument), not NUL-terminated; encodes to a binary.
-** cnif_cstr: the same text copied into call-scoped memory with a NUL
-** terminator, for C APIs; text containing a NUL byte is rejected.
-** Encoding either checks the bytes are UTF-8 and panics otherwise.
+** cnif_str: UTF-8 text from a binary, validated, not NUL-terminated;
+** encodes to a binary. A binary that is not UTF-8, and anything else (a
+** charlist or an iolist included, as for cnif_bin), fails with "expected
+** a UTF-8 string".
+** cnif_iotext: the same text from a binary or an iolist of its UTF-8
+** bytes (flattened as for cnif_iodata; a binary is borrowed), validated
+** once flat. It fails with "expected UTF-8 iodata": a charlist of
+** characters above 255 is not iodata, and neither is one whose bytes are
+** not UTF-8. Same struct as cnif_str; it encodes as cnif_str does.
+** cnif_cstr: the text of a binary, as cnif_str decodes it, copied into
+** call-scoped memory with a NUL terminator, for C APIs; text containing a
+** NUL byte is rejected ("expected a UTF-8 string without NUL bytes").
+** Encoding any of them checks the bytes are UTF-8 and panics otherwise.
 */
+/* cnif_str: size bytes of UTF-8 at data, and the binary term they are in
+** (0 if none). cnif_cstr: NUL-terminated UTF-8. */
 typedef struct cnif_str {
     const char *data;
     size_t size;
@@ -910,10 +1088,24 @@ typedef struct cnif_str {
 } cnif_str;
 typedef const char *cnif_cstr;
 
+/* The text codecs. Decoding fails with "expected a UTF-8 string", and
+** cnif_cstr's also with "expected a UTF-8 string without NUL bytes".
+** Encoding a cnif_str returns .term as it is; one with no term has its
+** bytes checked and copied into a new binary: bytes that are not UTF-8
+** ("cannot encode a string that is not valid UTF-8"), size bytes at NULL
+** and a NULL cnif_cstr panic. */
 bool cnif_decode_cnif_str(cnif_env *env, ERL_NIF_TERM term, cnif_str *out);
 ERL_NIF_TERM cnif_encode_cnif_str(cnif_env *env, cnif_str value);
 bool cnif_decode_cnif_cstr(cnif_env *env, ERL_NIF_TERM term, cnif_cstr *out);
 ERL_NIF_TERM cnif_encode_cnif_cstr(cnif_env *env, cnif_cstr value);
+
+/* cnif_str's struct, decoded from a binary or an iolist (above): anything
+** else, or bytes that are not UTF-8, fails with "expected UTF-8 iodata".
+** It encodes as cnif_str does. */
+typedef cnif_str cnif_iotext;
+bool cnif_decode_cnif_iotext(cnif_env *env, ERL_NIF_TERM term,
+                             cnif_iotext *out);
+#define cnif_encode_cnif_iotext cnif_encode_cnif_str
 
 /* A cnif_str view of a C string (not copied; it must outlive the call). */
 cnif_str cnif_str_from(const char *text);
@@ -938,6 +1130,10 @@ bool cnif_utf8_valid(const void *data, size_t size);
 bool cnif__list_begin(cnif_env *env, ERL_NIF_TERM term, size_t elem_size,
                       void **items, size_t *len);
 
+/* Define struct cnif_array_T { T *items; size_t len; } and its codecs.
+** Decoding fails with "expected a list" (not a list at all), "expected a
+** proper list", a failing element's own report under "[i]", or past
+** CNIF_MAX_DEPTH; encoding makes a proper list of the encoded items. */
 #define CNIF_DEFINE_ARRAY(T)                                                  \
     typedef struct cnif_array_##T {                                           \
         T *items;                                                             \
@@ -945,6 +1141,10 @@ bool cnif__list_begin(cnif_env *env, ERL_NIF_TERM term, size_t elem_size,
     } cnif_array_##T;                                                         \
     CNIF__ARRAY_CODEC(cnif_array_##T, T)
 
+/* Codecs, as CNIF_DEFINE_ARRAY's, under the name Name (a typedef of A)
+** for an array type A defined elsewhere with members T *items and size_t
+** len: a C library's own list type, or an array whose elements use a
+** second codec (T = a CNIF_DEFINE_STRUCT_AS name). */
 #define CNIF_DEFINE_ARRAY_AS(Name, A, T)                                      \
     typedef A Name;                                                           \
     CNIF__ARRAY_CODEC(Name, T)
@@ -987,6 +1187,9 @@ bool cnif__list_begin(cnif_env *env, ERL_NIF_TERM term, size_t elem_size,
 ** cnif_ref: a reference (decoded and encoded as the term itself).
 ** cnif_term: any term, passed through untouched.
 */
+/* The term views: a tuple's arity, elements and term (0 for one built in
+** C, which encoding makes from the items), a map's or a reference's term,
+** erl_nif's local pid, and the term itself. Views are valid for the call. */
 typedef struct cnif_tuple {
     const ERL_NIF_TERM *items;
     int arity;
@@ -1001,6 +1204,12 @@ typedef struct cnif_ref {
 } cnif_ref;
 typedef ERL_NIF_TERM cnif_term;
 
+/* The term view codecs. Decoding fails with "expected a tuple", "expected
+** a map", "expected a local pid" (a remote pid too) or "expected a
+** reference". Encoding returns the view's term; a cnif_tuple with none is
+** made from its items (a negative arity, or items at NULL, panics), and a
+** pid is made from the pid. A cnif_map or cnif_ref never set (term 0)
+** makes the call panic "... returned no term (0)". */
 bool cnif_decode_cnif_tuple(cnif_env *env, ERL_NIF_TERM term, cnif_tuple *out);
 ERL_NIF_TERM cnif_encode_cnif_tuple(cnif_env *env, cnif_tuple value);
 bool cnif_decode_cnif_map(cnif_env *env, ERL_NIF_TERM term, cnif_map *out);
@@ -1010,6 +1219,8 @@ ERL_NIF_TERM cnif_encode_cnif_pid(cnif_env *env, cnif_pid value);
 bool cnif_decode_cnif_ref(cnif_env *env, ERL_NIF_TERM term, cnif_ref *out);
 ERL_NIF_TERM cnif_encode_cnif_ref(cnif_env *env, cnif_ref value);
 
+/* cnif_term's codecs: every term decodes, as itself, and encodes as
+** itself. A term of the call's env is valid until the call ends. */
 CNIF__INLINE bool cnif_decode_cnif_term(cnif_env *env, ERL_NIF_TERM term,
                                          cnif_term *out)
 {
@@ -1072,6 +1283,100 @@ cnif_map_iter cnif_map_iter_start(cnif_env *env, cnif_map map);
 bool cnif_map_iter_next(cnif_env *env, cnif_map_iter it, ERL_NIF_TERM *key,
                         ERL_NIF_TERM *value);
 
+/* Call visit(env, key, value, arg) for each entry of map in the order
+** maps:iterator/1 and maps:next/1 give them, first to last with
+** CNIF_MAP_FORWARD or last to first with CNIF_MAP_BACKWARD, until visit
+** returns false. Returns true if every entry was visited (an empty map
+** included), false if visit stopped it early. The iterator is released
+** before it returns, or when the call ends if visit panics. A term that is
+** not a map panics "cnif_map_each on a term that is not a map": decode the
+** argument as cnif_map, and the caller gets a bad argument instead. So
+** does a direction that is neither of the two. */
+typedef enum cnif_map_direction {
+    CNIF_MAP_FORWARD,
+    CNIF_MAP_BACKWARD
+} cnif_map_direction;
+bool cnif_map_each(cnif_env *env, cnif_map map, cnif_map_direction direction,
+                   bool (*visit)(cnif_env *env, ERL_NIF_TERM key,
+                                 ERL_NIF_TERM value, void *arg),
+                   void *arg);
+
+/* Compare two pids in Erlang term order: -1, 0 or 1. */
+int cnif_pid_compare(cnif_env *env, const cnif_pid *a, const cnif_pid *b);
+
+/* Whether the local process pid is alive, as erlang:is_process_alive/1.
+** Works in any call: a NIF, a threaded NIF's body, a callback. */
+bool cnif_pid_alive(cnif_env *env, const cnif_pid *pid);
+
+/* A new reference, as erlang:make_ref/0. */
+cnif_ref cnif_ref_make(cnif_env *env);
+
+/* What a registered name stands for: cnif_whereis's answer. */
+typedef enum cnif_registered_kind {
+    CNIF_NOT_REGISTERED, /* no process or port has the name */
+    CNIF_REGISTERED_PID,
+    CNIF_REGISTERED_PORT
+} cnif_registered_kind;
+typedef struct cnif_registered {
+    cnif_registered_kind kind;
+    cnif_pid pid;      /* the process, for CNIF_REGISTERED_PID */
+    ERL_NIF_TERM term; /* the pid or port, or the atom undefined: what
+                          erlang:whereis/1 returns */
+} cnif_registered;
+
+/* The process or port registered under name (UTF-8, as cnif_atom), as
+** erlang:whereis/1. A name that is not registered, and one that is not
+** even an atom yet, is CNIF_NOT_REGISTERED, never an exception; no atom is
+** created. Works in any call, as cnif_pid_alive. */
+cnif_registered cnif_whereis(cnif_env *env, const char *name);
+
+/* --- Term operations -----------------------------------------------------
+** What erlang's BIFs tell of any term: its type, its order against
+** another, its portable hash and its text.
+*/
+
+/* A term's type, mirroring erl_nif's ErlNifTermType (enif_term_type).
+** CNIF_TERM_OTHER is for a type a later erts may add: code that switches
+** on the type needs a case for it. */
+typedef enum cnif_term_type {
+    CNIF_TERM_OTHER = 0,
+    CNIF_TERM_ATOM = ERL_NIF_TERM_TYPE_ATOM,
+    CNIF_TERM_BITSTRING = ERL_NIF_TERM_TYPE_BITSTRING, /* binaries too */
+    CNIF_TERM_FLOAT = ERL_NIF_TERM_TYPE_FLOAT,
+    CNIF_TERM_FUN = ERL_NIF_TERM_TYPE_FUN,
+    CNIF_TERM_INTEGER = ERL_NIF_TERM_TYPE_INTEGER,
+    CNIF_TERM_LIST = ERL_NIF_TERM_TYPE_LIST, /* [] and improper lists too */
+    CNIF_TERM_MAP = ERL_NIF_TERM_TYPE_MAP,
+    CNIF_TERM_PID = ERL_NIF_TERM_TYPE_PID,
+    CNIF_TERM_PORT = ERL_NIF_TERM_TYPE_PORT,
+    CNIF_TERM_REFERENCE = ERL_NIF_TERM_TYPE_REFERENCE,
+    CNIF_TERM_TUPLE = ERL_NIF_TERM_TYPE_TUPLE
+} cnif_term_type;
+cnif_term_type cnif_term_type_of(cnif_env *env, ERL_NIF_TERM term);
+
+/* Compare a and b in Erlang term order (number < atom < reference < fun
+** < port < pid < tuple < map < list < bitstring): -1, 0 or 1, the order
+** lists:sort/1 puts them in. 0 is ==, not =:=: 1 and 1.0 compare equal. */
+int cnif_term_compare(cnif_env *env, ERL_NIF_TERM a, ERL_NIF_TERM b);
+
+/* erlang:phash2(term): the portable hash, in 0..2^27-1, the same on
+** every machine and erts release. There is no ranged form: phash2/2
+** reduces a 32-bit hash that erl_nif does not give out, so its values
+** cannot be had from this one (except for a range that is a power of two
+** up to 2^27: phash2(T, R) is then cnif_term_phash2 modulo R). */
+uint32_t cnif_term_phash2(cnif_env *env, ERL_NIF_TERM term);
+
+/* The term's text as the VM prints it for debugging (erl_nif's %T, the
+** form of crash dumps), in call-scoped memory: cnif_str's view, whose
+** bytes are also NUL-terminated for printf's %s (an atom's NUL character
+** prints escaped, so the text holds no NUL before its end). It is close
+** to ~w, never cut short, however large the term: the text costs memory
+** in proportion (a list of 100,000 integers is half a megabyte). Floats
+** print as 1.500000e+00; a map of more than 32 keys prints as erts's
+** internal trie (#<...>{...}), not as #{...}. A term whose text is longer
+** than INT_MAX - 2 bytes, more than erl_nif can print, panics. */
+cnif_str cnif_term_format(cnif_env *env, ERL_NIF_TERM term);
+
 /* ------------------------------------------------------------------------
 ** 8. STRUCTURED TYPES
 **
@@ -1120,6 +1425,10 @@ bool cnif_map_iter_next(cnif_env *env, cnif_map_iter it, ERL_NIF_TERM *key,
     _Pragma("GCC diagnostic error \"-Wincompatible-pointer-types\"")
 #define CNIF__STRICT_POINTERS_END _Pragma("GCC diagnostic pop")
 
+/* Make the hand-written codec pair of T, cnif_decode_T and cnif_encode_T,
+** a struct field's or a union payload's codec: it checks both have the
+** codec signatures (a mismatch fails the compile) and adds their
+** by-pointer adapters. Write it once, after the pair. */
 #define CNIF_CODEC(T)                                                         \
     CNIF__CHECK_DECODER(T)                                                    \
     CNIF__CHECK_ENCODER(T)                                                    \
@@ -1163,6 +1472,8 @@ bool cnif_map_iter_next(cnif_env *env, cnif_map_iter it, ERL_NIF_TERM *key,
 ** got: nil"; a missing key, a wrong struct module (both modules named), a
 ** wrong record tag or size each have their own message.
 */
+/* The Erlang form of a struct, its .as option (above); CNIF_AS_MAP is the
+** default. */
 typedef enum cnif_struct_as {
     CNIF_AS_MAP,
     CNIF_AS_STRUCT,
@@ -1170,12 +1481,19 @@ typedef enum cnif_struct_as {
     CNIF_AS_TUPLE
 } cnif_struct_as;
 
+/* One field of a struct, made by CNIF_DEFINE_STRUCT from a field-list
+** entry: its options .key (NULL: the name) and .optional are the F
+** arguments after the name. */
 typedef struct cnif_field {
     const char *name; /* the C field name, the key unless .key is given */
     const char *key;
     bool optional;
 } cnif_field;
 
+/* The descriptor CNIF_DEFINE_STRUCT builds for a type: its fields, and the
+** struct options (above) that the macro's trailing arguments set by name
+** (.as, .module, .tag, .reject_unknown, .defaults). The rest is filled by
+** the macro and at load by cnif_struct_init. */
 typedef struct cnif_struct {
     const char *name; /* the C type, for messages */
     size_t size;
@@ -1210,9 +1528,20 @@ bool cnif_struct_field_failed(cnif_env *env, const cnif_struct *desc,
 ERL_NIF_TERM cnif_struct_build(cnif_env *env, const cnif_struct *desc,
                                ERL_NIF_TERM *values);
 
+/* Give the struct type T the codecs cnif_decode_T and cnif_encode_T, each
+** field through its own type's codec, in the form the options after
+** FIELDS choose (above), with CNIF_CODEC's adapters. A field type with no
+** codecs fails the compile; a declaration that cannot work fails the load
+** with a panic naming the struct: two fields with one key, CNIF_AS_STRUCT
+** without .module ("struct point: CNIF_AS_STRUCT needs .module"),
+** CNIF_AS_RECORD without .tag, a field keyed __struct__ in an Elixir
+** struct. */
 #define CNIF_DEFINE_STRUCT(T, FIELDS, ...)                                    \
     CNIF_DEFINE_STRUCT_AS(T, T, FIELDS, __VA_ARGS__)
 
+/* CNIF_DEFINE_STRUCT's codecs under the name Name, a typedef of T that it
+** defines: a second Erlang form of one C type (the record form of a
+** struct whose main form is a map). */
 #define CNIF_DEFINE_STRUCT_AS(Name, T, FIELDS, ...)                           \
     typedef T Name;                                                           \
     enum { cnif__count_##Name = 0 FIELDS(CNIF__FIELD_COUNT) };                \
@@ -1272,11 +1601,21 @@ ERL_NIF_TERM cnif_struct_build(cnif_env *env, const cnif_struct *desc,
 **         VALUE(circle, SHAPE_CIRCLE, double, r) VALUE(rect, SHAPE_RECT, rect, box)
 **     CNIF_DEFINE_UNION(shape, kind, SHAPE_VARIANTS)
 **
+** A term that is none of them fails with the list of the tags,
+** "expected empty, {circle, _} or {rect, _}".
+**
 ** An untagged one-of tries its alternatives in the declared order and keeps
-** the first that decodes; it fails with all their expectations:
+** the first that decodes; it fails with all their expectations, each once,
+** as one list: an alternative that is itself an enum, a union or a one-of
+** adds its own items ("expected an integer, a UTF-8 string, {blob, _} or
+** undefined"):
 **
 **     #define ID_ALTERNATIVES(ALT) ALT(ID_NUM, int64_t, num) ALT(ID_NAME, cnif_str, name)
 **     CNIF_DEFINE_ONE_OF(id, kind, ID_ALTERNATIVES)
+**
+** No alternative is converted into another: a list is never taken for a
+** binary (cnif_str and cnif_bin take binaries only), so with a
+** cnif_array_int64_t alternative after the string, [1, 2, 3] stays a list.
 **
 ** Alternatives that are records or Elixir structs make a union told apart
 ** by record tag or struct module: #circle{} | #rect{}. An alternative that
@@ -1285,6 +1624,10 @@ ERL_NIF_TERM cnif_struct_build(cnif_env *env, const cnif_struct *desc,
 **
 ** Encoding a kind value that no variant has panics.
 */
+/* One variant of a union, made by CNIF_DEFINE_UNION (or an alternative of
+** CNIF_DEFINE_ONE_OF): its tag (NULL in a one-of), its kind value, and
+** where its payload is and the payload type's by-pointer codecs (NULL for
+** a bare tag). */
 typedef struct cnif_variant {
     const char *tag; /* NULL for a one-of alternative */
     long kind;
@@ -1293,6 +1636,9 @@ typedef struct cnif_variant {
     ERL_NIF_TERM (*encode)(cnif_env *env, const void *value);
 } cnif_variant;
 
+/* The descriptor CNIF_DEFINE_UNION and CNIF_DEFINE_ONE_OF build for a
+** type: its variants, their tag atoms (made at load by cnif_union_init),
+** and the offset and size of its kind field. */
 typedef struct cnif_union {
     const char *name;
     const cnif_variant *variants;
@@ -1302,6 +1648,17 @@ typedef struct cnif_union {
     size_t size; /* of the union type, to keep a decoded value */
 } cnif_union;
 
+/* The work of the codecs CNIF_DEFINE_UNION and CNIF_DEFINE_ONE_OF
+** generate, which are what a program calls (cnif_decode_U, cnif_encode_U).
+** cnif_union_decode decodes term into the union at out: it sets the kind
+** field and the chosen variant's payload and returns true, or returns
+** false with the failure recorded (the macros' comment gives the
+** messages). cnif_union_encode makes the term of the union at value: the
+** bare tag, {tag, Payload}, or a one-of's payload alone; a kind no
+** variant has panics "cannot encode U: kind K has no variant".
+** cnif_union_init makes the tags' atoms at load; a kind field of a size
+** other than 1, 2, 4 or 8 bytes fails the load ("union U: the kind field
+** must be an integer or enum"). */
 bool cnif_union_decode(cnif_env *env, const cnif_union *desc,
                        ERL_NIF_TERM term, void *out);
 ERL_NIF_TERM cnif_union_encode(cnif_env *env, const cnif_union *desc,
@@ -1316,6 +1673,25 @@ void cnif_union_init(cnif_env *env, cnif_union *desc);
     {NULL, (long)(kind), offsetof(cnif__self, member), cnif__decode_ptr_##T,  \
      cnif__encode_ptr_##T},
 
+/* CNIF_DEFINE_UNION gives the tagged union U (above) the codecs
+** cnif_decode_U and cnif_encode_U, with CNIF_CODEC's adapters, so that U
+** is an argument, a result, an element, a field or a payload like any
+** type. VARIANTS(TAG, VALUE) lists TAG(tag, kind) for the bare atom tag
+** and VALUE(tag, kind, T, member) for {tag, Value}, Value decoded as T
+** into member. Decoding sets kind_field to the variant's kind and fills its
+** member; a payload that fails has the tag in its path (".circle: expected
+** a float, got: x"), and any other term fails with the list of the tags
+** ("expected empty, {circle, _} or {rect, _}"). Encoding chooses the
+** variant by kind_field; a kind that none has panics.
+**
+** CNIF_DEFINE_ONE_OF does the same for an untagged one-of, whose
+** ALTERNATIVES(ALT) lists ALT(kind, T, member): decoding tries each T in
+** turn and keeps the first that decodes; if none does, the failure is the
+** report of the first alternative that failed inside the term, or else
+** the list of every alternative's expectation ("expected an integer or a
+** UTF-8 string"). Encoding gives member's term as T encodes it. For
+** either, a kind_field of a size other than 1, 2, 4 or 8 bytes fails the
+** load (cnif_union_init). */
 #define CNIF_DEFINE_UNION(U, kind_field, VARIANTS)                            \
     CNIF__DEFINE_UNION(U, kind_field,                                         \
                        VARIANTS(CNIF__UNION_TAG, CNIF__UNION_VALUE))
@@ -1352,9 +1728,15 @@ void cnif_union_init(cnif_env *env, cnif_union *desc);
 ** where the absent value is the chosen atom: nil for Elixir, undefined for
 ** Erlang. Only that atom means absent; anything else decodes as T.
 */
+/* The atoms nil and undefined, made at load: the absent value of an
+** optional type. */
 #define CNIF_NIL cnif__atoms.nil
 #define CNIF_UNDEFINED cnif__atoms.undefined
 
+/* Define struct Name { bool present; T value; } and its codecs. The atom
+** none decodes as present = false (value left as it was); any other term
+** decodes as T, with present = true, or fails as T fails. Encoding gives
+** none when present is false, else value's term. */
 #define CNIF_DEFINE_OPTIONAL(Name, T, none)                                   \
     typedef struct Name {                                                     \
         bool present;                                                         \
@@ -1384,6 +1766,10 @@ void cnif_union_init(cnif_env *env, cnif_union *desc);
 bool cnif__result_split(cnif_env *env, ERL_NIF_TERM term, bool bare_ok,
                         bool *ok, ERL_NIF_TERM *payload);
 
+/* Define struct Name { bool ok; T value; E error; } and its codecs for
+** {ok, Value} | {error, Error}: ok says which of value (T) and error (E)
+** is set. Any other term fails with "expected {ok, Value} or {error,
+** Reason}"; a payload that fails has "[1]" in its path. */
 #define CNIF_DEFINE_RESULT(Name, T, E)                                        \
     typedef struct Name {                                                     \
         bool ok;                                                              \
@@ -1410,6 +1796,9 @@ bool cnif__result_split(cnif_env *env, ERL_NIF_TERM term, bool bare_ok,
     }                                                                         \
     CNIF_CODEC(Name)
 
+/* Define struct Name { bool ok; E error; } and its codecs for the bare
+** atom ok | {error, Error}. Any other term fails with "expected ok or
+** {error, Reason}"; an error that fails has "[1]" in its path. */
 #define CNIF_DEFINE_STATUS(Name, E)                                           \
     typedef struct Name {                                                     \
         bool ok;                                                              \
@@ -1433,6 +1822,9 @@ bool cnif__result_split(cnif_env *env, ERL_NIF_TERM term, bool bare_ok,
     }                                                                         \
     CNIF_CODEC(Name)
 
+/* Values of a result or status type Name, as compound literals:
+** CNIF_OK(Name, v) encodes as {ok, v}, CNIF_OK_STATUS(Name) as ok, and
+** CNIF_ERR(Name, e) as {error, e}. */
 #define CNIF_OK(Name, v) ((Name){.ok = true, .value = (v)})
 #define CNIF_OK_STATUS(Name) ((Name){.ok = true})
 #define CNIF_ERR(Name, e) ((Name){.ok = false, .error = (e)})
@@ -1450,6 +1842,7 @@ bool cnif__result_split(cnif_env *env, ERL_NIF_TERM term, bool bare_ok,
 ** term itself (valid for the call only); so are bitstrings that are not
 ** whole bytes and atoms whose name holds NUL (see cnif_atom).
 */
+/* What a cnif_value holds: which member of its union is set. */
 typedef enum cnif_value_kind {
     CNIF_VALUE_INTEGER,
     CNIF_VALUE_BIGINT,
@@ -1462,6 +1855,9 @@ typedef enum cnif_value_kind {
     CNIF_VALUE_TERM
 } cnif_value_kind;
 
+/* A term as a tree: kind, and the member it names. Containers hold their
+** items (a list also its tail, NULL when proper; a map keys[i] =>
+** values[i]) in call-scoped memory. */
 typedef struct cnif_value {
     cnif_value_kind kind;
     union {
@@ -1491,8 +1887,86 @@ typedef struct cnif_value {
     };
 } cnif_value;
 
+/* cnif_value's codecs. Every term decodes, into the kinds above; only
+** nesting past CNIF_MAX_DEPTH fails ("nested deeper than 512 levels").
+** Encoding makes the term of the tree, and panics on a tree that cannot
+** be one (see the list under building values, below). */
 bool cnif_decode_cnif_value(cnif_env *env, ERL_NIF_TERM term, cnif_value *out);
 ERL_NIF_TERM cnif_encode_cnif_value(cnif_env *env, cnif_value value);
+
+/* Building values: a term whose shape is only known at run time (a tuple
+** of mixed types, a map of computed keys) is built as a tree with these
+** constructors, then returned (a NIF may return cnif_value) or encoded
+** with cnif_encode_cnif_value or cnif_value_encode.
+**
+**     cnif_value row = cnif_value_tuple(env, 3);
+**     cnif_value_item_set(env, &row, 0, cnif_value_atom("point"));
+**     cnif_value_item_set(env, &row, 1, cnif_value_int(x));
+**     cnif_value_item_set(env, &row, 2, cnif_value_float(y));
+**
+** Containers hold their items by value in call-scoped memory, so an item
+** set is copied in, and a container set into another shares its items.
+** An item never set is an error found when the tree is encoded: encoding
+** panics "cannot encode a cnif_value that was never set". So does any
+** tree that cannot be a term: an item array that is NULL while its length
+** is not 0, a tuple of more than 16777215 items, a map whose keys repeat,
+** a non-finite float, an atom name that is NULL or not UTF-8, bytes at
+** NULL, or a tree deeper than CNIF_MAX_DEPTH. None is a crash.
+*/
+
+/* Scalars: an integer, a float, an atom named by UTF-8 text (created when
+** encoded, if need be: the program's own names only, never caller data),
+** and a term of the call's env (valid for the call only). name must stay
+** valid until the tree is encoded: a string literal, or memory of the
+** call. */
+CNIF__INLINE cnif_value cnif_value_int(int64_t value)
+{
+    return (cnif_value){.kind = CNIF_VALUE_INTEGER, .integer = value};
+}
+CNIF__INLINE cnif_value cnif_value_float(double value)
+{
+    return (cnif_value){.kind = CNIF_VALUE_FLOAT, .flt = value};
+}
+CNIF__INLINE cnif_value cnif_value_atom(const char *name)
+{
+    return (cnif_value){.kind = CNIF_VALUE_ATOM, .atom = name};
+}
+CNIF__INLINE cnif_value cnif_value_term(ERL_NIF_TERM term)
+{
+    return (cnif_value){.kind = CNIF_VALUE_TERM, .term = term};
+}
+
+/* A binary of a copy of size bytes at data (cnif_value_binary) or of the
+** bytes of NUL-terminated text (cnif_value_text), in call-scoped memory:
+** the caller's buffer may change or go once these return. NULL data with
+** a size, or NULL text, panics. */
+cnif_value cnif_value_binary(cnif_env *env, const void *data, size_t size);
+cnif_value cnif_value_text(cnif_env *env, const char *text);
+
+/* A tuple, a proper list, or a map of n items (for a map, n key-value
+** pairs), each not set yet: set every one with cnif_value_item_set or
+** cnif_value_pair_set before the tree is encoded. A list's tail can be
+** set afterwards for an improper list (its .list.tail, a cnif_value *).
+** Running out of memory panics. */
+cnif_value cnif_value_tuple(cnif_env *env, size_t n);
+cnif_value cnif_value_list(cnif_env *env, size_t n);
+cnif_value cnif_value_map(cnif_env *env, size_t n);
+
+/* Set item i (from 0) of a tuple or list to item, or pair i of a map to
+** key => value. Panics, naming the function, when container is not a
+** tuple or list (a map for cnif_value_pair_set) or i is past its end. */
+void cnif_value_item_set(cnif_env *env, cnif_value *container, size_t i,
+                         cnif_value item);
+void cnif_value_pair_set(cnif_env *env, cnif_value *map, size_t i,
+                         cnif_value key, cnif_value value);
+
+/* value as a term of the erl_nif env to: a message env from enif_alloc_env
+** (for cnif_send), or any env the caller may make terms in. The tree is
+** encoded in the call's env first, then copied: a tree that cannot be
+** encoded panics before anything is made in to. Terms inside the tree
+** (CNIF_VALUE_TERM, a decoded binary) must be the call's. Use
+** cnif_encode_cnif_value for a term of the call's own env. */
+ERL_NIF_TERM cnif_value_encode(cnif_env *env, ErlNifEnv *to, cnif_value value);
 
 /* ------------------------------------------------------------------------
 ** 9. RESOURCES
@@ -1558,6 +2032,9 @@ ERL_NIF_TERM cnif_encode_cnif_value(cnif_env *env, cnif_value value);
 ** cannot raise)".
 ** (erts's own reason atom, with the message in place of its return-code text).
 */
+/* A resource type, one per CNIF_DEFINE_RESOURCE(T), named T: reach it
+** with CNIF_RESOURCE_TYPE(T). cnif fills it; its type member is erl_nif's
+** ErlNifResourceType *, NULL until the library's load opens the type. */
 typedef struct cnif_resource_type {
     const char *name;
     ErlNifResourceType *type;  /* opened (or taken over) at load */
@@ -1568,15 +2045,25 @@ typedef struct cnif_resource_type {
 /* Open rt with its callbacks: created at load, taken over at upgrade. */
 void cnif_resource_type_open(cnif_env *env, cnif_resource_type *rt);
 
+/* CNIF_RESOURCE_TYPE(T)
+**
+** The cnif_resource_type * of the resource type T that
+** CNIF_DEFINE_RESOURCE(T, ...) defined in this file, for the functions
+** below that take one (cnif_resource_alloc, cnif_resource_decode): a
+** constant expression, usable in a static initializer. Its `type` member
+** is erl_nif's ErlNifResourceType *, set once the library is loaded, for
+** the enif_* calls cnif does not wrap. */
+#define CNIF_RESOURCE_TYPE(T) (&cnif__res_type_##T)
+
 /* A zeroed resource of type T, owned by the call (see above). */
 #define cnif_resource_new(env, T)                                             \
-    ((T *)cnif_resource_alloc((env), &cnif__res_type_##T, sizeof(T)))
+    ((T *)cnif_resource_alloc((env), CNIF_RESOURCE_TYPE(T), sizeof(T)))
 
 /* The same with size bytes, for a T that ends in a flexible array member:
 ** size is at least sizeof(T). A size no allocator can satisfy panics with
 ** "out of memory" (erts itself would abort the VM). */
 #define cnif_resource_new_size(env, T, size)                                  \
-    ((T *)cnif_resource_alloc((env), &cnif__res_type_##T,                     \
+    ((T *)cnif_resource_alloc((env), CNIF_RESOURCE_TYPE(T),                   \
                               cnif__size_at_least((size), sizeof(T))))
 CNIF__INLINE size_t cnif__size_at_least(size_t size, size_t least)
 {
@@ -1586,6 +2073,10 @@ CNIF__INLINE size_t cnif__size_at_least(size_t size, size_t least)
 /* The machinery of both: size bytes of the resource type rt. */
 void *cnif_resource_alloc(cnif_env *env, cnif_resource_type *rt, size_t size);
 
+/* What cnif_res_T's codecs do, for a type given by CNIF_RESOURCE_TYPE:
+** decoding stores a resource of type rt in *out (valid for the call), or
+** fails with "expected a T resource, got: ..."; encoding makes obj's
+** term, and a NULL obj panics. */
 bool cnif_resource_decode(cnif_env *env, cnif_resource_type *rt,
                           ERL_NIF_TERM term, void **out);
 ERL_NIF_TERM cnif_resource_encode(cnif_env *env, void *obj);
@@ -1593,6 +2084,20 @@ ERL_NIF_TERM cnif_resource_encode(cnif_env *env, void *obj);
 /* Hold obj beyond the call, and let it go. Safe from any thread. */
 void cnif_resource_keep(void *obj);
 void cnif_resource_release(void *obj);
+
+/* Keep obj for the rest of the call: a resource reached through a C
+** pointer (a global, another resource) rather than a term of the call
+** must not be destroyed while the call uses it. The release is a cleanup
+** registered at once, so it happens however the call ends, even after a
+** fault (it gives back what the call took from the VM). A NULL obj
+** panics; if there is no memory to record the release, obj is released
+** at once and the call panics "out of memory".
+** cnif_resource_unhold releases it early and takes the cleanup back; a
+** resource the call does not hold that way panics ("the call holds no
+** such resource"), so a keep is never released twice. Holds nest: each
+** cnif_resource_hold needs at most one cnif_resource_unhold. */
+void cnif_resource_hold(cnif_env *env, void *obj);
+void cnif_resource_unhold(cnif_env *env, void *obj);
 
 /* A binary whose bytes live inside resource obj (data must point into
 ** memory obj owns): zero copy; obj stays alive while the binary does. */
@@ -1646,6 +2151,21 @@ typedef struct cnif__res_event {
     void *data;
 } cnif__res_event;
 
+/* CNIF_DEFINE_RESOURCE(T, callbacks...) defines, in this file, the
+** resource type named T (opened at load, taken over at upgrade) and the
+** codec type cnif_res_T, a T *, usable wherever a type is (an argument, a
+** result, a struct field, a union payload; an array after
+** CNIF_DEFINE_ARRAY(cnif_res_T)):
+**   cnif_decode_cnif_res_T gives the object of a resource term of type T,
+**     valid for the call (cnif_resource_keep holds it longer). Any other
+**     term, a resource of another type included, fails with "expected a
+**     T resource, got: ..." ("an" before a vowel: "expected an image
+**     resource").
+**   cnif_encode_cnif_res_T makes obj's term, which refers to obj for as
+**     long as it lives: returning cnif_resource_new's object hands it to
+**     Erlang. A NULL obj panics "cannot encode a NULL resource".
+** The callbacks are designated initializers (.destroy = fn, ...; above);
+** a function of another type than its member's fails the compile. */
 #define CNIF_DEFINE_RESOURCE(T, ...)                                          \
     typedef T *cnif_res_##T;                                                  \
     typedef struct cnif__res_callbacks_##T {                                  \
@@ -1723,7 +2243,7 @@ typedef struct cnif__res_event {
                                                ERL_NIF_TERM term,             \
                                                cnif_res_##T *out)             \
     {                                                                         \
-        return cnif_resource_decode(env, &cnif__res_type_##T, term,           \
+        return cnif_resource_decode(env, CNIF_RESOURCE_TYPE(T), term,         \
                                     (void **)out);                            \
     }                                                                         \
     CNIF__INLINE ERL_NIF_TERM cnif_encode_cnif_res_##T(cnif_env *env,         \
@@ -1766,6 +2286,9 @@ typedef struct cnif__res_event {
 ** cnif_map...) are valid only in the slice that made them: copy what later
 ** slices need into State or cnif_alloc memory.
 */
+/* Export name/N as a yielding NIF made of name_init and name_step (above),
+** whose types must be those given there (a mismatch fails the compile).
+** Arguments are decoded, and a bad one raised, before name_init runs. */
 #define CNIF_EXPORT_YIELDING(name, Ret, State, ...)                           \
     CNIF__SITE(name, CNIF__NARG(Ret, ##__VA_ARGS__))                          \
     static ERL_NIF_TERM cnif__yield_cont_##name(ErlNifEnv *, int,             \
@@ -1853,10 +2376,15 @@ ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
 **     {Ref, Result}                         the encoded return value
 **     {Ref, {error, {nif_panicked, #{...}}}} a panic
 **     {Ref, {error, Term}}                  cnif_raise(env, Term)
-**     {Ref, {error, {'$cnif_badarg', ArgNo, Path, Reason}}}
+**     {Ref, {error, {badarg, #{argno => ArgNo, path => Path,
+**                              reason => Reason}}}}
 **                                           cnif_raise_badarg in the body
-**                                           (cnif_error:message(Path, Reason)
-**                                           gives its text)
+** The bad argument's map holds what error_info's cause holds for a plain
+** NIF: ArgNo (0 for the call as a whole), Path (<<".points[3].x">>, or
+** <<>>) and Reason ({expected, Expected, Got}, {expected, Expected, Got,
+** GotText} or a binary). cnif_error:message(Map) gives its text as a
+** binary, the text cnif_error:format_error/2 gives for a plain NIF's bad
+** argument (Cnif.Error.message/1 in Elixir writes Got as Elixir code).
 ** A bad argument is still raised by the call itself, before any thread is
 ** involved: the arguments are copied into the job and decoded at once.
 ** Their decoded values, views included, stay valid while the job runs.
@@ -1866,6 +2394,10 @@ ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
 ** queued, cancelled, and its threads keep the library's code loaded until
 ** they end.
 */
+/* Export the typed function name as CNIF_EXPORT does, but each call
+** returns a fresh reference at once and name runs on the module's thread
+** pool (THREADED) or on a thread of its own (THREAD), its outcome sent to
+** the caller as {Ref, ...} (above). */
 #define CNIF_EXPORT_THREADED(name, ...) CNIF__EXPORT_JOB(name, false, __VA_ARGS__)
 #define CNIF_EXPORT_THREAD(name, ...) CNIF__EXPORT_JOB(name, true, __VA_ARGS__)
 
@@ -1934,6 +2466,8 @@ ERL_NIF_TERM cnif__job_submit(cnif_env *env, bool own_thread,
 **     the send and can be reused), or NULL to send a term of the current
 **     NIF call's own env; the call's own env as msg_env is refused.
 */
+/* Send msg to the local process *to under the rules above; true if it
+** was delivered, false if the process is gone. */
 bool cnif_send(cnif_env *env, const cnif_pid *to, ErlNifEnv *msg_env,
                ERL_NIF_TERM msg);
 
@@ -1965,8 +2499,11 @@ typedef cnif_array__Bool cnif_array_bool;
 #define cnif__decode_ptr_cnif_array_bool cnif__decode_ptr_cnif_array__Bool
 #define cnif__encode_ptr_cnif_array_bool cnif__encode_ptr_cnif_array__Bool
 CNIF__BUILTIN(cnif_atom)
+CNIF__BUILTIN(cnif_existing_atom)
 CNIF__BUILTIN(cnif_bin)
+CNIF__BUILTIN(cnif_iodata)
 CNIF__BUILTIN(cnif_str)
+CNIF__BUILTIN(cnif_iotext)
 CNIF__BUILTIN(cnif_cstr)
 CNIF__BUILTIN(cnif_tuple)
 CNIF__BUILTIN(cnif_map)
@@ -2068,20 +2605,23 @@ CNIF__BUILTIN(cnif_value)
 
 /* The export site of name, where cnif's own panics during its calls are
 ** reported: the user's file and the line of the export. */
-#define CNIF__SITE(name, arity)                                               \
-    static const cnif__site cnif__site_##name = {__FILE__, __LINE__, #name,   \
-                                                 (arity)};
+#define CNIF__SITE(name, arity) CNIF__SITE_NAMED(name, #name, arity)
+#define CNIF__SITE_NAMED(id, erl_name, arity)                                 \
+    static const cnif__site cnif__site_##id = {__FILE__, __LINE__, erl_name,  \
+                                               (arity)};
 
 #define CNIF__REGISTER(name, arity, flags)                                    \
-    static ERL_NIF_TERM cnif__nif_##name(ErlNifEnv *nif, int argc,            \
-                                         const ERL_NIF_TERM argv[])           \
+    CNIF__REGISTER_NAMED(name, #name, arity, flags)
+#define CNIF__REGISTER_NAMED(id, erl_name, arity, flags)                      \
+    static ERL_NIF_TERM cnif__nif_##id(ErlNifEnv *nif, int argc,              \
+                                       const ERL_NIF_TERM argv[])             \
     {                                                                         \
-        return cnif_call(nif, argc, argv, cnif__invoke_##name,                \
-                         &cnif__site_##name);                                 \
+        return cnif_call(nif, argc, argv, cnif__invoke_##id,                  \
+                         &cnif__site_##id);                                   \
     }                                                                         \
-    CNIF__GATHER(nif, name, CNIF__NIF_ENTRY(name, arity, flags))
-#define CNIF__NIF_ENTRY(name, arity, flags)                                   \
-    {#name "_nif", (arity), cnif__nif_##name, (flags)}
+    CNIF__GATHER(nif, id, CNIF__NIF_ENTRY(id, erl_name, arity, flags))
+#define CNIF__NIF_ENTRY(id, erl_name, arity, flags)                           \
+    {erl_name "_nif", (arity), cnif__nif_##id, (flags)}
 
 #ifdef __cplusplus
 }

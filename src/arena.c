@@ -116,6 +116,33 @@ void cnif__defer_own(cnif_env *env, void (*fn)(void *arg), void *arg)
     cnif__defer_push(env, fn, NULL, arg, true);
 }
 
+/* The newest cleanup of env's own that runs fn(arg), unlinked from the
+** list if cancel; NULL if env has none. An unlinked entry never runs: the
+** caller has done, or is about to do, what it would have done. */
+static cnif__defer *cnif__defer_find(cnif_env *env, void (*fn)(void *),
+                                     const void *arg, bool cancel)
+{
+    for (cnif__defer **p = &env->arena.defers; *p; p = &(*p)->next) {
+        cnif__defer *d = *p;
+        if (d->fn == fn && d->arg == arg) {
+            if (cancel)
+                *p = d->next;
+            return d;
+        }
+    }
+    return NULL;
+}
+
+bool cnif__defer_pending(cnif_env *env, void (*fn)(void *), const void *arg)
+{
+    return cnif__defer_find(env, fn, arg, false) != NULL;
+}
+
+bool cnif__defer_cancel(cnif_env *env, void (*fn)(void *), const void *arg)
+{
+    return cnif__defer_find(env, fn, arg, true) != NULL;
+}
+
 /* Each cleanup runs under the call's own guard re-armed here, so a panic in
 ** one lands back in this loop and the rest still run. After a fault that
 ** quarantines the library only cnif's own run: the user's would run on

@@ -243,6 +243,19 @@ void cnif__badarg_secret_set(uint64_t secret)
     cnif__secret = secret;
 }
 
+/* The keys of the public report; made at load, as cnif's other atoms
+** are: reporting must not be the first to ask erts for one. */
+static struct {
+    ERL_NIF_TERM argno, path, reason;
+} cnif__badarg_atoms;
+
+void cnif__badarg_atoms_init(ErlNifEnv *nif)
+{
+    cnif__badarg_atoms.argno = enif_make_atom(nif, "argno");
+    cnif__badarg_atoms.path = enif_make_atom(nif, "path");
+    cnif__badarg_atoms.reason = enif_make_atom(nif, "reason");
+}
+
 /* Reason is {expected, Expected, Got}, {expected, Expected, Got, GotText}
 ** or a binary; the wrapper and cnif_error format it lazily, only if
 ** someone prints it. */
@@ -252,7 +265,7 @@ ERL_NIF_TERM cnif__badarg_term(cnif_env *env, bool to_wrapper)
     char path[CNIF_MESSAGE_MAX];
     size_t path_size = cnif__path_format(env, path, sizeof path);
     ERL_NIF_TERM path_term = cnif__text(nif, path, path_size);
-    ERL_NIF_TERM reason;
+    ERL_NIF_TERM reason, map;
 
     if (env->has_reason) {
         reason = cnif__text(nif, env->message, strlen(env->message));
@@ -276,7 +289,13 @@ ERL_NIF_TERM cnif__badarg_term(cnif_env *env, bool to_wrapper)
                                 enif_make_uint64(nif, cnif__secret),
                                 enif_make_int(nif, env->badarg_argno),
                                 path_term, reason);
-    return enif_make_tuple4(nif, cnif__atoms.cnif_badarg,
-                            enif_make_int(nif, env->badarg_argno), path_term,
-                            reason);
+    /* No wrapper will see it (a job's reply, a cnif_try's catch): the
+    ** public {badarg, #{argno, path, reason}} that cnif.h documents. */
+    ERL_NIF_TERM keys[3] = {cnif__badarg_atoms.argno, cnif__badarg_atoms.path,
+                            cnif__badarg_atoms.reason};
+    ERL_NIF_TERM values[3] = {enif_make_int(nif, env->badarg_argno),
+                              path_term, reason};
+    if (!enif_make_map_from_arrays(nif, keys, values, 3, &map))
+        return cnif__atoms.badarg;
+    return enif_make_tuple2(nif, cnif__atoms.badarg, map);
 }

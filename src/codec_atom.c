@@ -97,17 +97,19 @@ static int cnif__atom_text(ErlNifEnv *nif, ERL_NIF_TERM term, char *buf)
 }
 
 #ifndef CNIF__ATOM_NATIVE_UTF8
-/* A UTF-8 atom name in Latin-1: its length, or -1 if it is longer than an
-** atom or not Latin-1 (or not UTF-8). */
-static int cnif__latin1(const char *name, char out[256])
+/* The size bytes of a UTF-8 atom name in Latin-1: its length, or -1 if it
+** is longer than an atom or not Latin-1 (or not UTF-8). */
+static int cnif__latin1(const char *name, size_t size, char out[256])
 {
+    const unsigned char *end = (const unsigned char *)name + size;
     int n = 0;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)name; p < end; p++) {
         if (n == 255)
             return -1;
         if (*p < 0x80) {
             out[n++] = (char)*p;
-        } else if ((*p == 0xC2 || *p == 0xC3) && (p[1] & 0xC0) == 0x80) {
+        } else if ((*p == 0xC2 || *p == 0xC3) && p + 1 < end
+                   && (p[1] & 0xC0) == 0x80) {
             out[n++] = (char)(((*p & 0x03) << 6) | (p[1] & 0x3F));
             p++;
         } else {
@@ -152,7 +154,7 @@ ERL_NIF_TERM cnif_encode_cnif_atom(cnif_env *env, cnif_atom value)
 #else
     {
         char latin1[256];
-        int n = cnif__latin1(value, latin1);
+        int n = cnif__latin1(value, size, latin1);
         if (n >= 0)
             atom = enif_make_atom_len(env->head.nif, latin1, (size_t)n);
         else if (!cnif__atom_from_ext(env->head.nif, value, size, true, &atom))
@@ -163,34 +165,77 @@ ERL_NIF_TERM cnif_encode_cnif_atom(cnif_env *env, cnif_atom value)
     return atom;
 }
 
-bool cnif__atom_existing(ErlNifEnv *nif, const char *name, ERL_NIF_TERM *atom)
+/* The existing atom named by the size bytes of UTF-8 text at name. */
+static bool cnif__atom_existing_len(ErlNifEnv *nif, const char *name,
+                                    size_t size, ERL_NIF_TERM *atom)
 {
 #ifdef CNIF__ATOM_NATIVE_UTF8
-    return enif_make_existing_atom(nif, name, atom, ERL_NIF_UTF8);
+    return enif_make_existing_atom_len(nif, name, size, atom, ERL_NIF_UTF8);
 #else
     char latin1[256];
-    int n = cnif__latin1(name, latin1);
+    int n = cnif__latin1(name, size, latin1);
     if (n >= 0)
         return enif_make_existing_atom_len(nif, latin1, (size_t)n, atom,
                                            ERL_NIF_LATIN1);
-    return cnif__atom_from_ext(nif, name, strlen(name), false, atom);
+    return cnif__atom_from_ext(nif, name, size, false, atom);
 #endif
 }
 
-/* "one of red, green, blue", built only when a decode fails. */
+bool cnif__atom_existing(ErlNifEnv *nif, const char *name, ERL_NIF_TERM *atom)
+{
+    return cnif__atom_existing_len(nif, name, strlen(name), atom);
+}
+
+bool cnif_atom_find(cnif_env *env, const char *name, size_t size,
+                    ERL_NIF_TERM *atom)
+{
+    ERL_NIF_TERM found;
+
+    /* No atom's name is other than UTF-8: erts need not be asked. */
+    if (!cnif_utf8_valid(name, size)
+        || !cnif__atom_existing_len(env->head.nif, name, size, &found))
+        return false;
+    if (atom)
+        *atom = found;
+    return true;
+}
+
+bool cnif_decode_cnif_existing_atom(cnif_env *env, ERL_NIF_TERM term,
+                                    cnif_existing_atom *out)
+{
+    ErlNifBinary name;
+
+    if (enif_is_atom(env->head.nif, term)) {
+        out->term = term;
+        return true;
+    }
+    if (!enif_inspect_binary(env->head.nif, term, &name))
+        return cnif_decode_fail(env, term, "an atom or a binary naming one");
+    if (!cnif_atom_find(env, (const char *)name.data, name.size, &out->term))
+        return cnif_decode_fail(env, term, "the name of an existing atom");
+    return true;
+}
+
+ERL_NIF_TERM cnif_encode_cnif_existing_atom(cnif_env *env,
+                                            cnif_existing_atom value)
+{
+    (void)env;
+    return value.term;
+}
+
+/* "red, green or blue", built only when a decode fails. */
 static const char *cnif__enum_expected(cnif_env *env,
                                        const cnif_enum_entry *table)
 {
-    size_t size = sizeof "one of ";
-    char *text, *p;
+    size_t n = 0;
+    const char **names;
 
-    for (const cnif_enum_entry *e = table; e->name; e++)
-        size += strlen(e->name) + 2;
-    text = p = cnif_alloc(env, size);
-    p = stpcpy(p, "one of ");
-    for (const cnif_enum_entry *e = table; e->name; e++)
-        p = stpcpy(stpcpy(p, e->name), e[1].name ? ", " : "");
-    return text;
+    while (table[n].name)
+        n++;
+    names = cnif_alloc(env, n * sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = table[i].name;
+    return cnif__expected_list(env, names, n);
 }
 
 bool cnif_enum_decode(cnif_env *env, ERL_NIF_TERM term,

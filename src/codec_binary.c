@@ -1,5 +1,5 @@
-/* codec_binary.c -- binaries: borrowed views, iolists, new and growable
-** binaries handed to the VM without a second copy, sub-binaries.
+/* codec_binary.c -- binaries: borrowed views, iodata flattened, new and
+** growable binaries handed to the VM without a second copy, sub-binaries.
 **
 ** erts aborts the whole VM when it cannot allocate a refc binary for
 ** enif_make_new_binary or a buffer for enif_inspect_iolist_as_binary. So
@@ -120,18 +120,26 @@ static bool cnif__iolist_walk(cnif_env *env, ERL_NIF_TERM term,
 bool cnif_decode_cnif_bin(cnif_env *env, ERL_NIF_TERM term, cnif_bin *out)
 {
     ErlNifBinary bin;
+
+    if (!enif_inspect_binary(env->head.nif, term, &bin))
+        return cnif_decode_fail(env, term, "a binary");
+    out->term = term;
+    out->data = bin.data;
+    out->size = bin.size;
+    return true;
+}
+
+bool cnif_decode_cnif_iodata(cnif_env *env, ERL_NIF_TERM term,
+                             cnif_iodata *out)
+{
     size_t size;
     unsigned char *flat;
 
-    if (enif_inspect_binary(env->head.nif, term, &bin)) {
-        out->term = term;
-        out->data = bin.data;
-        out->size = bin.size;
-        return true;
-    }
+    if (enif_is_binary(env->head.nif, term))
+        return cnif_decode_cnif_bin(env, term, out);
     if (!enif_is_list(env->head.nif, term)
         || !cnif__iolist_walk(env, term, NULL, &size))
-        return cnif_decode_fail(env, term, "a binary");
+        return cnif_decode_fail(env, term, "iodata");
     /* Flattened into call-scoped memory, valid until the call ends. */
     flat = cnif_alloc(env, size);
     cnif__iolist_walk(env, term, flat, &size);

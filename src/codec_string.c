@@ -1,18 +1,39 @@
-/* codec_string.c -- validated UTF-8 text, as a view and NUL-terminated. */
+/* codec_string.c -- validated UTF-8 text, from a binary or iodata, as a
+** view and NUL-terminated. */
 #include "internal.h"
 #include <string.h>
 
-bool cnif_decode_cnif_str(cnif_env *env, ERL_NIF_TERM term, cnif_str *out)
+/* The bytes decode_bytes gives, as UTF-8 text; else a failure saying
+** what was expected. */
+static bool cnif__text_decode(cnif_env *env, ERL_NIF_TERM term, cnif_str *out,
+                              bool (*decode_bytes)(cnif_env *, ERL_NIF_TERM,
+                                                   cnif_bin *),
+                              const char *expected)
 {
     cnif_bin bin;
 
-    if (!cnif_decode_cnif_bin(env, term, &bin)
-        || !cnif_utf8_valid(bin.data, bin.size))
-        return cnif_decode_fail(env, term, "a UTF-8 string");
+    if (!decode_bytes(env, term, &bin)
+        || !cnif_utf8_valid(bin.data, bin.size)) {
+        cnif_decode_fail(env, term, expected);
+        return false; /* a literal false: see CNIF__INT_CODEC */
+    }
     out->data = (const char *)bin.data;
     out->size = bin.size;
     out->term = bin.term;
     return true;
+}
+
+bool cnif_decode_cnif_str(cnif_env *env, ERL_NIF_TERM term, cnif_str *out)
+{
+    return cnif__text_decode(env, term, out, cnif_decode_cnif_bin,
+                             "a UTF-8 string");
+}
+
+bool cnif_decode_cnif_iotext(cnif_env *env, ERL_NIF_TERM term,
+                             cnif_iotext *out)
+{
+    return cnif__text_decode(env, term, out, cnif_decode_cnif_iodata,
+                             "UTF-8 iodata");
 }
 
 ERL_NIF_TERM cnif_encode_cnif_str(cnif_env *env, cnif_str value)

@@ -1,4 +1,5 @@
-/* codec_term.c -- tuples, maps, pids and references. */
+/* codec_term.c -- tuples, maps, pids and references (map iteration is in
+** map_iter.c). */
 #include "internal.h"
 #include <stdio.h>
 #include <string.h>
@@ -135,46 +136,6 @@ cnif_map cnif_map_from_arrays(cnif_env *env, const ERL_NIF_TERM *keys,
     if (!cnif__map_make(env->head.nif, keys, values, n, &out.term))
         cnif_panic(env, "cnif_map_from_arrays: duplicate keys");
     return out;
-}
-
-struct cnif_map_iter_state {
-    ErlNifMapIterator it;
-    ErlNifEnv *nif;
-    bool live; /* created and not yet destroyed */
-};
-
-static void cnif__map_iter_release(void *arg)
-{
-    struct cnif_map_iter_state *s = arg;
-    if (s->live)
-        enif_map_iterator_destroy(s->nif, &s->it);
-    s->live = false;
-}
-
-cnif_map_iter cnif_map_iter_start(cnif_env *env, cnif_map map)
-{
-    struct cnif_map_iter_state *s = cnif_alloc(env, sizeof *s);
-    s->nif = env->head.nif;
-    s->live = enif_map_iterator_create(env->head.nif, map.term, &s->it,
-                                       ERL_NIF_MAP_ITERATOR_FIRST);
-    if (!s->live)
-        cnif_panic(env, "cnif_map_iter_start on a term that is not a map");
-    cnif__defer_own(env, cnif__map_iter_release, s);
-    return s;
-}
-
-bool cnif_map_iter_next(cnif_env *env, cnif_map_iter s, ERL_NIF_TERM *key,
-                        ERL_NIF_TERM *value)
-{
-    (void)env;
-    if (!s->live)
-        return false;
-    if (!enif_map_iterator_get_pair(s->nif, &s->it, key, value)) {
-        cnif__map_iter_release(s);
-        return false;
-    }
-    enif_map_iterator_next(s->nif, &s->it);
-    return true;
 }
 
 bool cnif_decode_cnif_pid(cnif_env *env, ERL_NIF_TERM term, cnif_pid *out)

@@ -139,28 +139,6 @@ static cnif__memo_entry *cnif__memo_add(cnif_env *env, const cnif_union *d,
 
 /* --- One-of decoding ------------------------------------------------------ */
 
-/* "an integer or a UTF-8 string": what each alternative expected, each
-** phrase once ("a map or a map" says nothing). */
-static const char *cnif__one_of_expected(cnif_env *env, const cnif_union *d,
-                                         const char **expected)
-{
-    size_t size = 1;
-    char *text, *p;
-
-    for (size_t i = 0; i < d->count; i++)
-        size += strlen(expected[i]) + 4;
-    text = p = cnif_alloc(env, size);
-    *p = '\0';
-    for (size_t i = 0; i < d->count; i++) {
-        size_t j = 0;
-        while (j < i && strcmp(expected[j], expected[i]) != 0)
-            j++;
-        if (j == i)
-            p = stpcpy(stpcpy(p, p > text ? " or " : ""), expected[i]);
-    }
-    return text;
-}
-
 /* Try the alternatives in order. An alternative that failed below the top
 ** of the term (a path was recorded) recognised the term, by its record
 ** tag, struct module or keys, and rejected a part of it: its report says
@@ -198,7 +176,10 @@ static bool cnif__one_of_try(cnif_env *env, const cnif_union *d,
         cnif__failure_restore(env, inside);
         return false;
     }
-    return cnif_decode_fail(env, term, cnif__one_of_expected(env, d, expected));
+    /* "an integer or a UTF-8 string": what each alternative expected, each
+    ** phrase once ("a map or a map" says nothing). */
+    return cnif_decode_fail(env, term,
+                            cnif__expected_list(env, expected, d->count));
 }
 
 static bool cnif__one_of_decode(cnif_env *env, const cnif_union *d,
@@ -232,23 +213,23 @@ static bool cnif__one_of_decode(cnif_env *env, const cnif_union *d,
     return decoded;
 }
 
-/* "one of empty, {circle, _}, {rect, _}". */
+/* "empty, {circle, _} or {rect, _}". */
 static const char *cnif__union_expected(cnif_env *env, const cnif_union *d)
 {
-    size_t size = sizeof "one of ";
-    char *text, *p;
+    const char **tags = cnif_alloc(env, d->count * sizeof *tags);
 
-    for (size_t i = 0; i < d->count; i++)
-        size += strlen(d->variants[i].tag) + 8;
-    text = p = cnif_alloc(env, size);
-    p = stpcpy(p, "one of ");
     for (size_t i = 0; i < d->count; i++) {
         const cnif_variant *v = &d->variants[i];
-        p = stpcpy(p, i ? ", " : "");
-        p = v->decode ? stpcpy(stpcpy(stpcpy(p, "{"), v->tag), ", _}")
-                      : stpcpy(p, v->tag);
+        char *text;
+        if (!v->decode) {
+            tags[i] = v->tag;
+            continue;
+        }
+        text = cnif_alloc(env, strlen(v->tag) + sizeof "{, _}");
+        strcpy(stpcpy(stpcpy(text, "{"), v->tag), ", _}");
+        tags[i] = text;
     }
-    return text;
+    return cnif__expected_list(env, tags, d->count);
 }
 
 bool cnif_union_decode(cnif_env *env, const cnif_union *d, ERL_NIF_TERM term,

@@ -3,6 +3,21 @@
 #include "internal.h"
 #include <string.h>
 
+/* The kind of an item a constructor made and nothing set yet: no kind a
+** decoded tree has, so encoding one is the mistake it is. */
+#define CNIF__VALUE_UNSET ((cnif_value_kind)-1)
+
+/* The most items a tuple holds (erts' MAX_ARITY): erl_nif does not check. */
+#define CNIF__TUPLE_MAX 16777215
+
+/* A hand-built tree's items (or bytes) at NULL, which would be read. */
+static void cnif__items_check(cnif_env *env, const char *what,
+                              const void *items, size_t len)
+{
+    if (len && !items)
+        cnif_panic(env, "cannot encode a %s of %zu items at NULL", what, len);
+}
+
 /* External term format tags for big integers (erts' external.h). */
 #define CNIF__ETF_VERSION 131
 #define CNIF__ETF_SMALL_BIG 110
@@ -39,6 +54,7 @@ static ERL_NIF_TERM cnif__bigint_encode(cnif_env *env, cnif_value v)
     unsigned char *etf;
     ERL_NIF_TERM term;
 
+    cnif__items_check(env, "big integer's magnitude", m, size);
     while (size && m[size - 1] == 0)
         size--; /* the external format wants no high zero bytes */
     if (size > UINT32_MAX)
@@ -190,6 +206,7 @@ static ERL_NIF_TERM cnif__value_encode(cnif_env *env, cnif_value v)
     case CNIF_VALUE_BINARY:
         return cnif_encode_cnif_bin(env, v.binary);
     case CNIF_VALUE_LIST:
+        cnif__items_check(env, "list", v.list.items, v.list.len);
         out = v.list.tail ? cnif_encode_cnif_value(env, *v.list.tail)
                           : enif_make_list(nif, 0);
         for (size_t i = v.list.len; i > 0; i--)
@@ -197,10 +214,16 @@ static ERL_NIF_TERM cnif__value_encode(cnif_env *env, cnif_value v)
                 nif, cnif_encode_cnif_value(env, v.list.items[i - 1]), out);
         return out;
     case CNIF_VALUE_TUPLE:
+        cnif__items_check(env, "tuple", v.tuple.items, v.tuple.len);
+        if (v.tuple.len > CNIF__TUPLE_MAX)
+            cnif_panic(env, "cannot encode a tuple of %zu items: the most is "
+                            "%d", v.tuple.len, CNIF__TUPLE_MAX);
         return enif_make_tuple_from_array(
             nif, cnif__items_encode(env, v.tuple.items, v.tuple.len),
             (unsigned)v.tuple.len);
     case CNIF_VALUE_MAP:
+        cnif__items_check(env, "map", v.map.keys, v.map.len);
+        cnif__items_check(env, "map", v.map.values, v.map.len);
         if (!cnif__map_make(nif, cnif__items_encode(env, v.map.keys, v.map.len),
                             cnif__items_encode(env, v.map.values, v.map.len),
                             v.map.len, &out))
@@ -209,6 +232,9 @@ static ERL_NIF_TERM cnif__value_encode(cnif_env *env, cnif_value v)
     case CNIF_VALUE_TERM:
         return v.term;
     }
+    if (v.kind == CNIF__VALUE_UNSET)
+        cnif_panic(env, "cannot encode a cnif_value that was never set: an "
+                        "item of cnif_value_tuple, _list or _map");
     cnif_panic(env, "cannot encode a value of unknown kind %d", (int)v.kind);
 }
 
@@ -222,4 +248,115 @@ ERL_NIF_TERM cnif_encode_cnif_value(cnif_env *env, cnif_value value)
     out = cnif__value_encode(env, value);
     env->depth--;
     return out;
+}
+
+cnif_value cnif_value_binary(cnif_env *env, const void *data, size_t size)
+{
+    cnif_value v = {.kind = CNIF_VALUE_BINARY};
+    unsigned char *copy;
+
+    if (size && !data)
+        cnif_panic(env, "cnif_value_binary: %zu bytes at NULL", size);
+    copy = cnif_alloc(env, size);
+    if (size)
+        memcpy(copy, data, size);
+    v.binary = (cnif_bin){copy, size, 0};
+    return v;
+}
+
+cnif_value cnif_value_text(cnif_env *env, const char *text)
+{
+    if (!text)
+        cnif_panic(env, "cnif_value_text: NULL text");
+    return cnif_value_binary(env, text, strlen(text));
+}
+
+/* n items not set yet (see CNIF__VALUE_UNSET). */
+static cnif_value *cnif__items_unset(cnif_env *env, size_t n)
+{
+    cnif_value *items;
+
+    if (n > CNIF__SIZE_MAX / sizeof *items)
+        cnif_panic(env, "out of memory: cannot allocate %zu items", n);
+    items = cnif_alloc(env, n * sizeof *items);
+    for (size_t i = 0; i < n; i++)
+        items[i].kind = CNIF__VALUE_UNSET;
+    return items;
+}
+
+cnif_value cnif_value_tuple(cnif_env *env, size_t n)
+{
+    cnif_value v = {.kind = CNIF_VALUE_TUPLE};
+    v.tuple.items = cnif__items_unset(env, n);
+    v.tuple.len = n;
+    return v;
+}
+
+cnif_value cnif_value_list(cnif_env *env, size_t n)
+{
+    cnif_value v = {.kind = CNIF_VALUE_LIST};
+    v.list.items = cnif__items_unset(env, n);
+    v.list.len = n;
+    v.list.tail = NULL;
+    return v;
+}
+
+cnif_value cnif_value_map(cnif_env *env, size_t n)
+{
+    cnif_value v = {.kind = CNIF_VALUE_MAP};
+    v.map.keys = cnif__items_unset(env, n);
+    v.map.values = cnif__items_unset(env, n);
+    v.map.len = n;
+    return v;
+}
+
+/* &items[i] of a container, after checking it: fn is the function asking,
+** kind_ok whether the container is of a kind it sets items of. */
+static cnif_value *cnif__slot(cnif_env *env, const char *fn, bool kind_ok,
+                              const char *expected, cnif_value *items,
+                              size_t len, size_t i)
+{
+    if (!kind_ok)
+        cnif_panic(env, "%s: the container is not %s", fn, expected);
+    if (i >= len)
+        cnif_panic(env, "%s: index %zu is past the end of %zu item%s", fn, i,
+                   len, len == 1 ? "" : "s");
+    if (!items)
+        cnif_panic(env, "%s: the container's items are at NULL", fn);
+    return &items[i];
+}
+
+void cnif_value_item_set(cnif_env *env, cnif_value *container, size_t i,
+                         cnif_value item)
+{
+    bool tuple = container && container->kind == CNIF_VALUE_TUPLE;
+    bool list = container && container->kind == CNIF_VALUE_LIST;
+
+    *cnif__slot(env, "cnif_value_item_set", tuple || list, "a tuple or list",
+                tuple ? container->tuple.items
+                      : list ? container->list.items : NULL,
+                tuple ? container->tuple.len : list ? container->list.len : 0,
+                i) = item;
+}
+
+void cnif_value_pair_set(cnif_env *env, cnif_value *map, size_t i,
+                         cnif_value key, cnif_value value)
+{
+    static const char fn[] = "cnif_value_pair_set";
+    bool ok = map && map->kind == CNIF_VALUE_MAP;
+    size_t len = ok ? map->map.len : 0;
+
+    *cnif__slot(env, fn, ok, "a map", ok ? map->map.keys : NULL, len, i) = key;
+    *cnif__slot(env, fn, ok, "a map", ok ? map->map.values : NULL, len, i) =
+        value;
+}
+
+ERL_NIF_TERM cnif_value_encode(cnif_env *env, ErlNifEnv *to, cnif_value value)
+{
+    ERL_NIF_TERM term;
+
+    if (!to)
+        cnif_panic(env, "cnif_value_encode: NULL env");
+    term = cnif_encode_cnif_value(env, value);
+    return to == env->head.nif ? term : enif_make_copy(to, term);
 }

@@ -132,6 +132,8 @@ typedef struct cnif__arena {
     char *bump, *bump_end;
     struct cnif__chunk *chunks;
     struct cnif__defer *defers;
+    unsigned locks; /* scoped locks held (scope.c): no other thread may
+                       run the cleanups that release them */
 } cnif__arena;
 
 /* One step of a bad-argument path: "[index]" or ".key". */
@@ -214,6 +216,15 @@ _Noreturn void cnif__fault_propagate(cnif_env *env);
 /* A cleanup of cnif's own, run even after a fault (arena.c). */
 void cnif__defer_own(cnif_env *env, void (*fn)(void *arg), void *arg);
 
+/* Whether env's own cleanups include fn(arg); and the same, taking the
+** newest such cleanup off the list, where it will not run (arena.c). */
+bool cnif__defer_pending(cnif_env *env, void (*fn)(void *), const void *arg);
+bool cnif__defer_cancel(cnif_env *env, void (*fn)(void *), const void *arg);
+
+/* Panic if the call holds a scoped lock now that what comes next, named
+** by next, would run its cleanups on another thread (scope.c). */
+void cnif__locks_check_handoff(cnif_env *env, const char *next);
+
 /* Run the deferred cleanups, each under its own guard, and free the
 ** call-scoped memory (arena.c). */
 void cnif__arena_cleanup(cnif_env *env);
@@ -238,6 +249,15 @@ static inline ERL_NIF_TERM cnif__for_reply(cnif_env *env, ERL_NIF_TERM term)
 bool cnif__decode_fail_got(cnif_env *env, ERL_NIF_TERM term,
                            const char *expected, const char *got_text);
 
+/* An "expected" text listing alternatives (an enum's atoms, a union's
+** tags, a one-of's alternatives), each once, in call-scoped memory. The
+** items stay apart, split by CNIF__OR, until the report writes them as
+** "a, b or c": a one-of whose alternative is itself a list lists that
+** list's items, never a list inside a list (badarg.c). */
+#define CNIF__OR "\x1f"
+const char *cnif__expected_list(cnif_env *env, const char *const *items,
+                                size_t n);
+
 /* printf into env->message, truncated at a UTF-8 character boundary; and
 ** the same as a bad argument's free-form reason (badarg.c). */
 void cnif__vformat(cnif_env *env, const char *fmt, va_list ap);
@@ -247,12 +267,15 @@ void cnif__reason_v(cnif_env *env, const char *fmt, va_list ap);
 ** (boundary.c). */
 ERL_NIF_TERM cnif__text(ErlNifEnv *nif, const char *text, size_t size);
 
-/* The bad-argument report term (badarg.c):
-**     {'$cnif_badarg', ArgNo, Path, Reason}, or, returned to a generated
-**     wrapper, {'$cnif_badarg', Secret, ArgNo, Path, Reason}.
+/* The bad-argument report term (badarg.c), from atoms made at load by
+** cnif__badarg_atoms_init: returned to a generated wrapper,
+**     {'$cnif_badarg', Secret, ArgNo, Path, Reason};
+** otherwise (a job's reply, a cnif_try's catch) the public
+**     {badarg, #{argno => ArgNo, path => Path, reason => Reason}}.
 ** Secret is the integer the wrapper's module passed in its load info
 ** (see erlang/cnif.erl and module.c), kept by cnif__badarg_secret_set: a
 ** value the NIF returns cannot pass for a report without it. */
+void cnif__badarg_atoms_init(ErlNifEnv *nif);
 ERL_NIF_TERM cnif__badarg_term(cnif_env *env, bool to_wrapper);
 void cnif__badarg_secret_set(uint64_t secret);
 
@@ -395,6 +418,9 @@ void cnif__worker_die_with_parent(void);
 bool cnif__registry_nifs(const cnif_module *m, bool worker, ErlNifFunc **funcs,
                          int *count);
 bool cnif__registry_complete(void);
+const char *cnif__registry_missing(ErlNifEnv *nif, ERL_NIF_TERM declared,
+                                   const ErlNifFunc *funcs, int count,
+                                   char *text, size_t size);
 void cnif__registry_types_init(const cnif_module *m, cnif_env *env);
 
 /* A dlopen reference on the shared object this code is in; NULL if it

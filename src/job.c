@@ -359,6 +359,7 @@ ERL_NIF_TERM cnif__job_submit(cnif_env *env, bool own_thread,
     cnif__pool *pool = job->pool;
     const char *failure;
 
+    cnif__locks_check_handoff(env, "a threaded NIF's body starts");
     env->head.nif = env->reply_nif;
     job->body = body;
     /* The job must own its arguments before a thread can see it. */

@@ -9,6 +9,7 @@ cnif_atoms cnif__atoms;
 
 /* One module per shared object: CNIF_MODULE hands it over in nif_init. */
 static const cnif_module *cnif__this_module;
+static ErlNifEntry cnif__entry; /* what erts is given, defined below */
 
 const char *cnif__module_name(void)
 {
@@ -49,6 +50,7 @@ void cnif__atoms_init(ErlNifEnv *nif)
     a->expected = enif_make_atom(nif, "expected");
     for (int i = 0; i < CNIF_PHASE_COUNT; i++)
         a->phases[i] = enif_make_atom(nif, cnif__phase_names[i]);
+    cnif__badarg_atoms_init(nif);
     cnif__fault_atoms_init(nif);
 }
 
@@ -82,25 +84,30 @@ static void cnif__load_body(cnif_env *env, void *arg)
         a->rc = m->upgrade(env, a->priv, a->old_priv, a->info);
 }
 
-/* The load info cnif:load_info/3 makes, {'$cnif_load', Secret, UserInfo,
-** Options} (or, from before the options, {'$cnif_load', Secret,
-** UserInfo}): the wrapper's secret is kept, *options set (0 if none) and
-** UserInfo returned for the hook. Any other term is the hook's as it is. */
+/* The load info cnif:load_info/4 makes, {'$cnif_load', Secret, UserInfo,
+** Options, Declared}, or cnif:load_info/3's, without Declared (or, from
+** before the options, without Options): the wrapper's secret is kept,
+** *options and *declared set (0 if none) and UserInfo returned for the
+** hook. Any other term is the hook's as it is. */
 static ERL_NIF_TERM cnif__load_info_take(ErlNifEnv *nif, ERL_NIF_TERM info,
-                                         ERL_NIF_TERM *options)
+                                         ERL_NIF_TERM *options,
+                                         ERL_NIF_TERM *declared)
 {
     const ERL_NIF_TERM *items;
     int arity;
     ErlNifUInt64 secret;
 
     *options = 0;
-    if (!enif_get_tuple(nif, info, &arity, &items)
-        || (arity != 3 && arity != 4) || items[0] != cnif__atoms.cnif_load
+    *declared = 0;
+    if (!enif_get_tuple(nif, info, &arity, &items) || arity < 3 || arity > 5
+        || items[0] != cnif__atoms.cnif_load
         || !enif_get_uint64(nif, items[1], &secret))
         return info;
     cnif__badarg_secret_set(secret);
-    if (arity == 4)
+    if (arity >= 4)
         *options = items[3];
+    if (arity == 5)
+        *declared = items[4];
     return items[2];
 }
 
@@ -144,19 +151,24 @@ static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
     cnif__hook_args args = {priv, old_priv, info, 0, false};
     const char *what = phase == CNIF_PHASE_LOAD ? "load hook" : "upgrade hook";
     const char *refused;
-    ERL_NIF_TERM options;
+    ERL_NIF_TERM options, declared;
     bool barrier, quarantine;
     int rc = -1;
+    char missing[768];
 
     cnif__atoms_init(nif);
-    args.info = cnif__load_info_take(nif, info, &options);
+    args.info = cnif__load_info_take(nif, info, &options, &declared);
     refused = cnif__registry_complete()
                   ? cnif__load_options(nif, options, &barrier, &quarantine)
                   : "out of memory: cannot make the table of the library's NIFs";
+    if (!refused && declared)
+        refused = cnif__registry_missing(nif, declared, cnif__entry.funcs,
+                                         cnif__entry.num_of_funcs, missing,
+                                         sizeof missing);
     if (!refused)
         refused = cnif__barrier_open(barrier, quarantine);
     if (refused) {
-        char text[256];
+        char text[1024];
         snprintf(text, sizeof text, "cnif: %s", refused);
         cnif__report_load_text(nif, text);
         return -1;
@@ -208,23 +220,27 @@ void *cnif__library_open(void)
     return dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD);
 }
 
+/* The load hook checks its NIFs against the ones the Erlang side
+** declares. */
+static ErlNifEntry cnif__entry = {
+    .major = ERL_NIF_MAJOR_VERSION,
+    .minor = ERL_NIF_MINOR_VERSION,
+    .load = cnif__load,
+    .upgrade = cnif__upgrade,
+    .unload = cnif__unload,
+    .vm_variant = ERL_NIF_VM_VARIANT,
+    .options = 1,
+    .sizeof_ErlNifResourceTypeInit = sizeof(ErlNifResourceTypeInit),
+    .min_erts = ERL_NIF_MIN_ERTS_VERSION,
+};
+
 ErlNifEntry *cnif_module_entry(const cnif_module *module)
 {
-    static ErlNifEntry entry = {
-        .major = ERL_NIF_MAJOR_VERSION,
-        .minor = ERL_NIF_MINOR_VERSION,
-        .load = cnif__load,
-        .upgrade = cnif__upgrade,
-        .unload = cnif__unload,
-        .vm_variant = ERL_NIF_VM_VARIANT,
-        .options = 1,
-        .sizeof_ErlNifResourceTypeInit = sizeof(ErlNifResourceTypeInit),
-        .min_erts = ERL_NIF_MIN_ERTS_VERSION,
-    };
+    ErlNifEntry *entry = &cnif__entry;
     bool worker;
 
     cnif__this_module = module;
-    entry.name = module->name;
+    entry->name = module->name;
     /* The worker of an isolated module is started with CNIF_WORKER set
     ** (erlang/cnif_pool_worker.erl); elsewhere a module of one's own,
     ** which does not declare the extra NIF, must still load. A worker
@@ -233,9 +249,9 @@ ErlNifEntry *cnif_module_entry(const cnif_module *module)
     worker = getenv("CNIF_WORKER") != NULL;
     if (worker)
         cnif__worker_die_with_parent();
-    if (!cnif__registry_nifs(module, worker, &entry.funcs, &entry.num_of_funcs)) {
-        entry.funcs = module->nifs;
-        entry.num_of_funcs = (int)(module->nifs_end - module->nifs);
+    if (!cnif__registry_nifs(module, worker, &entry->funcs, &entry->num_of_funcs)) {
+        entry->funcs = module->nifs;
+        entry->num_of_funcs = (int)(module->nifs_end - module->nifs);
     }
-    return &entry;
+    return entry;
 }

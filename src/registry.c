@@ -7,6 +7,7 @@
 ** relies on it, as the sections keep it too). A worker of an isolated
 ** module adds a NIF of its own (worker.c). */
 #include "internal.h"
+#include <stdio.h>
 #include <string.h>
 
 static cnif__nif_node *cnif__nif_list, **cnif__nif_last = &cnif__nif_list;
@@ -61,6 +62,44 @@ bool cnif__registry_nifs(const cnif_module *m, bool worker, ErlNifFunc **funcs,
     *funcs = cnif__table;
     *count = cnif__table_count;
     return true;
+}
+
+/* The first {Name, Arity} of the list the Erlang side declares (the
+** wrappers of -cnif_nifs or defnif, see cnif:load_info/4) that has no
+** Name_nif/Arity in funcs: NULL if every one has, else why the load fails,
+** in text. Without the check the module would load and the call raise
+** {not_loaded, Module}, far from the cause. */
+const char *cnif__registry_missing(ErlNifEnv *nif, ERL_NIF_TERM declared,
+                                   const ErlNifFunc *funcs, int count,
+                                   char *text, size_t size)
+{
+    ERL_NIF_TERM head;
+    const ERL_NIF_TERM *pair;
+    int arity, want;
+    char name[256 + sizeof "_nif"];
+
+    for (; enif_get_list_cell(nif, declared, &head, &declared);) {
+        bool found = false;
+        size_t n;
+        if (!enif_get_tuple(nif, head, &arity, &pair) || arity != 2
+            || enif_get_atom(nif, pair[0], name, 256, ERL_NIF_LATIN1) <= 0
+            || !enif_get_int(nif, pair[1], &want))
+            return "the declared NIFs are not a list of {Name, Arity}";
+        n = strlen(name);
+        for (int i = 0; i < count && !found; i++)
+            found = funcs[i].arity == (unsigned)want
+                    && strncmp(funcs[i].name, name, n) == 0
+                    && strcmp(funcs[i].name + n, "_nif") == 0;
+        if (!found) {
+            snprintf(text, size,
+                     "%s:%s/%d is declared (-cnif_nifs, defnif) but the "
+                     "library does not export it: export it with CNIF_EXPORT, "
+                     "or remove it from the list",
+                     cnif__module_name(), name, want);
+            return text;
+        }
+    }
+    return NULL;
 }
 
 bool cnif__registry_complete(void)

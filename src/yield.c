@@ -94,6 +94,7 @@ ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
     result = step(env, state, &done);
     if (done)
         return result; /* the guard releases the arena as for any call */
+    cnif__locks_check_handoff(env, "a yielding NIF yields");
     env->yield->arena = cnif__arena_take(&env->arena);
     return enif_schedule_nif(env->head.nif, name, 0, cont, 1, &term);
 }

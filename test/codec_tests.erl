@@ -63,13 +63,13 @@ printed(Term) ->
 %% wrapper raises it.
 %% (The call comes first: it loads the module, which makes the secret.)
 raw_nif_badarg_term_test() ->
-    Report = ?M:echo_uint8_t_nif(256),
+    Report = ?M:'$cnif_call'(echo_uint8_t_nif, [256]),
     ?assertEqual({'$cnif_badarg', persistent_term:get({cnif_secret, ?M}), 1,
                   <<>>, {expected, <<"an integer in 0..255">>, 256}},
                  Report).
 
 raw_nif_badarg_path_term_test() ->
-    Report = ?M:echo_cnif_array_cnif_array_int64_t_nif([[1], [x]]),
+    Report = ?M:'$cnif_call'(echo_cnif_array_cnif_array_int64_t_nif, [[[1], [x]]]),
     ?assertEqual({'$cnif_badarg', persistent_term:get({cnif_secret, ?M}), 1,
                   <<"[1][0]">>, {expected, <<"an integer">>, x}},
                  Report).
@@ -226,9 +226,9 @@ enum_round_trip_test() ->
     ?assertEqual(green, ?M:color_from_int(1)).
 
 enum_rejects_test() ->
-    ?assertEqual({1, "expected one of red, green, blue, got: purple"},
+    ?assertEqual({1, "expected red, green or blue, got: purple"},
                  badarg(fun() -> ?M:echo_color(purple) end)),
-    ?assertEqual({1, "expected one of red, green, blue, got: <<\"red\">>"},
+    ?assertEqual({1, "expected red, green or blue, got: <<\"red\">>"},
                  badarg(fun() -> ?M:echo_color(<<"red">>) end)).
 
 enum_encode_unknown_value_panics_test() ->
@@ -250,7 +250,7 @@ decoding_creates_no_atoms_test() ->
     Reports = Decode(),
     ?assertEqual(Before, erlang:system_info(atom_count)),
     ?assertEqual({{1, "expected a map with key codec_nif_never_an_atom, got: #{a => 1}"},
-                  {1, "expected one of red, green, blue, got: <<\"purple\">>"},
+                  {1, "expected red, green or blue, got: <<\"purple\">>"},
                   {1, "expected an atom, got: <<\"codec_nif_other\">>"}},
                  Reports),
     ?assertError(badarg, binary_to_existing_atom(Name)).
@@ -262,18 +262,36 @@ binary_round_trip_test() ->
     ?assertEqual(<<"abc">>, ?M:echo_cnif_bin(<<"abc">>)),
     ?assertEqual(<<0, 255>>, ?M:echo_cnif_bin(<<0, 255>>)).
 
-binary_accepts_iolists_test() ->
-    ?assertEqual(<<"abcd">>, ?M:echo_cnif_bin([<<"ab">>, $c, [<<"d">>]])),
-    ?assertEqual(<<>>, ?M:echo_cnif_bin([])),
-    ?assertEqual(<<"ab">>, ?M:echo_cnif_bin([<<"a">> | <<"b">>])),
-    %% Deep iolists are flattened without recursion in C.
-    ?assertEqual(<<"x">>, ?M:echo_cnif_bin(nested(100000, <<"x">>))).
-
 binary_rejects_test() ->
     [?assertEqual({1, "expected a binary, got: " ++ Text},
                   badarg(fun() -> ?M:echo_cnif_bin(X) end))
      || {X, Text} <- [{foo, "foo"}, {<<1:3>>, "<<1:3>>"}, {[256], "[256]"},
-                      {[1 | 2], "[1|2]"}, {1, "1"}]].
+                      {[1 | 2], "[1|2]"}, {1, "1"},
+                      %% A list is not a binary, even one an iolist could be.
+                      {"abc", "\"abc\""}, {[], "[]"}, {[<<"ab">>], "[<<\"ab\">>]"},
+                      {[<<"a">> | <<"b">>], "[<<\"a\">>|<<\"b\">>]"}]].
+
+%% cnif_iodata: a binary as it is, an iolist flattened to the bytes
+%% erlang:iolist_to_binary/1 gives.
+iodata_test() ->
+    Big = binary:copy(<<"0123456789">>, 100000),
+    ?assertEqual(<<"abc">>, ?M:echo_cnif_iodata(<<"abc">>)),
+    ?assertEqual(1000000, binary:referenced_byte_size(
+                            ?M:echo_cnif_iodata(binary:part(Big, 10, 100)))),
+    [?assertEqual(iolist_to_binary(L), ?M:echo_cnif_iodata(L))
+     || L <- [[], [[]], "abc", [<<"ab">>, $c, [<<"d">>]], [<<"a">> | <<"b">>],
+              [[$a, [<<"b">> | <<"c">>]] | <<"d">>], [0, 255, <<>>], [Big, "-", Big]]],
+    %% Deep iolists are flattened without recursion in C.
+    ?assertEqual(<<"x">>, ?M:echo_cnif_iodata(nested(100000, <<"x">>))).
+
+iodata_rejects_test() ->
+    [?assertEqual({1, "expected iodata, got: " ++ Text},
+                  badarg(fun() -> ?M:echo_cnif_iodata(X) end))
+     || {X, Text} <- [{foo, "foo"}, {1, "1"}, {<<1:3>>, "<<1:3>>"},
+                      {[256], "[256]"}, {[-1], "[-1]"}, {[1 | 2], "[1|2]"},
+                      {[<<"a">> | foo], "[<<\"a\">>|foo]"}, {[[1 | 2]], "[[1|2]]"},
+                      {[<<1:3>>], "[<<1:3>>]"}, {[1.0], "[1.0]"}, {[foo], "[foo]"},
+                      {[{}], "[{}]"}, {"é"++[8364], "[233,8364]"}]].
 
 %% A decoded binary is a view of the caller's bytes: returning a 100-byte
 %% slice of a 1 MB binary returns the same slice, still backed by the 1 MB.
@@ -289,7 +307,8 @@ bin_sub_test() ->
     ?assertEqual(<<>>, ?M:bin_sub(<<"abcd">>, 4, 0)),
     ?assertEqual(<<"abcd">>, ?M:bin_sub(<<"abcd">>, 0, 4)),
     %% An iolist has no binary behind it yet: it is made once, then cut.
-    ?assertEqual(<<"bc">>, ?M:bin_sub([<<"ab">>, "cd"], 1, 2)).
+    ?assertEqual(<<"bc">>, ?M:bin_sub([<<"ab">>, "cd"], 1, 2)),
+    ?assertEqual(<<"b">>, ?M:bin_sub([$a, [<<"b">>]], 1, 1)).
 
 bin_sub_shares_memory_test() ->
     Big = binary:copy(<<"0123456789">>, 100000),
@@ -315,9 +334,9 @@ bin_new_test() ->
 
 bin_builder_test() ->
     ?assertEqual(<<>>, ?M:bin_concat([])),
-    ?assertEqual(<<"abcd">>, ?M:bin_concat([<<"ab">>, "c", [<<"d">>], <<>>])),
+    ?assertEqual(<<"abcd">>, ?M:bin_concat([<<"ab">>, <<"c">>, <<"d">>, <<>>])),
     Big = binary:copy(<<"xyz">>, 100000),
-    ?assertEqual(<<Big/binary, "-", Big/binary>>, ?M:bin_concat([Big, "-", Big])).
+    ?assertEqual(<<Big/binary, "-", Big/binary>>, ?M:bin_concat([Big, <<"-">>, Big])).
 
 bin_builder_finished_twice_panics_test() ->
     ?assertEqual({call, <<"cnif_bin_finish called twice">>,
@@ -366,8 +385,35 @@ bin_100mb_checksum_test_() ->
 string_round_trip_test() ->
     [?assertEqual(S, ?M:echo_cnif_str(S))
      || S <- [<<>>, <<"plain">>, <<"héllo, 世界 🎉"/utf8>>,
-              <<"12345678é12345678世"/utf8>>]],
-    ?assertEqual(<<"hé"/utf8>>, ?M:echo_cnif_str([<<"h">>, <<"é"/utf8>>])).
+              <<"12345678é12345678世"/utf8>>]].
+
+%% A list is a bad argument for cnif_str, a charlist included.
+string_rejects_lists_test() ->
+    [?assertEqual({1, "expected a UTF-8 string, got: " ++ Text},
+                  badarg(fun() -> ?M:echo_cnif_str(S) end))
+     || {S, Text} <- [{"abc", "\"abc\""}, {[], "[]"},
+                      {[<<"h">>, <<"é"/utf8>>], "[<<\"h\">>,<<\"é\"/utf8>>]"}]],
+    ?assertEqual({1, "expected a UTF-8 string, got: \"abc\""},
+                 badarg(fun() -> ?M:echo_cnif_cstr("abc") end)).
+
+%% cnif_iotext: UTF-8 bytes as a binary or an iolist, checked once flat
+%% (a character may be split across parts).
+iotext_test() ->
+    ?assertEqual(<<"héllo"/utf8>>, ?M:echo_cnif_iotext(<<"héllo"/utf8>>)),
+    ?assertEqual(<<"hé"/utf8>>, ?M:echo_cnif_iotext([<<"h">>, <<"é"/utf8>>])),
+    ?assertEqual(<<"abc">>, ?M:echo_cnif_iotext("abc")),
+    ?assertEqual(<<>>, ?M:echo_cnif_iotext([])),
+    ?assertEqual(<<"é"/utf8>>, ?M:echo_cnif_iotext([16#C3, [<<16#A9>>]])),
+    ?assertEqual(<<"世界"/utf8>>, ?M:echo_cnif_iotext([[<<"世"/utf8>>] | <<"界"/utf8>>])).
+
+iotext_rejects_test() ->
+    [?assertEqual({1, "expected UTF-8 iodata, got: " ++ Text},
+                  badarg(fun() -> ?M:echo_cnif_iotext(S) end))
+     || {S, Text} <- [{foo, "foo"}, {<<255>>, "<<255>>"}, {[255, 0], "[255,0]"},
+                      {[16#C3, 0], "[195,0]"}, {[<<"a">>, 16#E2, 16#82], "[<<\"a\">>,226,130]"},
+                      {[1 | 2], "[1|2]"}, {[256], "[256]"},
+                      %% A charlist beyond Latin-1 is characters, not bytes.
+                      {[104, 8364], "[104,8364]"}]].
 
 string_boundary_code_points_test() ->
     [?assertEqual(<<C/utf8>>, ?M:echo_cnif_str(<<C/utf8>>))
@@ -427,7 +473,7 @@ array_round_trip_test() ->
                  ?M:echo_cnif_array_int64_t([-(1 bsl 63), (1 bsl 63) - 1])),
     ?assertEqual([1.5, 2.0, -3.0], ?M:echo_cnif_array_double([1.5, 2, -3])),
     ?assertEqual([<<"a">>, <<"é"/utf8>>, <<"io">>],
-                 ?M:echo_cnif_array_cnif_str([<<"a">>, <<"é"/utf8>>, ["i", <<"o">>]])),
+                 ?M:echo_cnif_array_cnif_str([<<"a">>, <<"é"/utf8>>, <<"io">>])),
     ?assertEqual([[1], [], [2, 3]],
                  ?M:echo_cnif_array_cnif_array_int64_t([[1], [], [2, 3]])),
     ?assertEqual([], ?M:echo_cnif_array_cnif_array_int64_t([])).

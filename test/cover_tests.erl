@@ -352,7 +352,7 @@ map_from_arrays_on_a_job_thread_test_() ->
      ?_assertEqual(#{a => 1, b => 2}, reply(?M:map_build([a, b], [1, 2]))),
      ?_assertEqual({1, <<>>, {expected, <<"a proper list">>, [a | b]}},
                    badarg(fun() -> ?M:map_build([a | b], [1, 2]) end)),
-     ?_assertEqual({error, {'$cnif_badarg', 2, <<>>, <<"1 keys, 2 values">>}},
+     ?_assertEqual({error, {badarg, #{argno => 2, path => <<>>, reason => <<"1 keys, 2 values">>}}},
                    reply(?M:map_build([a], [1, 2]))),
      ?_assertEqual(Duplicate, reply(?M:map_build(Keys ++ [150], Values ++ [0]))),
      ?_assertEqual(Duplicate, reply(?M:map_build([7 | Keys], [0 | Values])))].

@@ -21,7 +21,7 @@
 -export([log/2, site/1, run/3, reply/1, wait_for/2]).
 
 -define(M, long_nif).
--define(FAULTS, <<"one of none, panic, raise, badarg, encode, init, cleanup">>).
+-define(FAULTS, <<"none, panic, raise, badarg, encode, init or cleanup">>).
 
 %%% Helpers
 
@@ -145,6 +145,8 @@ expected_work(Kind, Seed, Iters, Fault) ->
         raise -> {error, {gave_up, Seed}};
         encode -> {error, panicked(<<K/binary, " result ", S/binary, " cannot be encoded">>,
                                    encode, "work_encode")};
+        badarg when Kind =:= thread ->
+            {error, {badarg, #{argno => 1, path => <<>>, reason => <<"seed ", S/binary, " refused">>}}};
         badarg -> {badarg, {1, <<>>, <<"seed ", S/binary, " refused">>}}
     end.
 
@@ -396,7 +398,7 @@ job_replies_test_() ->
                            element(1, run_work(F, 7, 1000, {0, 0}, Fault))),
               ?assertEqual(none, receive {Ref, _} = Extra when is_reference(Ref) -> Extra
                                  after 0 -> none end)
-      end} || F <- [work_pool, work_thread], Fault <- [none, panic, raise, encode]].
+      end} || F <- [work_pool, work_thread], Fault <- [none, panic, raise, encode, badarg]].
 
 %% Arguments are decoded by the call, so a bad one is raised at once and
 %% no job starts.
@@ -420,7 +422,7 @@ two_thousand_jobs_on_the_pool_test_() ->
      fun() ->
              Pool = erlang:system_info(schedulers),
              Tids = many_callers(work_pool, thread, 2000, {2000, Pool},
-                                 [none, panic, raise, encode], 1000),
+                                 [none, panic, raise, encode, badarg], 1000),
              ?assertEqual({2000, 0, Pool}, ?M:gate_stats()),
              ?assertEqual(Pool, length(Tids))
      end}.
@@ -434,7 +436,7 @@ jobs_on_threads_of_their_own_test_() ->
              Tids = many_callers(work_thread, thread, 200, {200, 200}, [none], 1000),
              ?assertEqual({200, 0, 200}, ?M:gate_stats()),
              ?assertEqual(200, length(Tids)),
-             many_callers(work_thread, thread, 2000, {0, 0}, [none, panic, raise, encode], 1000)
+             many_callers(work_thread, thread, 2000, {0, 0}, [none, panic, raise, encode, badarg], 1000)
      end}.
 
 %% The decoded arguments stay valid while the job runs, though the caller

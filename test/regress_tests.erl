@@ -83,11 +83,11 @@ iolist_flattening_test() ->
     ?assertEqual(iolist_to_binary(Mixed), ?M:iolist_flat(Mixed)),
     ?assertEqual(<<>>, ?M:iolist_flat([])),
     ?assertEqual(<<>>, ?M:iolist_flat([[], [[]]])),
-    ?assertEqual({1, "expected a binary, got: [1,256]"},
+    ?assertEqual({1, "expected iodata, got: [1,256]"},
                  badarg(fun() -> ?M:iolist_flat([1, 256]) end)),
-    ?assertEqual({1, "expected a binary, got: [1|2]"},
+    ?assertEqual({1, "expected iodata, got: [1|2]"},
                  badarg(fun() -> ?M:iolist_flat([1 | 2]) end)),
-    ?assertEqual({1, "expected a binary, got: [<<1:1>>]"},
+    ?assertEqual({1, "expected iodata, got: [<<1:1>>]"},
                  badarg(fun() -> ?M:iolist_flat([<<1:1>>]) end)).
 
 %% An iolist of 256 TB, more than an address space holds, made of one
@@ -186,7 +186,7 @@ shared_subterm_at_two_depths_test() ->
 
 nul_atoms_test() ->
     RedNul = list_to_atom("red\0x"),
-    ?assertEqual({1, "expected one of red, green, got: 'red\\000x'"},
+    ?assertEqual({1, "expected red or green, got: 'red\\000x'"},
                  badarg(fun() -> ?M:echo_color(RedNul) end)),
     ?assertEqual(-1, ?M:color_index(RedNul)),
     ?assertEqual(0, ?M:color_index(red)),

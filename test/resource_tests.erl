@@ -759,10 +759,15 @@ destroy_panic_after_upgrade_is_reported_test() ->
 -define(G, res_guide).
 
 %% The guide's code blocks, each as {Language, Text}.
+%% The guide's code blocks: fragments of res_guide.c and of this suite. A
+%% whole library (from #include <cnif.h>) and a shell session (1> ...)
+%% are samples the doc tests build and run on their own.
 guide_blocks() ->
     {ok, Doc} = file:read_file("docs/resources.md"),
     {match, Blocks} = re:run(Doc, "```(c|erlang)\n(.*?)```", [dotall, global, {capture, all_but_first, binary}]),
-    [{Lang, Text} || [Lang, Text] <- Blocks].
+    [{Lang, Text} || [Lang, Text] <- Blocks,
+                     not lists:any(fun(Start) -> binary:longest_common_prefix([Text, Start]) =:= byte_size(Start) end,
+                                   [<<"#include <cnif.h>">>, <<"1> ">>])].
 
 guide_code_is_the_tested_code_test() ->
     Sources = fun(Files) ->

@@ -223,7 +223,7 @@ drawing_rejects_test() ->
     ?assertEqual({1, ".segments[2].end.x: expected a float, got: nil"},
                  why(fun() -> ?M:echo_drawing(Bad) end)),
     %% Fields are decoded in declared order: the first failure is reported.
-    ?assertEqual({1, ".ink: expected one of red, green, blue, got: pink"},
+    ?assertEqual({1, ".ink: expected red, green or blue, got: pink"},
                  why(fun() -> ?M:echo_drawing(Bad#{ink := pink}) end)),
     ?assertEqual({1, ".anchor: expected a map, got: undefined"},
                  why(fun() -> ?M:echo_drawing(D#{anchor := undefined}) end)),
@@ -269,7 +269,7 @@ renamed_keys_test() ->
                  why(fun() -> ?M:echo_label(#{text => <<"a">>}) end)),
     ?assertEqual({1, "unknown key ink in a map"},
                  why(fun() -> ?M:echo_label(#{name => <<"a">>, ink => red}) end)),
-    ?assertEqual({1, ".color: expected one of red, green, blue, got: pink"},
+    ?assertEqual({1, ".color: expected red, green or blue, got: pink"},
                  why(fun() -> ?M:echo_label(#{name => <<"a">>, color => pink}) end)).
 
 declared_defaults_test() ->
@@ -308,9 +308,9 @@ unknown_keys_test() ->
 
 enum_test() ->
     [?assertEqual(C, ?M:echo_color(C)) || C <- [red, green, blue]],
-    ?assertEqual({1, "expected one of red, green, blue, got: purple"},
+    ?assertEqual({1, "expected red, green or blue, got: purple"},
                  why(fun() -> ?M:echo_color(purple) end)),
-    ?assertEqual({1, "expected one of red, green, blue, got: 1"},
+    ?assertEqual({1, "expected red, green or blue, got: 1"},
                  why(fun() -> ?M:echo_color(1) end)).
 
 %% --- Tagged unions ---------------------------------------------------------------------
@@ -325,7 +325,7 @@ union_test() ->
     ?assertEqual([empty, {circle, 1.0}], ?M:echo_cnif_array_shape([empty, {circle, 1}])).
 
 union_rejects_test() ->
-    Expected = "expected one of empty, {circle, _}, {rect, _}, {poly, _}, {at, _}, got: ",
+    Expected = "expected empty, {circle, _}, {rect, _}, {poly, _} or {at, _}, got: ",
     [?assertEqual({1, Expected ++ Text}, why(fun() -> ?M:echo_shape(S) end))
      || {S, Text} <- [{{square, 1}, "{square,1}"},
                       {circle, "circle"},          % a value variant needs its value
@@ -389,20 +389,47 @@ one_of_forms_test() ->
                  ?M:echo_any_point(#{name => <<"l">>})),
     %% The map alternative comes first and ignores unknown keys.
     ?assertEqual(#{x => 1.0, y => 2.0}, ?M:echo_any_point(#{x => 1, y => 2, name => <<"l">>})),
-    ?assertEqual({1, "expected a %StructTest.Point{} struct or a #point{} record or "
+    ?assertEqual({1, "expected a %StructTest.Point{} struct, a #point{} record, "
                      "a tuple of 2 elements or a map, got: foo"},
                  why(fun() -> ?M:echo_any_point(foo) end)),
     %% A record's tag is checked before its size; each phrase is given once.
-    ?assertEqual({1, "expected a %StructTest.Point{} struct or a #point{} record "
-                     "or a tuple of 2 elements or a map, got: {1,2,3}"},
+    ?assertEqual({1, "expected a %StructTest.Point{} struct, a #point{} record, "
+                     "a tuple of 2 elements or a map, got: {1,2,3}"},
                  why(fun() -> ?M:echo_any_point({1, 2, 3}) end)),
-    ?assertEqual({1, "expected a %StructTest.Point{} struct or a #point{} record "
-                     "or a tuple of 2 elements or a map, got: {1,2,3,4}"},
+    ?assertEqual({1, "expected a %StructTest.Point{} struct, a #point{} record, "
+                     "a tuple of 2 elements or a map, got: {1,2,3,4}"},
                  why(fun() -> ?M:echo_any_point({1, 2, 3, 4}) end)),
-    ?assertEqual({1, "expected a %StructTest.Point{} struct or a #point{} record or "
-                     "a tuple of 2 elements or a map with key y or unknown key x in "
+    ?assertEqual({1, "expected a %StructTest.Point{} struct, a #point{} record, "
+                     "a tuple of 2 elements, a map with key y or unknown key x in "
                      "a map, got: " ++ shown(#{name => <<"l">>, x => 1})},
                  why(fun() -> ?M:echo_any_point(#{name => <<"l">>, x => 1}) end)).
+
+%% No alternative turns a term into another type: a list is not text, so
+%% it reaches the list alternative, and a binary stays a binary.
+one_of_keeps_a_list_a_list_test() ->
+    ?assertEqual([1, 2, 3, 4], ?M:echo_text_or_ints([1, 2, 3, 4])),
+    ?assertEqual([], ?M:echo_text_or_ints([])),
+    ?assertEqual(<<1, 2, 3, 4>>, ?M:echo_text_or_ints(<<1, 2, 3, 4>>)),
+    ?assertEqual(<<"abc">>, ?M:echo_text_or_ints(<<"abc">>)),
+    ?assertEqual({1, "[1]: expected an integer, got: <<\"b\">>"},
+                 why(fun() -> ?M:echo_text_or_ints([1, <<"b">>]) end)),
+    ?assertEqual({1, "expected a UTF-8 string or a list, got: <<255>>"},
+                 why(fun() -> ?M:echo_text_or_ints(<<255>>) end)).
+
+%% The alternatives read as one list, commas and a last "or"; a union
+%% among them adds its tags, an enum its atoms, each item once.
+one_of_message_is_one_list_test() ->
+    [?assertEqual(S, ?M:echo_scalar(S))
+     || S <- [7, 2.5, <<"é"/utf8>>, {blob, <<0>>}, undefined]],
+    Expected = "expected an integer, a float, a UTF-8 string, {blob, _} or undefined, got: ",
+    [?assertEqual({1, Expected ++ Text}, why(fun() -> ?M:echo_scalar(S) end))
+     || {S, Text} <- [{"abc", "\"abc\""}, {[1, 2], "[1,2]"}, {nil, "nil"},
+                      {blob, "blob"}, {<<255>>, "<<255>>"}]],
+    ?assertEqual({1, ".blob: expected a binary, got: \"x\""},
+                 why(fun() -> ?M:echo_scalar({blob, "x"}) end)),
+    [?assertEqual(H, ?M:echo_hue(H)) || H <- [red, green, blue, orange]],
+    ?assertEqual({1, "expected red, green, blue or orange, got: pink"},
+                 why(fun() -> ?M:echo_hue(pink) end)).
 
 %% An alternative that recognised the term (its record tag, its struct
 %% module) and failed inside it reports that failure alone.
@@ -492,7 +519,7 @@ status_test() ->
 user_codec_test() ->
     Tri = {<<"tri">>, [{0.0, 0.0}, {1.0, 0.0}, {0.0, 1.0}]},
     ?assertEqual(Tri, ?M:echo_polygon(Tri)),
-    ?assertEqual(Tri, ?M:echo_polygon({[<<"t">>, "ri"], [{0, 0}, {1, 0}, {0, 1}]})),
+    ?assertEqual(Tri, ?M:echo_polygon({<<"tri">>, [{0, 0}, {1, 0}, {0, 1}]})),
     %% Built in C: a regular n-gon, each vertex computed as Erlang would.
     Ring = [{math:cos(2 * math:pi() * I / 5), math:sin(2 * math:pi() * I / 5)}
             || I <- lists:seq(0, 4)],

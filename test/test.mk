@@ -33,6 +33,7 @@ ISO_NIF_MODULES := iso_nif iso_remote iso_pool iso_mem iso_local
 $(TEST_DIR)/priv/fault_ex_no_quarantine.so $(TEST_DIR)/priv/iso_ex.so: test/nifs/fault_ex.c
 $(ISO_NIF_MODULES:%=$(TEST_DIR)/priv/%.so): test/nifs/iso_nif.c
 $(ISO_NIF_MODULES:%=$(TEST_DIR)/ebin/%.beam): test/iso_nifs.hrl
+$(TEST_DIR)/priv/transform_nif.so $(TEST_DIR)/priv/use_cnif.so: test/nifs/first_line.h
 
 $(TEST_DIR)/ebin/%.beam: test/%.erl $(ERL_BEAMS) $(ERL_APP)/include/cnif.hrl
 	@mkdir -p $(dir $@)

@@ -6,4 +6,6 @@
             map_here/1, map_pool/1, map_thread/1,
             value_map_here/1, value_map_pool/1, value_map_thread/1,
             wide_here/1, wide_pool/1, wide_thread/1,
-            wide_ex_here/1, wide_ex_pool/1, wide_ex_thread/1]).
+            wide_ex_here/1, wide_ex_pool/1, wide_ex_thread/1,
+            sum_late_here/1, sum_late_pool/1, sum_late_thread/1,
+            refuse_here/1, refuse_pool/1, refuse_thread/1]).

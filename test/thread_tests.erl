@@ -160,6 +160,55 @@ wide_structs_on_threads_test_() ->
     [?_assertEqual({ok, wide(7)}, run(F, [7])) || F <- [wide_here, wide_pool, wide_thread]]
         ++ [?_assertEqual({ok, Ex}, run(F, [Ex])) || F <- [wide_ex_here, wide_ex_pool, wide_ex_thread]].
 
+%%% Bad arguments a job's body finds
+
+%% {Args, {ArgNo, Path, Reason}, Text} of sum_late and refuse: the cause
+%% the wrapper gives error_info where the NIF runs, and its text.
+late_badargs() ->
+    [{sum_late, [[1, 2, x]], {1, <<"[2]">>, {expected, <<"an integer">>, x}},
+      "[2]: expected an integer, got: x"},
+     {sum_late, [[1, <<255>>]], {1, <<"[1]">>, {expected, <<"an integer">>, <<255>>}},
+      "[1]: expected an integer, got: <<255>>"},
+     {sum_late, [[1 | 2]], {1, <<>>, {expected, <<"a proper list">>, [1 | 2]}},
+      "expected a proper list, got: [1|2]"},
+     {sum_late, [foo], {1, <<>>, {expected, <<"a list">>, foo}}, "expected a list, got: foo"},
+     {refuse, [1], {1, <<>>, <<"refused by argument 1">>}, "refused by argument 1"},
+     {refuse, [0], {0, <<>>, <<"refused by argument 0">>}, "refused by argument 0"}].
+
+%% The text format_error/2 gives for a plain NIF's bad argument Cause.
+format_error({ArgNo, _, _} = Cause) ->
+    Stack = [{?M, f, [], [{error_info, #{module => cnif_error, cause => Cause}}]}],
+    case cnif_error:format_error(badarg, Stack) of
+        #{general := Text} when ArgNo =:= 0 -> Text;
+        #{ArgNo := Text} -> unicode:characters_to_binary(Text)
+    end.
+
+%% Where the NIF runs, error:badarg with the cause in error_info; in a job,
+%% the reply {Ref, {error, {badarg, Map}}}, Map holding the same ArgNo, Path
+%% and Reason, and cnif_error:message(Map) the same text.
+bad_arguments_found_by_a_job_test_() ->
+    At = fun(F, Where) -> list_to_atom(atom_to_list(F) ++ "_" ++ Where) end,
+    [{lists:flatten(io_lib:format("~p ~p", [F, Args])),
+      fun() ->
+              Bin = unicode:characters_to_binary(Text),
+              ?assertEqual({badarg, Cause}, run(At(F, "here"), Args)),
+              ?assertEqual(Bin, format_error(Cause)),
+              Map = #{argno => ArgNo, path => Path, reason => Reason},
+              [?assertEqual({error, {badarg, Map}}, run(At(F, W), Args)) || W <- ["pool", "thread"]],
+              ?assertEqual(Bin, cnif_error:message(Map))
+      end} || {F, Args, {ArgNo, Path, Reason} = Cause, Text} <- late_badargs()].
+
+%% An argument the call does not have is the NIF's mistake, wherever it
+%% runs: a panic, not a bad argument.
+refusing_a_missing_argument_panics_test_() ->
+    Missing = fun(N) ->
+                      {panicked, iolist_to_binary(["cnif_raise_badarg: argument ", integer_to_list(N),
+                                                   " does not exist: this call has 1 argument"]),
+                       call}
+              end,
+    [?_assertEqual({F, Missing(N)}, {F, panic_of(run(F, [N]))})
+     || F <- [refuse_here, refuse_pool, refuse_thread], N <- [2, -1]].
+
 %%% Unloading a library whose jobs still run
 
 %%% thread_upgrade is built twice, as version 1 and 2 (test/thread_upgrade),

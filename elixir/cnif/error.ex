@@ -37,6 +37,15 @@ defmodule Cnif.Error do
 
   def format_error(_reason, _stacktrace), do: %{}
 
+  @doc """
+  The text of a bad argument that reached its caller as a value,
+  `{:badarg, %{argno: n, path: path, reason: reason}}`: a threaded NIF's
+  reply (`{ref, {:error, {:badarg, map}}}`) or a `cnif_try`'s catch. It is
+  what `ArgumentError` prints for the same bad argument of a plain NIF.
+  """
+  @spec message(%{argno: non_neg_integer, path: binary, reason: term}) :: String.t()
+  def message(%{path: path, reason: reason}), do: message(path, reason)
+
   # The path and a text reason are printed as :cnif_error prints them.
   defp message(path, {:expected, expected, got}) do
     message(path, "expected #{expected}, got: #{inspect(got, @inspect_opts)}")

@@ -33,12 +33,67 @@ samples(Doc, Config) ->
     end.
 
 reference_is_up_to_date_test() ->
-    Generated = os:cmd("sh scripts/gen-reference include/cnif.h"),
+    Generated = case gen_reference("include/cnif.h") of
+                    {0, Output} -> Output;
+                    {_, Why} -> erlang:error({'scripts/gen-reference failed', Why})
+                end,
     {ok, Committed} = file:read_file("docs/reference.md"),
-    case unicode:characters_to_binary(Generated) of
+    case Generated of
         Committed -> ok;
         _ -> erlang:error({'docs/reference.md is out of date with include/cnif.h',
                            'run make docs and commit the result'})
+    end.
+
+%% Every public entry says what it does: a declaration with no comment of
+%% its own (only a section's, or one cut off by a blank line) makes the
+%% generator print nothing and fail, naming each such entry and its line.
+%% Private cnif__ names need none.
+reference_requires_a_comment_per_entry_test() ->
+    Header = filename:join(os:getenv("TMPDIR", "/tmp"),
+                           "doc_tests_" ++ os:getpid() ++ ".h"),
+    ok = file:write_file(Header,
+                         "/*\n** t.h -- a header.\n*/\n"
+                         "/* Documented. */\n"
+                         "int cnif_good(void);\n"
+                         "\n"
+                         "int cnif_bare(void);\n"              % line 7
+                         "#define CNIF_BARE_TOO 1\n"
+                         "\n"
+                         "/* Cut off by the blank line. */\n"
+                         "\n"
+                         "#define CNIF_FAR(x) (x)\n"           % line 12
+                         "\n"
+                         "int cnif__private(void);\n"
+                         "/* */\n"
+                         "typedef int cnif_empty;\n"),         % line 16
+    try
+        ?assertEqual(
+           {1, iolist_to_binary(
+                 [["gen-reference: ", Header, ":", Line, ": ", Names,
+                   ": no comment says what it does (write one right above the declaration)\n"]
+                  || {Line, Names} <- [{"7", "cnif_bare, CNIF_BARE_TOO"},
+                                       {"12", "CNIF_FAR"},
+                                       {"16", "cnif_empty"}]])},
+           gen_reference(Header)),
+        ok = file:write_file(Header, "/*\n** t.h\n*/\n/* Documented. */\nint cnif_good(void);\n"),
+        {0, Reference} = gen_reference(Header),
+        ?assertMatch({_, _}, binary:match(Reference, <<"#### `cnif_good`\n\n```c\nint cnif_good(void);\n```\n\nDocumented.\n">>))
+    after
+        file:delete(Header)
+    end.
+
+%% The exit status of scripts/gen-reference and what it wrote (stdout and
+%% stderr).
+gen_reference(Header) ->
+    Port = open_port({spawn_executable, os:find_executable("sh")},
+                     [{args, ["scripts/gen-reference", Header]},
+                      exit_status, binary, stderr_to_stdout]),
+    gen_reference_output(Port, <<>>).
+
+gen_reference_output(Port, Acc) ->
+    receive
+        {Port, {data, Data}} -> gen_reference_output(Port, <<Acc/binary, Data/binary>>);
+        {Port, {exit_status, Status}} -> {Status, Acc}
     end.
 
 %% Independently of gen-reference: every macro, function, type and enum

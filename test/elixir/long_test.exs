@@ -1,7 +1,8 @@
 # long_test.exs -- long work as Elixir code sees it: a threaded NIF
 # returns a reference and its result arrives as {ref, result}; a panic on
 # the job's thread arrives as {ref, {:error, {:nif_panicked, %{...}}}}; a
-# bad argument is still an ArgumentError raised by the call; a yielding
+# bad argument is still an ArgumentError raised by the call, and one the
+# job's body finds arrives as {ref, {:error, {:badarg, map}}}; a yielding
 # NIF is called like any function. test/long_tests.erl covers the rest.
 defmodule LongTest do
   use ExUnit.Case, async: true
@@ -34,6 +35,17 @@ defmodule LongTest do
                "  * 2nd argument: expected an integer, got: foo\n"
 
     refute_received {_ref, _}
+  end
+
+  test "a bad argument the job's body finds arrives as {:badarg, map}" do
+    for nif <- [:sum_late_pool, :sum_late_thread] do
+      ref = apply(:thread_nif, nif, [[1, 2, %{a: 1}]])
+      assert_receive {^ref, {:error, {:badarg, map}}}, 10_000
+      assert map == %{argno: 1, path: "[2]", reason: {:expected, "an integer", %{a: 1}}}
+      # Elixir's text writes the rejected term as Elixir code, Erlang's as Erlang.
+      assert Cnif.Error.message(map) == "[2]: expected an integer, got: %{a: 1}"
+      assert :cnif_error.message(map) == "[2]: expected an integer, got: \#{a => 1}"
+    end
   end
 
   test "a yielding NIF returns its value like any other" do

@@ -10,6 +10,8 @@
 root = Path.expand("../..", __DIR__)
 ebin = Path.expand("../ebin", System.fetch_env!("TEST_PRIV"))
 Enum.each(Path.wildcard(Path.join(ebin, "Elixir.*.beam")), &File.rm!/1)
+# What UseCnif's load data names (test/elixir/use_cnif.ex).
+File.write!(Path.join(System.fetch_env!("TEST_PRIV"), "use_cnif.txt"), "read at load\nnot this\n")
 
 {:ok, _, _} =
   Kernel.ParallelCompiler.compile_to_path(

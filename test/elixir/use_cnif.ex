@@ -14,7 +14,32 @@ defmodule UseCnif do
   # compiler before the .beam is written: with no Mix project there is no
   # application to look in (see Cnif's :otp_app).
   @compile {:autoload, false}
-  use Cnif, lib: "use_cnif"
+  use Cnif, lib: "use_cnif", load_data: &load_data/0
+
+  # Called at load: the library reads the file named here (test_helper.exs
+  # writes it beside the library).
+  defp load_data do
+    {:ok, library} = :cnif.priv_path(__MODULE__, ~c"use_cnif")
+    Path.join(Path.dirname(library), "use_cnif.txt")
+  end
+
+  # The module's own @on_load runs after the library has loaded.
+  @on_load :after_load
+  defp after_load do
+    :persistent_term.put(:use_cnif_after_load, loaded())
+  end
+
+  @doc "The first line of the file the load data named."
+  @spec loaded() :: String.t()
+  defnif(loaded())
+
+  @doc "Ten times the key, or a bad argument."
+  @spec fetch!(integer) :: integer
+  defnif(fetch!(key))
+
+  @doc "Whether x is positive."
+  @spec valid?(integer) :: boolean
+  defnif(valid?(x))
 
   @doc "The answer, from no argument."
   @spec answer() :: integer

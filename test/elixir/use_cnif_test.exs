@@ -81,18 +81,80 @@ defmodule UseCnifTest do
     end
   end
 
-  test "@doc and @spec belong to the function; the NIF is hidden" do
+  test "@doc and @spec belong to the function; the NIF is private" do
     {:docs_v1, _, :elixir, _, _, _, docs} = Code.fetch_docs(UseCnif)
     docs = Map.new(docs, fn {{:function, name, arity}, _, _, doc, _} -> {{name, arity}, doc} end)
 
     assert docs[{:add, 2}] == %{"en" => "The sum of two 64-bit integers."}
-    assert docs[{:add_nif, 2}] == :hidden
-    assert docs[{:answer_nif, 0}] == :hidden
+    refute Map.has_key?(docs, {:add_nif, 2})
+    assert docs[{:"$cnif_call", 2}] == :hidden
 
     {:ok, specs} = Code.Typespec.fetch_specs(UseCnif)
 
     assert specs |> Enum.map(&elem(&1, 0)) |> Enum.sort() ==
-             [add: 2, answer: 0, closed: 0, panic_with: 1, raise_term: 1, translate: 3]
+             [
+               add: 2,
+               answer: 0,
+               closed: 0,
+               fetch!: 1,
+               loaded: 0,
+               panic_with: 1,
+               raise_term: 1,
+               translate: 3,
+               valid?: 1
+             ]
+  end
+
+  test "the module exports the functions, not the NIF stubs" do
+    assert Enum.sort(UseCnif.module_info(:exports)) == [
+             "$cnif_call": 2,
+             "$cnif_on_load": 0,
+             "$cnif_resources": 1,
+             __info__: 1,
+             add: 2,
+             answer: 0,
+             closed: 0,
+             fetch!: 1,
+             loaded: 0,
+             module_info: 0,
+             module_info: 1,
+             panic_with: 1,
+             raise_term: 1,
+             translate: 3,
+             valid?: 1
+           ]
+  end
+
+  test "names ending in ! and ? are NIFs (CNIF_EXPORT_NAMED)" do
+    assert UseCnif.fetch!(4) == 40
+    assert UseCnif.valid?(1) == true
+    assert UseCnif.valid?(0) == false
+
+    assert bad_argument(fn -> UseCnif.fetch!(-1) end) ==
+             @header <> "  * 1st argument: no such key\n"
+
+    assert bad_argument(fn -> UseCnif.valid?(:x) end) ==
+             @header <> "  * 1st argument: expected an integer, got: :x\n"
+  end
+
+  # test_helper.exs wrote the file; the load data function named it.
+  test "the load hook gets the load data; the module's @on_load runs after it" do
+    assert UseCnif.loaded() == "read at load"
+    assert :persistent_term.get(:use_cnif_after_load) == "read at load"
+  end
+
+  test "a definition of a defnif's function fails the compile at its line" do
+    for {source, line, what} <- [
+          {"  defnif add(a, b)\n  def add(a, b), do: a - b\n", 4,
+           "add/2 is defined by defnif (line 3): remove this definition"},
+          {"  def add(a, b), do: a - b\n  defnif add(a, b)\n", 3,
+           "add/2 is defined by defnif (line 4): remove this definition"}
+        ] do
+      source = "defmodule UseCnif.Clash do\n  use Cnif, lib: \"use_cnif\"\n" <> source <> "end\n"
+      error = assert_raise CompileError, fn -> Code.compile_string(source, "clash.ex") end
+      assert {error.file, error.line, error.description} == {"clash.ex", line, what}
+      refute Code.ensure_loaded?(UseCnif.Clash)
+    end
   end
 
   # '$cnif_resources'/1 is replaced only in a worker of an isolated module.
@@ -111,9 +173,12 @@ defmodule UseCnifTest do
                add_nif: 2,
                answer_nif: 0,
                closed_nif: 0,
+               "fetch!_nif": 1,
+               loaded_nif: 0,
                panic_with_nif: 1,
                raise_term_nif: 1,
-               translate_nif: 3
+               translate_nif: 3,
+               "valid?_nif": 1
              ]
   end
 

@@ -137,8 +137,13 @@ gen_(M, atom) ->
 gen_(M, {enum, Names}) ->
     pick(M, [{1, elements(Names)}], [{1, atom_()}, {1, scalar()}]);
 gen_(M, bin) ->
+    pick(M, [{1, bin()}], [{1, iolist(good)}, {1, bitstring()}, {1, scalar()}]);
+gen_(M, iodata) ->
     pick(M, [{4, bin()}, {3, iolist(M)}], [{1, bitstring()}, {1, scalar()}]);
 gen_(M, str) ->
+    pick(M, [{1, utf8()}],
+         [{1, ?LET(B, utf8(), chop(B))}, {1, text_iolist()}, {1, scalar()}]);
+gen_(M, iotext) ->
     pick(M, [{5, utf8()}, {2, text_iolist()}],
          [{2, ?LET(B, utf8(), chop(B))}, {2, bin()}, {2, iolist(near)},
           {1, scalar()}]);

@@ -49,7 +49,8 @@ make_nifs() ->
                         ssize_t]],
     [{echo(N), S, R} || {N, S, R} <- Ints] ++
     [{echo(T), [schema(T)], echo}
-     || T <- [double, float, bool, cnif_atom, cnif_bin, cnif_str, cnif_cstr,
+     || T <- [double, float, bool, cnif_atom, cnif_bin, cnif_iodata, cnif_str,
+              cnif_iotext, cnif_cstr,
               cnif_tuple, cnif_map, cnif_pid, cnif_ref, cnif_term, cnif_value,
               color, cnif_array_int64_t, cnif_array_uint8_t,
               cnif_array_double, cnif_array_bool, cnif_array_cnif_str,
@@ -96,7 +97,9 @@ schema(float) -> float;
 schema(bool) -> bool;
 schema(cnif_atom) -> atom;
 schema(cnif_bin) -> bin;
+schema(cnif_iodata) -> iodata;
 schema(cnif_str) -> str;
+schema(cnif_iotext) -> iotext;
 schema(cnif_cstr) -> cstr;
 schema(cnif_tuple) -> tuple;
 schema(cnif_map) -> map;
@@ -189,6 +192,14 @@ result(sub, _) -> {panic, <<"sub-binary">>}.
 
 got(T) -> {error, [], {got, T}}.
 
+%% The bytes a text type decoded, if they are UTF-8; else T was rejected.
+text({ok, B}, T) ->
+    case utf8_valid(B) of
+        true -> {ok, B};
+        false -> got(T)
+    end;
+text(Error, _) -> Error.
+
 %% Prefix a failure's path with one segment.
 at(Seg, {error, Path, Why}) -> {error, [Seg | Path], Why};
 at(_, Ok) -> Ok.
@@ -224,21 +235,17 @@ decode({enum, Names}, T, _) ->
         false -> got(T)
     end;
 decode(bin, T, _) when is_binary(T) -> {ok, T};
-decode(bin, T, _) ->
+decode(bin, T, _) -> got(T);
+decode(iodata, T, _) when is_binary(T) -> {ok, T};
+decode(iodata, T, _) when is_list(T) ->
     try iolist_to_binary(T) of
         B -> {ok, B}
     catch
         error:badarg -> got(T)
     end;
-decode(str, T, D) ->
-    case decode(bin, T, D) of
-        {ok, B} ->
-            case utf8_valid(B) of
-                true -> {ok, B};
-                false -> got(T)
-            end;
-        Error -> Error
-    end;
+decode(iodata, T, _) -> got(T);
+decode(str, T, D) -> text(decode(bin, T, D), T);
+decode(iotext, T, D) -> text(decode(iodata, T, D), T);
 decode(cstr, T, D) ->
     case decode(str, T, D) of
         {ok, B} ->

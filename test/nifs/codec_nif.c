@@ -35,7 +35,9 @@ ECHO(float)
 ECHO(bool)
 ECHO(cnif_atom)
 ECHO(cnif_bin)
+ECHO(cnif_iodata)
 ECHO(cnif_str)
+ECHO(cnif_iotext)
 ECHO(cnif_cstr)
 ECHO(cnif_array_int64_t)
 ECHO(cnif_array_double)
@@ -93,11 +95,12 @@ static float special_float(cnif_env *env, special which)
 CNIF_EXPORT(special_float, float, special)
 
 /* --- Binaries ------------------------------------------------------------- */
-static cnif_bin bin_sub(cnif_env *env, cnif_bin bin, size_t pos, size_t size)
+/* iodata: a binary is cut in place, an iolist made a binary first. */
+static cnif_bin bin_sub(cnif_env *env, cnif_iodata bin, size_t pos, size_t size)
 {
     return cnif_bin_sub(env, bin, pos, size);
 }
-CNIF_EXPORT(bin_sub, cnif_bin, cnif_bin, size_t, size_t)
+CNIF_EXPORT(bin_sub, cnif_bin, cnif_iodata, size_t, size_t)
 
 static cnif_bin bin_new(cnif_env *env, size_t size, uint8_t byte)
 {

@@ -48,9 +48,8 @@ static int64_t spin_sum(int64_t seed, int64_t from, int64_t to, int64_t acc)
     return acc;
 }
 
-/* How a call is told to end badly. Work on a dirty scheduler knows panic,
-** raise, badarg and encode; a job all but badarg (cnif.h does not say
-** what a job's reply to cnif_raise_badarg is); a yielding call all. */
+/* How a call is told to end badly. Work on a dirty scheduler or in a job
+** knows panic, raise, badarg and encode; a yielding call all. */
 typedef enum fault {
     FAIL_NONE,
     FAIL_PANIC,
@@ -496,9 +495,9 @@ CNIF_EXPORT_THREADED(job_hold, int64_t, cnif_bin, fault)
 ** the caller does meanwhile: {Bin, Str} back after sleeping ms. */
 typedef struct views {
     cnif_bin bin;
-    cnif_str str;
+    cnif_iotext str;
 } views;
-#define VIEWS_FIELDS(F) F(cnif_bin, bin) F(cnif_str, str)
+#define VIEWS_FIELDS(F) F(cnif_bin, bin) F(cnif_iotext, str)
 CNIF_DEFINE_STRUCT(views, VIEWS_FIELDS, .as = CNIF_AS_TUPLE)
 
 static views job_views(cnif_env *env, views v, int64_t ms)

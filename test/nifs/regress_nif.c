@@ -89,20 +89,20 @@ static uint64_t blob_sum(cnif_env *env, uint64_t len)
 }
 CNIF_EXPORT(blob_sum, uint64_t, uint64_t)
 
-/* Flatten an iolist (cnif_bin's iolist form) and say how many bytes. */
-static uint64_t iolist_size(cnif_env *env, cnif_bin bin)
+/* Flatten an iolist (cnif_iodata) and say how many bytes. */
+static uint64_t iolist_size(cnif_env *env, cnif_iodata bin)
 {
     (void)env;
     return bin.size;
 }
-CNIF_EXPORT(iolist_size, uint64_t, cnif_bin) /* site:iolist_size */
+CNIF_EXPORT(iolist_size, uint64_t, cnif_iodata) /* site:iolist_size */
 
-static cnif_bin iolist_flat(cnif_env *env, cnif_bin bin)
+static cnif_iodata iolist_flat(cnif_env *env, cnif_iodata bin)
 {
     (void)env;
     return bin;
 }
-CNIF_EXPORT(iolist_flat, cnif_bin, cnif_bin)
+CNIF_EXPORT(iolist_flat, cnif_iodata, cnif_iodata)
 
 /* --- A tuple built in C ---------------------------------------------------
 ** pair_elem decodes an integer Index and looks it up in the tuple {10, 20}

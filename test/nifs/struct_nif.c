@@ -325,6 +325,60 @@ typedef struct point_or_line {
 CNIF_DEFINE_ONE_OF(point_or_line, kind, POINT_OR_LINE_ALTERNATIVES)
 ECHO(point_or_line)
 
+/* Text or a list of integers: a list is never taken for text. */
+typedef struct text_or_ints {
+    int kind;
+    union {
+        cnif_str text;
+        cnif_array_int64_t ints;
+    };
+} text_or_ints;
+#define TEXT_OR_INTS_ALTERNATIVES(ALT) ALT(0, cnif_str, text) ALT(1, cnif_array_int64_t, ints)
+CNIF_DEFINE_ONE_OF(text_or_ints, kind, TEXT_OR_INTS_ALTERNATIVES)
+ECHO(text_or_ints)
+
+/* A one-of with a tagged union among its alternatives: the message lists
+** the union's tags as items of its own list. */
+typedef enum blob_kind { BLOB_BYTES, BLOB_NONE } blob_kind;
+typedef struct blob {
+    blob_kind kind;
+    union {
+        cnif_bin bytes;
+    };
+} blob;
+#define BLOB_VARIANTS(TAG, VALUE)                                             \
+    VALUE(blob, BLOB_BYTES, cnif_bin, bytes) TAG(undefined, BLOB_NONE)
+CNIF_DEFINE_UNION(blob, kind, BLOB_VARIANTS)
+typedef struct scalar {
+    int kind;
+    union {
+        int64_t i;
+        double f;
+        cnif_str s;
+        blob b;
+    };
+} scalar;
+#define SCALAR_ALTERNATIVES(ALT)                                              \
+    ALT(0, int64_t, i) ALT(1, double, f) ALT(2, cnif_str, s) ALT(3, blob, b)
+CNIF_DEFINE_ONE_OF(scalar, kind, SCALAR_ALTERNATIVES)
+ECHO(scalar)
+
+/* Two enums that share an atom: red is listed once. */
+typedef enum warm { WARM_RED, WARM_ORANGE } warm;
+static const cnif_enum_entry warm_atoms[] = {
+    {WARM_RED, "red"}, {WARM_ORANGE, "orange"}, {0, NULL}};
+CNIF_DEFINE_ENUM(warm, warm_atoms)
+typedef struct hue {
+    int kind;
+    union {
+        color c;
+        warm w;
+    };
+} hue;
+#define HUE_ALTERNATIVES(ALT) ALT(0, color, c) ALT(1, warm, w)
+CNIF_DEFINE_ONE_OF(hue, kind, HUE_ALTERNATIVES)
+ECHO(hue)
+
 /* --- Results and statuses ------------------------------------------------- */
 CNIF_DEFINE_RESULT(div_result, double, cnif_atom)
 CNIF_DEFINE_RESULT(point_result, point, label)

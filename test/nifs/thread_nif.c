@@ -126,4 +126,27 @@ static wide_ex wide_ex_echo(cnif_env *env, wide_ex w)
 }
 EVERYWHERE(wide_ex, wide_ex_echo, wide_ex, wide_ex)
 
+/* Bad arguments found by the body, after a job's call has returned: the
+** sum of a list of integers decoded only now (CNIF_ARG, which reports
+** where in the list it failed), and a refusal of argument argno. */
+static int64_t sum_late(cnif_env *env, cnif_term list)
+{
+    ERL_NIF_TERM argv[1] = {list};
+    cnif_array_int64_t ints;
+    int64_t sum = 0;
+
+    CNIF_ARG(env, argv, 0, cnif_array_int64_t, &ints);
+    for (size_t i = 0; i < ints.len; i++)
+        sum += ints.items[i];
+    return sum;
+}
+EVERYWHERE(sum_late, sum_late, int64_t, cnif_term)
+
+static bool refuse(cnif_env *env, int64_t argno)
+{
+    cnif_raise_badarg(env, (int)argno, "refused by argument %lld",
+                      (long long)argno);
+}
+EVERYWHERE(refuse, refuse, bool, int64_t)
+
 CNIF_MODULE(thread_nif, NULL, NULL, NULL)

@@ -1,7 +1,7 @@
 /* use_cnif.c -- the NIF library of the Elixir module UseCnif
 ** (test/elixir/use_cnif.ex), which declares these functions with
 ** `use Cnif` and `defnif`; test/elixir/use_cnif_test.exs calls them. */
-#include <cnif.h>
+#include "first_line.h"
 
 static int64_t answer(cnif_env *env)
 {
@@ -51,4 +51,21 @@ static void raise_term(cnif_env *env, cnif_term term)
 }
 CNIF_EXPORT(raise_term, void, cnif_term)
 
-CNIF_MODULE_NAMED("Elixir.UseCnif", NULL, NULL, NULL)
+/* Elixir names that are no C identifiers. */
+static int64_t fetch(cnif_env *env, int64_t key)
+{
+    if (key < 0)
+        cnif_raise_badarg(env, 1, "no such key");
+    return key * 10;
+}
+CNIF_EXPORT_NAMED("fetch!", fetch, int64_t, int64_t)
+
+static bool is_valid(cnif_env *env, int64_t x)
+{
+    (void)env;
+    return x > 0;
+}
+CNIF_EXPORT_NAMED("valid?", is_valid, bool, int64_t)
+
+/* The load data (use Cnif's :load_data) names a file: first_line.h. */
+CNIF_MODULE_NAMED("Elixir.UseCnif", load, NULL, NULL)

@@ -202,7 +202,8 @@ act(job, Sites) ->
     Got = receive {Ref, R} -> R after 60000 -> no_reply end,
     Expected = case expected(X, How, Sites) of
                    {ok, V} -> V;
-                   {badarg, {ArgNo, Path, Reason}} -> {error, {'$cnif_badarg', ArgNo, Path, Reason}};
+                   {badarg, {ArgNo, Path, Reason}} ->
+                       {error, {badarg, #{argno => ArgNo, path => Path, reason => Reason}}};
                    Error -> Error
                end,
     check({F, How}, Expected, Got);
@@ -274,7 +275,7 @@ expected(1001, ok, Sites) -> {error, panicked(<<"decoder refused 1001">>, decode
 expected(1003, ok, Sites) -> {error, panicked(<<"encoder refused 1003">>, encode, encode, Sites)};
 expected([_] = X, _, _) -> {badarg, {1, <<>>, {expected, <<"an integer">>, X}}};
 expected(_, bogus, _) ->
-    {badarg, {2, <<>>, {expected, <<"one of ok, panic, raise, badarg, cleanup">>, bogus}}};
+    {badarg, {2, <<>>, {expected, <<"ok, panic, raise, badarg or cleanup">>, bogus}}};
 expected(X, ok, _) -> {ok, X};
 expected(X, panic, Sites) -> {error, panicked(text("body gave up on ", X), call, body, Sites)};
 expected(X, raise, _) -> {error, {raised, X}};

@@ -106,8 +106,8 @@ static bool cnif_decode_zlevel(cnif_env *env, ERL_NIF_TERM term, zlevel *out)
         return true;
     if (enif_is_atom(nif, term) && cnif_enum_decode(env, term, level_names, out))
         return true;
-    return cnif_decode_fail(env, term, "an integer in 0..9 or one of none, "
-                                       "default, best_speed, best_compression");
+    return cnif_decode_fail(env, term, "an integer in 0..9, none, default, "
+                                       "best_speed or best_compression");
 }
 
 static ERL_NIF_TERM cnif_encode_zlevel(cnif_env *env, zlevel level)
@@ -350,7 +350,7 @@ static z_stream *call_stream(cnif_env *env, void (*end)(void *))
 /* --- One shot --------------------------------------------------------------
 ** deflateBound is zlib's worst case for the whole input, so one output
 ** allocation always suffices; the binary is trimmed to what was written. */
-static cnif_bin compress(cnif_env *env, cnif_bin data, deflate_opts opts)
+static cnif_bin compress(cnif_env *env, cnif_iodata data, deflate_opts opts)
 {
     z_stream *z = call_stream(env, deflate_end_cleanup);
     outbuf out;
@@ -363,9 +363,9 @@ static cnif_bin compress(cnif_env *env, cnif_bin data, deflate_opts opts)
         zlib_panic(env, "deflate", rc, z);
     return out_finish(env, &out);
 }
-CNIF_EXPORT_FLAGS(compress, CNIF_DIRTY_CPU, cnif_bin, cnif_bin, deflate_opts)
+CNIF_EXPORT_FLAGS(compress, CNIF_DIRTY_CPU, cnif_bin, cnif_iodata, deflate_opts)
 
-static bin_result uncompress(cnif_env *env, cnif_bin data, inflate_opts opts)
+static bin_result uncompress(cnif_env *env, cnif_iodata data, inflate_opts opts)
 {
     z_stream *z = call_stream(env, inflate_end_cleanup);
     bool at_end = false;
@@ -381,7 +381,7 @@ static bin_result uncompress(cnif_env *env, cnif_bin data, inflate_opts opts)
         return CNIF_ERR(bin_result, e);
     return CNIF_OK(bin_result, out_finish(env, &out));
 }
-CNIF_EXPORT_FLAGS(uncompress, CNIF_DIRTY_CPU, bin_result, cnif_bin, inflate_opts)
+CNIF_EXPORT_FLAGS(uncompress, CNIF_DIRTY_CPU, bin_result, cnif_iodata, inflate_opts)
 
 /* --- Streams ---------------------------------------------------------------
 ** A stream is a z_stream in a resource. Deflaters and inflaters are two
@@ -471,7 +471,7 @@ static cnif_res_deflater deflate_open(cnif_env *env, deflate_opts opts)
 CNIF_EXPORT(deflate_open, cnif_res_deflater, deflate_opts)
 
 /* Deflate buffers its input, so a chunk usually gives little output. */
-static cnif_bin deflate_feed(cnif_env *env, cnif_res_deflater d, cnif_bin data)
+static cnif_bin deflate_feed(cnif_env *env, cnif_res_deflater d, cnif_iodata data)
 {
     cnif_bin result;
     outbuf out;
@@ -487,7 +487,7 @@ static cnif_bin deflate_feed(cnif_env *env, cnif_res_deflater d, cnif_bin data)
     return result;
 }
 CNIF_EXPORT_FLAGS(deflate_feed, CNIF_DIRTY_CPU, cnif_bin, cnif_res_deflater,
-                  cnif_bin)
+                  cnif_iodata)
 
 static cnif_bin deflate_finish(cnif_env *env, cnif_res_deflater d)
 {
@@ -519,7 +519,7 @@ static cnif_res_inflater inflate_open(cnif_env *env, inflate_opts opts)
 CNIF_EXPORT(inflate_open, cnif_res_inflater, inflate_opts)
 
 /* After an error every call returns the same error: zlib cannot resync. */
-static bin_result inflate_feed(cnif_env *env, cnif_res_inflater i, cnif_bin data)
+static bin_result inflate_feed(cnif_env *env, cnif_res_inflater i, cnif_iodata data)
 {
     cnif_bin result = {0};
     outbuf out;
@@ -538,7 +538,7 @@ static bin_result inflate_feed(cnif_env *env, cnif_res_inflater i, cnif_bin data
     return CNIF_OK(bin_result, result);
 }
 CNIF_EXPORT_FLAGS(inflate_feed, CNIF_DIRTY_CPU, bin_result, cnif_res_inflater,
-                  cnif_bin)
+                  cnif_iodata)
 
 /* Inflate writes all it can as input arrives, so finishing only checks
 ** that the input ended where a stream does, and gives zlib's memory back. */
@@ -570,7 +570,7 @@ typedef struct checksum {
 } checksum;
 
 static void checksum_init(checksum *s, checksum_fn fn, uint32_t initial,
-                          cnif_bin data)
+                          cnif_iodata data)
 {
     s->fn = fn;
     s->sum = initial;
@@ -647,7 +647,7 @@ static bool checksum_step(cnif_env *env, checksum *s, uint32_t *result)
 ** checksum function, both passing on to the code above. */
 #define CHECKSUM_NIF(name, sum_fn)                                            \
     static void name##_init(cnif_env *env, checksum *s, uint32_t initial,     \
-                            cnif_bin data)                                    \
+                            cnif_iodata data)                                 \
     {                                                                         \
         (void)env;                                                            \
         checksum_init(s, sum_fn, initial, data);                              \
@@ -656,7 +656,7 @@ static bool checksum_step(cnif_env *env, checksum *s, uint32_t *result)
     {                                                                         \
         return checksum_step(env, s, result);                                 \
     }                                                                         \
-    CNIF_EXPORT_YIELDING(name, uint32_t, checksum, uint32_t, cnif_bin)
+    CNIF_EXPORT_YIELDING(name, uint32_t, checksum, uint32_t, cnif_iodata)
 
 CHECKSUM_NIF(crc32, crc32_z)
 CHECKSUM_NIF(adler32, adler32_z)

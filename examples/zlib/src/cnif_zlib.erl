@@ -7,7 +7,7 @@
 %%     D = cnif_zlib:deflate_open(#{format => gzip}),
 %%     Parts = [cnif_zlib:deflate_feed(D, Chunk) || Chunk <- Chunks],
 %%     Gz = [Parts, cnif_zlib:deflate_finish(D)].
-%% Data may be a binary or an iolist. Errors that depend on the data come
+%% Data is iodata: a binary or an iolist. Errors that depend on the data come
 %% back as {error, Reason}; misuse (a bad option, a finished stream, a
 %% deflater where an inflater belongs) raises badarg with error_info.
 -module(cnif_zlib).

@@ -178,14 +178,14 @@ checksum_test() ->
 
 %% --- Bad arguments: exact error_info messages --------------------------------
 
--define(LEVELS, "an integer in 0..9 or one of none, default, best_speed, best_compression").
+-define(LEVELS, "an integer in 0..9, none, default, best_speed or best_compression").
 
 bad_argument_test() ->
-    ?assertEqual(#{1 => "expected a binary, got: foo"},
+    ?assertEqual(#{1 => "expected iodata, got: foo"},
                  why(fun() -> cnif_zlib:compress(foo) end)),
-    ?assertEqual(#{1 => "expected a binary, got: [<<\"a\">>,-1]"},
+    ?assertEqual(#{1 => "expected iodata, got: [<<\"a\">>,-1]"},
                  why(fun() -> cnif_zlib:compress([<<"a">>, -1]) end)),
-    ?assertEqual(#{1 => "expected a binary, got: <<1:3>>"},
+    ?assertEqual(#{1 => "expected iodata, got: <<1:3>>"},
                  why(fun() -> cnif_zlib:uncompress(<<1:3>>) end)),
     ?assertEqual(#{2 => ".level: expected " ?LEVELS ", got: 10"},
                  why(fun() -> cnif_zlib:compress(<<>>, #{level => 10}) end)),
@@ -196,11 +196,11 @@ bad_argument_test() ->
     ?assertEqual(#{2 => ".level: expected " ?LEVELS ", got: 1.0"},
                  why(fun() -> cnif_zlib:compress(<<>>, #{level => 1.0}) end)),
     %% auto is for reading only.
-    ?assertEqual(#{2 => ".format: expected one of zlib, gzip, raw, got: auto"},
+    ?assertEqual(#{2 => ".format: expected zlib, gzip or raw, got: auto"},
                  why(fun() -> cnif_zlib:compress(<<>>, #{format => auto}) end)),
-    ?assertEqual(#{2 => ".format: expected one of zlib, gzip, raw, auto, got: \"gzip\""},
+    ?assertEqual(#{2 => ".format: expected zlib, gzip, raw or auto, got: \"gzip\""},
                  why(fun() -> cnif_zlib:uncompress(<<>>, #{format => "gzip"}) end)),
-    ?assertEqual(#{2 => ".strategy: expected one of default, filtered, huffman_only, rle, fixed, got: best"},
+    ?assertEqual(#{2 => ".strategy: expected default, filtered, huffman_only, rle or fixed, got: best"},
                  why(fun() -> cnif_zlib:compress(<<>>, #{strategy => best}) end)),
     %% A misspelt option is refused, not ignored.
     ?assertEqual(#{2 => "unknown key levle in a map"},
@@ -218,9 +218,9 @@ bad_argument_test() ->
     ?assertEqual(#{1 => "expected an integer in 0..4294967295, got: -1"},
                  why(fun() -> cnif_zlib:adler32(-1, <<>>) end)),
     %% The one-argument forms call the two-argument NIFs.
-    ?assertEqual(#{2 => "expected a binary, got: foo"},
+    ?assertEqual(#{2 => "expected iodata, got: foo"},
                  why(fun() -> cnif_zlib:crc32(foo) end)),
-    ?assertEqual(#{2 => "expected a binary, got: {}"},
+    ?assertEqual(#{2 => "expected iodata, got: {}"},
                  why(fun() -> cnif_zlib:adler32({}) end)).
 
 %% It is a plain badarg, and the shell names the function and argument.
@@ -347,7 +347,7 @@ stream_misuse_test() ->
     %% Bad options for a stream, as for one shot.
     ?assertEqual(#{1 => ".level: expected " ?LEVELS ", got: 12"},
                  why(fun() -> cnif_zlib:deflate_open(#{level => 12}) end)),
-    ?assertEqual(#{2 => "expected a binary, got: 42"},
+    ?assertEqual(#{2 => "expected iodata, got: 42"},
                  why(fun() -> cnif_zlib:deflate_feed(cnif_zlib:deflate_open(), 42) end)).
 
 %% --- Memory ----------------------------------------------------------------
