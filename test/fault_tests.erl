@@ -437,8 +437,13 @@ load_options_test() ->
     ?assertMatch({'$cnif_load', _, info}, cnif:load_info(?M, info, #{})),
     Forms = [{attribute, 1, module, bad_opts}, {attribute, 2, cnif_nifs, [{f, 0}]},
              {attribute, 3, cnif_load_options, #{barrier => true}}],
-    ?assertError({cnif_bad_load_options, 2, [{barrier, true}], _},
-                 cnif_transform:parse_transform(Forms ++ [{eof, 4}], [])).
+    Why = "the load options are fault_barrier and quarantine, each a boolean",
+    Error = {bad_options, cnif_load_options, [{barrier, true}], Why},
+    %% A compile error at the attribute's line, as erlc prints it.
+    ?assertEqual({error, [{"nofile", [{3, cnif_transform, Error}]}], []},
+                 cnif_transform:parse_transform(Forms ++ [{eof, 4}], [])),
+    ?assertEqual("-cnif_load_options: " ++ Why ++ ", got: [{barrier,true}]",
+                 lists:flatten(cnif_transform:format_error(Error))).
 
 %%% Concurrency: a fault on a dirty scheduler while 8 processes call the
 %%% library. Each call returns or raises nif_quarantined; none hangs.

@@ -566,18 +566,15 @@ bad_attribute_test() ->
                       compile:forms(forms(Source), [return, {parse_transform, cnif_transform}])
               end,
     ?assertMatch({ok, iso_bad, _, []}, Compile("#{workers => 3, timeout => infinity}")),
-    %% The error names the line of -cnif_nifs, as cnif_bad_load_options does.
-    ?assertMatch({error, [{[], [{none, compile,
-                                 {parse_transform, cnif_transform,
-                                  {error, {cnif_bad_isolated_options, 2,
-                                           [{timeout, soon}, {workers, 0}], ?BAD_OPTIONS}, _}}}]}],
-                  []},
+    %% A compile error at the attribute's line, as erlc prints it.
+    Error = {bad_options, cnif_isolated, [{timeout, soon}, {workers, 0}], ?BAD_OPTIONS},
+    ?assertEqual({error, [{"nofile", [{3, cnif_transform, Error}]}], []},
                  Compile("#{workers => 0, timeout => soon}")),
-    ?assertMatch({error, [{[], [{none, compile,
-                                 {parse_transform, cnif_transform,
-                                  {error, {cnif_bad_isolated_options, 2, 4,
-                                           "the isolated options are a map"}, _}}}]}],
-                  []},
+    ?assertEqual("-cnif_isolated: " ++ ?BAD_OPTIONS ++ ", got: [{timeout,soon},{workers,0}]",
+                 lists:flatten(cnif_transform:format_error(Error))),
+    ?assertEqual({error, [{"nofile", [{3, cnif_transform,
+                                       {bad_options, cnif_isolated, 4,
+                                        "the isolated options are a map"}}]}], []},
                  Compile("4")).
 
 %% The forms of Source, a module's text.

@@ -383,11 +383,11 @@ destroy_panic_is_reported_test() ->
 %% A killed reporter is started again by the cnif application's
 %% supervisor: the next failure is logged all the same.
 killed_reporter_is_restarted_test() ->
-    Old = whereis(cnif_reporter),
-    kill(Old),
-    New = restarted_reporter(Old, 100),
-    ?assertNotEqual(Old, New),
     reported(fun() ->
+        ok = cnif_reporter:ensure_started(),
+        Old = whereis(cnif_reporter),
+        kill(Old),
+        ?assertNotEqual(Old, restarted_reporter(Old, 100)),
         ok = isolated(fun() -> _ = ?M:counter_new(34, destroy_panics), ok end),
         ?assertEqual(report(?M, destroy, <<"counter">>, <<"cannot destroy counter 34">>,
                             marker("res_nif.c", "destroy")),
