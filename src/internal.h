@@ -225,6 +225,10 @@ bool cnif__defer_cancel(cnif_env *env, void (*fn)(void *), const void *arg);
 ** by next, would run its cleanups on another thread (scope.c). */
 void cnif__locks_check_handoff(cnif_env *env, const char *next);
 
+/* size bytes of call-scoped memory, or NULL if there is no memory, for a
+** caller that has a way on without it (arena.c). */
+void *cnif__alloc_or_null(cnif_env *env, size_t size);
+
 /* Run the deferred cleanups, each under its own guard, and free the
 ** call-scoped memory (arena.c). */
 void cnif__arena_cleanup(cnif_env *env);

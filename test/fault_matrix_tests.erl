@@ -235,12 +235,15 @@ panicked(Message, Phase, Location) ->
 
 %% The same failure as a job's reply, or a cnif_try's catch.
 job({error, Reason}) -> {reply, {error, Reason}};
-job({badarg, {ArgNo, Path, Reason}}) -> {reply, {error, {'$cnif_badarg', ArgNo, Path, Reason}}};
+job({badarg, Cause}) -> {reply, {error, badarg_value(Cause)}};
 job(Other) -> Other.
 
 caught({error, Reason}) -> {returned, {caught, Reason}};
-caught({badarg, {ArgNo, Path, Reason}}) -> {returned, {caught, {'$cnif_badarg', ArgNo, Path, Reason}}};
+caught({badarg, Cause}) -> {returned, {caught, badarg_value(Cause)}};
 caught(Other) -> Other.
+
+%% A bad argument where no wrapper raises it: the value cnif.h documents.
+badarg_value({ArgNo, Path, Reason}) -> {badarg, #{argno => ArgNo, path => Path, reason => Reason}}.
 
 %% A cleanup that fails while the call already ends with First: a panic
 %% outranks a raise and a bad argument; otherwise the first failure stands.
@@ -602,8 +605,8 @@ short({error, Reason}) -> ["`error:", term(Reason), "`"];
 short({badarg, {ArgNo, _, _}}) -> ["`badarg` (arg ", integer_to_list(ArgNo), ")"];
 short({reply, {error, {nif_panicked, #{phase := Phase}}}}) ->
     ["`{Ref, {error, nif_panicked}}` (", atom_to_list(Phase), ")"];
-short({reply, {error, {'$cnif_badarg', ArgNo, _, _}}}) ->
-    ["`{Ref, {error, '$cnif_badarg'}}` (arg ", integer_to_list(ArgNo), ")"];
+short({reply, {error, {badarg, #{argno := ArgNo}}}}) ->
+    ["`{Ref, {error, {badarg, ...}}}` (arg ", integer_to_list(ArgNo), ")"];
 short({reply, Reply}) -> ["`{Ref, ", term(Reply), "}`"];
 short({report, #{callback := Callback, location := <<>>}}) ->
     ["report (", atom_to_list(Callback), "): raised"];
@@ -613,8 +616,8 @@ short({on_load, {error, {Reason, Text}}}) ->
     ["`{error, {", atom_to_list(Reason), ", ...}}`: ", Says];
 short({returned, {caught, {nif_panicked, #{phase := Phase}}}}) ->
     ["`{caught, nif_panicked}` (", atom_to_list(Phase), ")"];
-short({returned, {caught, {'$cnif_badarg', ArgNo, _, _}}}) ->
-    ["`{caught, '$cnif_badarg'}` (arg ", integer_to_list(ArgNo), ")"];
+short({returned, {caught, {badarg, #{argno := ArgNo}}}}) ->
+    ["`{caught, {badarg, ...}}` (arg ", integer_to_list(ArgNo), ")"];
 short({returned, {caught, Reason}}) -> ["`{caught, ", term(Reason), "}`"];
 short({returned, Value}) -> ["returns `", term(Value), "`"];
 short(Other) -> ["`", term(Other), "`"].

@@ -37,11 +37,18 @@ defmodule Mix.Tasks.Compile.Cnif do
     * `:ldflags` - more linker flags, after the objects (e.g. `["-lm"]`)
 
   The environment variable `CC` names the C compiler (default `cc`);
-  `CFLAGS` replaces the default optimisation flags `-O2 -g`.
+  `CFLAGS` replaces the default optimisation flags `-O2 -g`. A compiler
+  that is not there fails the compilation with a message naming it and
+  what to install, before any file is compiled.
 
   ## Command line options
 
     * `--force` - compiles and links every library again
+    * `--warnings-as-errors` - compiles with `-Werror`, so that a C warning
+      fails the compilation as an Elixir warning does (`mix compile
+      --warnings-as-errors` passes it to every compiler). Turning it on or
+      off compiles every library again: an object compiled without it may
+      hold warnings nobody would see again.
   """
   use Mix.Task.Compiler
   alias Mix.Task.Compiler.Diagnostic
@@ -52,8 +59,10 @@ defmodule Mix.Tasks.Compile.Cnif do
 
   @impl true
   def run(args) do
-    {opts, _, _} = OptionParser.parse(args, switches: [force: :boolean])
-    settings = settings()
+    {opts, _, _} =
+      OptionParser.parse(args, switches: [force: :boolean, warnings_as_errors: :boolean])
+
+    settings = settings(opts[:warnings_as_errors] == true)
     {old_settings, old_libs} = read_manifest()
     force = opts[:force] == true or old_settings != settings
     libs = libraries()
@@ -87,15 +96,17 @@ defmodule Mix.Tasks.Compile.Cnif do
   end
 
   # What the build depends on besides the sources: a change rebuilds all.
-  defp settings do
+  defp settings(warnings_as_errors) do
     cnif = cnif_dir()
     cflags = System.get_env("CFLAGS", "-O2 -g")
     config = Mix.Project.config()[:cnif] || []
 
     %{
       cc: System.get_env("CC", "cc"),
+      warnings_as_errors: warnings_as_errors,
       cflags:
         ~w(-std=gnu11 -fPIC -fvisibility=hidden -Wall -Wextra) ++
+          if(warnings_as_errors, do: ["-Werror"], else: []) ++
           OptionParser.split(cflags) ++
           Keyword.get(config, :cflags, []) ++
           ["-I", Path.join(cnif, "include"), "-I", Path.join(:code.root_dir(), "usr/include")],
@@ -157,6 +168,8 @@ defmodule Mix.Tasks.Compile.Cnif do
     so = so_path(lib)
 
     if stale != [] do
+      compiler!(settings.cc)
+
       Mix.shell().info(
         "Compiling #{length(stale)} C file#{if length(stale) > 1, do: "s"} (#{lib}.so)"
       )
@@ -183,13 +196,29 @@ defmodule Mix.Tasks.Compile.Cnif do
     end
   end
 
+  # Checked before any compiler runs: System.cmd would raise a bare
+  # :enoent, which names neither the compiler nor the way out.
+  defp compiler!(cc) do
+    if !System.find_executable(cc) do
+      source = if System.get_env("CC"), do: "from CC", else: "the default: CC is not set"
+
+      Mix.raise(
+        "cnif: the C compiler #{inspect(cc)} (#{source}) was not found: " <>
+          "set CC to a C compiler, or install one (gcc or clang; on Debian/Ubuntu " <>
+          "`apt-get install build-essential`, on macOS `xcode-select --install`)"
+      )
+    end
+  end
+
   defp compile({src, obj}, settings) do
     File.mkdir_p!(Path.dirname(obj))
     args = settings.cflags ++ ["-MMD", "-MF", obj <> ".d", "-c", src, "-o", obj]
-    run_cc(settings.cc, args, src, obj)
+    why = if settings.warnings_as_errors, do: " (compiled with -Werror for --warnings-as-errors)"
+    run_cc(settings.cc, args, src, obj, why)
   end
 
   defp link(so, objects, settings) do
+    compiler!(settings.cc)
     File.mkdir_p!(Path.dirname(so))
 
     args =
@@ -201,8 +230,9 @@ defmodule Mix.Tasks.Compile.Cnif do
   end
 
   # The compiler's output is printed as it is (it names files and lines)
-  # and parsed into diagnostics for editors. A failure leaves no output.
-  defp run_cc(cc, args, subject, output_file) do
+  # and parsed into diagnostics for editors. A failure leaves no output;
+  # its message ends with why, what may have made it fail, if given.
+  defp run_cc(cc, args, subject, output_file, why \\ nil) do
     {output, status} = System.cmd(cc, args, stderr_to_stdout: true)
     diagnostics = diagnostics(output)
 
@@ -211,7 +241,9 @@ defmodule Mix.Tasks.Compile.Cnif do
       {:ok, diagnostics}
     else
       File.rm(output_file)
-      message = "cnif: #{cc} failed on #{subject} (exit status #{status})"
+
+      message = "cnif: #{cc} failed on #{subject} (exit status #{status})#{why}"
+
       Mix.shell().error(output <> message)
 
       failure = %Diagnostic{
