@@ -44,6 +44,10 @@ defmodule Cnif do
   `Mix.Tasks.Compile.Cnif` builds the library; see docs/mix.md.
   """
 
+  # The module of isolated mode; nil in the copy of this file that
+  # scripts/vendor makes, whose Erlang side has no isolated mode.
+  @isolated_mode :cnif_isolated
+
   @doc """
   Makes the module a cnif NIF module.
 
@@ -98,7 +102,7 @@ defmodule Cnif do
       # erlang:load_nif/2 must be called from the module itself. An
       # isolated module loads no library here (:cnif_isolated).
       defp __cnif_load__ do
-        with :in_process <- :cnif_isolated.on_load(__MODULE__, @cnif_isolated) do
+        with :in_process <- unquote(isolated_on_load()) do
           case Cnif.__path__(__MODULE__, @cnif_lib, @cnif_app) do
             {:ok, path} ->
               :cnif.load_result(
@@ -164,8 +168,32 @@ defmodule Cnif do
 
       # Until the library replaces it: the call on a worker if the module
       # is isolated, else {:not_loaded, module}. Private: callers use name.
-      defp unquote(nif)(unquote_splicing(args)) do
-        :cnif_isolated.call(__MODULE__, unquote(nif), unquote(args))
+      unquote(stub(nif, args))
+    end
+  end
+
+  # What the on_load does before loading the library: ask isolated mode
+  # whether to load it here.
+  defp isolated_on_load do
+    if @isolated_mode do
+      quote do: unquote(@isolated_mode).on_load(__MODULE__, @cnif_isolated)
+    else
+      :in_process
+    end
+  end
+
+  defp stub(nif, args) do
+    if @isolated_mode do
+      quote do
+        defp unquote(nif)(unquote_splicing(args)) do
+          unquote(@isolated_mode).call(__MODULE__, unquote(nif), unquote(args))
+        end
+      end
+    else
+      unused = Enum.map(args, fn {name, meta, context} -> {:"_#{name}", meta, context} end)
+
+      quote do
+        defp unquote(nif)(unquote_splicing(unused)), do: :erlang.nif_error({:not_loaded, __MODULE__})
       end
     end
   end
@@ -283,18 +311,27 @@ defmodule Cnif do
   defp isolated(nil), do: :undefined
   defp isolated(false), do: false
 
-  defp isolated(options) when is_list(options) do
-    :cnif_isolated.check_options(Map.new(options))
+  defp isolated(options) when is_list(options), do: isolated(@isolated_mode, options)
+
+  defp isolated(options) do
+    raise ArgumentError,
+          "use Cnif: :isolated must be false or a keyword list, got: #{inspect(options)}"
+  end
+
+  # Checked by the module of isolated mode, which a vendored copy has not.
+  defp isolated(nil, options) do
+    raise ArgumentError,
+          "use Cnif: :isolated needs the cnif application, which this vendored copy " <>
+            "does not include: depend on cnif, or remove the option, got: #{inspect(options)}"
+  end
+
+  defp isolated(mode, options) do
+    mode.check_options(Map.new(options))
   rescue
     _ in [ArgumentError, ErlangError] ->
       raise ArgumentError,
             "use Cnif: :isolated must be false or a keyword list of workers, timeout, " <>
               "max_memory and nodes, got: #{inspect(options)}"
-  end
-
-  defp isolated(options) do
-    raise ArgumentError,
-          "use Cnif: :isolated must be false or a keyword list, got: #{inspect(options)}"
   end
 
   # Compiled by Mix (not plain elixirc), in a project.

@@ -43,7 +43,7 @@ transform(Forms, Located) ->
                       none -> atom_to_list(Module)
                   end,
             Options = case one(Located, cnif_load_options) of
-                          {OWhere, O} -> load_options(O, OWhere);
+                          {OWhere, O} -> checked_load_options(O, OWhere);
                           none -> #{}
                       end,
             Isolated = case one(Located, cnif_isolated) of
@@ -137,17 +137,32 @@ load_data(Forms, Located) ->
     end.
 
 %% Bad load options fail the compile, not the load.
-load_options(Options, Where) ->
+checked_load_options(Options, Where) ->
     try cnif:check_load_options(Options)
     catch error:{bad_load_options, Bad, Why} ->
         throw({cnif_error, Where, {bad_options, cnif_load_options, Bad, Why}})
     end.
 
 isolated_options(Options, Where) ->
-    try cnif_isolated:check_options(Options)
-    catch error:{bad_isolated_options, Bad, Why} ->
-        throw({cnif_error, Where, {bad_options, cnif_isolated, Bad, Why}})
+    case runtime(?MODULE) of
+        #{isolated := none} ->
+            throw({cnif_error, Where, isolated_vendored});
+        #{isolated := Isolated} ->
+            try Isolated:check_options(Options)
+            catch error:{bad_isolated_options, Bad, Why} ->
+                throw({cnif_error, Where, {bad_options, cnif_isolated, Bad, Why}})
+            end
     end.
+
+%% The modules the generated code calls: the cnif application's, or, when
+%% this transform runs as part of the one module scripts/vendor makes for
+%% projects that vendor cnif, that module for all of them. Isolated mode
+%% needs the application (its pools are supervised there), so a vendored
+%% module has none.
+runtime(cnif_transform) ->
+    #{load => cnif, error => cnif_error, reporter => cnif_reporter, isolated => cnif_isolated};
+runtime(Vendored) ->
+    #{load => Vendored, error => Vendored, reporter => Vendored, isolated => none}.
 
 %% A term in a message, on one line.
 term(Term) -> io_lib:print(Term, 1, 1 bsl 20, -1).
@@ -171,6 +186,10 @@ format_error({bad_load_data_from, Bad}) ->
     io_lib:format("-cnif_load_data_from expects Name/0, got: ~ts", [term(Bad)]);
 format_error(load_data_both) ->
     "-cnif_load_data and -cnif_load_data_from both given: give one";
+format_error(isolated_vendored) ->
+    io_lib:format("-cnif_isolated: isolated mode needs the cnif application, which a "
+                  "vendored ~tw does not include: depend on cnif, or remove the attribute",
+                  [?MODULE]);
 format_error({bad_options, Name, Bad, Why}) ->
     io_lib:format("-~s: ~ts, got: ~ts", [Name, Why, term(Bad)]).
 
@@ -187,49 +206,68 @@ functions(Module, Nifs, Lib, Options, Isolated, Data, OnLoad, Line) ->
     %% that fails sends its message to this process: erts itself only
     %% reports the hook's return code. An isolated module loads no library
     %% here (cnif_isolated). The module's own on_load runs once it loaded.
-    Load = io_lib:format("case cnif_isolated:on_load(~tw, ~w) of~n"
-                         "    in_process ->~n"
-                         "        case cnif:priv_path(~tw, ~tp) of~n"
-                         "            {ok, Path} ->~n"
-                         "                cnif:load_result(erlang:load_nif(cnif:load_path(Path), "
-                         "cnif:load_info(~tw, ~s, ~w, ~w)));~n"
-                         "            Error -> Error~n"
-                         "        end;~n"
-                         "    Isolated -> Isolated~n"
-                         "end",
-                         [Module, Isolated, Module, Lib, Module, Data, Options, Nifs]),
+    #{load := Cnif, reporter := Reporter} = Runtime = runtime(?MODULE),
+    InProcess = io_lib:format("case ~tw:priv_path(~tw, ~tp) of~n"
+                              "    {ok, Path} ->~n"
+                              "        ~tw:load_result(erlang:load_nif(~tw:load_path(Path), "
+                              "~tw:load_info(~tw, ~s, ~w, ~w)));~n"
+                              "    Error -> Error~n"
+                              "end",
+                              [Cnif, Module, Lib, Cnif, Cnif, Cnif, Module, Data, Options, Nifs]),
+    Load = case Runtime of
+               #{isolated := none} ->
+                   InProcess;
+               #{isolated := IsolatedMode} ->
+                   io_lib:format("case ~tw:on_load(~tw, ~w) of~n"
+                                 "    in_process -> ~s;~n"
+                                 "    Isolated -> Isolated~n"
+                                 "end",
+                                 [IsolatedMode, Module, Isolated, InProcess])
+           end,
     Body = case OnLoad of
                none -> Load;
                F -> io_lib:format("case ~s of ok -> ~tw(); Failed -> Failed end", [Load, F])
            end,
-    Source = ["'$cnif_on_load'() ->\n    cnif_reporter:ensure_started(),\n", Body, ".\n",
+    Source = [io_lib:format("'$cnif_on_load'() ->~n    ~tw:ensure_started(),~n", [Reporter]),
+              Body, ".\n",
               "%% Replaced by the library only in a worker of an isolated module\n"
               "%% (cnif_worker): there, the resources a term holds.\n"
               "'$cnif_resources'(_Term) -> [].\n",
               lists:join(";\n", [io_lib:format("'$cnif_call'(~tw, [~s]) -> ~tw(~s)",
                                                [nif_name(F), args(A), nif_name(F), args(A)])
                                  || {F, A} <- Nifs]), ".\n"
-              | [wrapper(Module, F, A) || {F, A} <- Nifs]],
+              | [wrapper(Module, F, A, Runtime) || {F, A} <- Nifs]],
     parse(unicode:characters_to_list(Source), Line).
 
-args(A) -> lists:join(", ", ["A" ++ integer_to_list(I) || I <- lists:seq(1, A)]).
+args(A) -> lists:join(", ", args_list(A)).
+
+args_list(A) -> ["A" ++ integer_to_list(I) || I <- lists:seq(1, A)].
 
 %% The NIF returns a bad-argument report as a value (a tag test on the
 %% result costs less than a try): the wrapper raises it as badarg with
 %% error_info, if it carries the module's secret (see cnif:load_info/2);
 %% a returned value of the same shape is just a value. Panics and raised
-%% terms pass through as exceptions.
-wrapper(Module, F, A) ->
+%% terms pass through as exceptions. Until the library is loaded, the NIF
+%% is a stub that runs the call on a worker if the module is isolated, and
+%% otherwise raises {not_loaded, Module}, as cnif_isolated:call/3 does.
+wrapper(Module, F, A, #{load := Cnif, error := Error, isolated := IsolatedMode}) ->
     Args = args(A),
     Nif = nif_name(F),
+    Stub = case IsolatedMode of
+               none -> io_lib:format("~tw(~s) -> erlang:nif_error({not_loaded, ~tw})",
+                                     [Nif, lists:join(", ", ["_" ++ Arg || Arg <- args_list(A)]),
+                                      Module]);
+               _ -> io_lib:format("~tw(~s) -> ~tw:call(~tw, ~tw, [~s])",
+                                  [Nif, Args, IsolatedMode, Module, Nif, Args])
+           end,
     io_lib:format(
       "~tw(~s) ->~n"
       "    case ~tw(~s) of~n"
       "        {'$cnif_badarg', Secret, ArgNo, Path, Reason} = Result ->~n"
-      "            case cnif:is_report(~tw, Secret) of~n"
+      "            case ~tw:is_report(~tw, Secret) of~n"
       "                true ->~n"
       "                    erlang:error(badarg, [~s],~n"
-      "                                 [{error_info, #{module => cnif_error,~n"
+      "                                 [{error_info, #{module => ~tw,~n"
       "                                                 cause => {ArgNo, Path, Reason}}}]);~n"
       "                false ->~n"
       "                    Result~n"
@@ -237,8 +275,8 @@ wrapper(Module, F, A) ->
       "        Result ->~n"
       "            Result~n"
       "    end.~n"
-      "~tw(~s) -> cnif_isolated:call(~tw, ~tw, [~s]).~n",
-      [F, Args, Nif, Args, Module, Args, Nif, Args, Module, Nif, Args]).
+      "~s.~n",
+      [F, Args, Nif, Args, Cnif, Module, Args, Error, Stub]).
 
 %% Generated source is parsed form by form (the preprocessor has already
 %% run, so it names the module literally). Every token is given the line

@@ -55,3 +55,15 @@ $(AMALG_DIR)/ebin/%.beam: test/amalgamated/%.erl
 test-build: $(AMALG_SO) $(AMALG_BEAMS)
 EXTRA_EUNIT_MODULES += amalgamated_tests
 EXTRA_TEST_PATHS    += $(AMALG_DIR)/ebin
+
+# vendored_tests builds a project from the vendored files of `make
+# amalgamate` and its fixtures (test/amalgamated/vendored/) with plain
+# erlc and cc, and runs it in a VM with no cnif on the code path: how this
+# build compiles C, for those commands.
+$(AMALG_DIR)/vendored.config: FORCE
+	@mkdir -p $(dir $@)
+	@printf '{%s, "%s"}.\n' cc '$(CC)' cflags '-std=gnu11 -fPIC $(WARN) $(CFLAGS) $(SANITIZE) -I$(ERL_INCLUDE)' \
+	    ldflags '$(NIF_LDFLAGS)' fixtures '$(CURDIR)/test/amalgamated/vendored' > $@
+
+test-build: $(AMALG_VENDORED) $(AMALG_DIR)/vendored.config $(AMALG_DIR)/ebin/vendored_tests.beam
+EXTRA_EUNIT_MODULES += vendored_tests
