@@ -27,11 +27,16 @@
 -define(ADD_SLICES, 10).      % slices per variant per round: 1,000,000 calls
 -define(LIST_LEN, 1000000).   % elements of the list benchmarks
 -define(LIST_SLICES, 6).      % one list call per slice: 6 per variant per round
+-define(LIST_10K, 10000).     % elements of list_encode_10k
+-define(LIST_10K_SLICE, 20).  % 10k-list calls per slice (about 1 ms)
 -define(SEND_N, 100000).      % messages per flood call
 -define(SEND_SLICES, 4).      % one flood call per slice: 4 per variant per round
 -define(STRUCT_SLICES, 10).   % slices per variant per round, for both groups:
 -define(DECODE_SLICE, 200).   % 200 decode calls per slice (a round: about 3 ms)
 -define(ROUNDTRIP_SLICE, 50). % 50 decode+encode calls per slice (about 3 ms)
+-define(SHORT_SLICE, 10000).  % yield_short calls per slice (about 3 ms)
+-define(SHORT_SLICES, 10).    % slices per variant per round
+-define(SHORT_STEPS, 256).    % xorshift steps per call: about 0.3 us of work
 
 %% A loop of N calls of Mod:Fun(I, 1), one per variant, so that each
 %% variant runs the same code with a direct remote call to its NIF.
@@ -63,6 +68,17 @@
 ?STRUCT_LOOP(rt_elixir_cnif, bench_struct_cnif, roundtrip_elixir_nif).
 ?STRUCT_LOOP(rt_record_raw, bench_struct_raw, roundtrip_record).
 ?STRUCT_LOOP(rt_record_cnif, bench_struct_cnif, roundtrip_record_nif).
+?STRUCT_LOOP(rt_map_raw_sorted, bench_struct_raw, roundtrip_map_sorted).
+?STRUCT_LOOP(rt_elixir_raw_sorted, bench_struct_raw, roundtrip_elixir_sorted).
+
+%% yield_short: the same short work as a plain NIF and as a yielding NIF
+%% that ends in its first slice (bench_spin.c).
+-define(SHORT_LOOP(Name, Fun),
+        Name(0) -> ok;
+        Name(I) -> _ = bench_spin:Fun(I, ?SHORT_STEPS), Name(I - 1)).
+
+?SHORT_LOOP(short_plain, spin).
+?SHORT_LOOP(short_yield, spin_yield).
 
 main() ->
     Rounds = rounds(),
@@ -75,7 +91,9 @@ main() ->
     %% Room on the heap for the encoded list, so the timed call builds it
     %% in place; the garbage of the previous call is collected untimed.
     Encode = group(Rounds, ?LIST_SLICES, [{min_heap_size, 3 * ?LIST_LEN}],
-                   encode_variants()),
+                   encode_variants(?LIST_LEN, 1)),
+    Encode10k = group(Rounds, ?LIST_SLICES, [{min_heap_size, 3 * ?LIST_10K}],
+                      encode_variants(?LIST_10K, ?LIST_10K_SLICE)),
     Send = group(Rounds, ?SEND_SLICES, [], send_variants()),
     StructDecode = group(Rounds, ?STRUCT_SLICES, [], struct_decode_variants()),
     %% Room on the heap for a slice's worth of results (at most 66 words a
@@ -83,6 +101,7 @@ main() ->
     %% previous slice is collected untimed.
     StructRoundtrip = group(Rounds, ?STRUCT_SLICES, [{min_heap_size, 20000}],
                             struct_roundtrip_variants()),
+    Short = group(Rounds, ?SHORT_SLICES, [], short_variants()),
     %% add_wrapped compares like with like: both NIFs behind the same
     %% Erlang wrapper. add_wrapper_cost shows what the wrapper itself adds
     %% to the bare raw call; it has no target of its own (see README).
@@ -95,14 +114,21 @@ main() ->
             row("add_libc_setjmp", Add, libc, raw, 1.10),
             row("add_fault_barrier", Add, barrier, raw, 1.02 * maps:get(ratio, AddRow)),
             row("list_decode_1m", Decode, cnif, raw, 1.05),
-            row("list_encode_1m", Encode, cnif, raw, 1.05),
+            row("list_encode_1m", Encode, cnif, raw, 0.85),
+            row("list_encode_10k", Encode10k, cnif, raw, 0.85),
             row("thread_send_100k", Send, cnif, raw, none),
             row("struct_decode_map", StructDecode, map, raw_map, 1.05),
             row("struct_decode_elixir", StructDecode, elixir, raw_elixir, 1.05),
             row("struct_decode_record", StructDecode, record, raw_record, 1.05),
             row("struct_roundtrip_map", StructRoundtrip, map, raw_map, 1.05),
             row("struct_roundtrip_elixir", StructRoundtrip, elixir, raw_elixir, 1.05),
-            row("struct_roundtrip_record", StructRoundtrip, record, raw_record, 1.05)],
+            row("struct_roundtrip_record", StructRoundtrip, record, raw_record, 1.05),
+            %% Against raw that hands erts its keys in term order, as cnif does.
+            row("struct_roundtrip_map_sorted", StructRoundtrip, map, raw_sorted_map, 1.05),
+            row("struct_roundtrip_elixir_sorted", StructRoundtrip, elixir,
+                raw_sorted_elixir, 1.05),
+            %% Against cnif's own plain NIF: what being yielding costs.
+            row("yield_short", Short, yield, plain, 1.20)],
     print(Rows),
     report(Rows).
 
@@ -147,6 +173,8 @@ check() ->
                             {fun bench_cnif_barrier:add_nif/2, fun bench_cnif_barrier:sum_nif/1,
                              fun bench_cnif_barrier:seq_nif/1}]],
     {1000, 1000} = {flood_raw(1000), flood_cnif(1000)},
+    Short = bench_spin:spin(7, ?SHORT_STEPS),
+    Short = bench_spin:spin_yield(7, ?SHORT_STEPS),
     check_struct().
 
 %% The order of the struct benchmarks, 26 fields, as the three terms.
@@ -193,6 +221,8 @@ check_struct(Form) ->
     Cnif = fun bench_struct_cnif:DecodeNif/1,
     {Sum, Sum} = {Raw(T), Cnif(T)},
     {T, T} = {bench_struct_raw:Roundtrip(T), bench_struct_cnif:RoundtripNif(T)},
+    Form =:= record orelse T =:= bench_struct_raw:(Name("roundtrip_", "_sorted"))(T)
+        orelse error({differs, Form, sorted}),
     [{Form, Change, Ok, Ok} = {Form, Change, accepts(Raw, V), accepts(Cnif, V)}
      || {Change, Ok, V} <- order_variations(Form, T)].
 
@@ -268,11 +298,14 @@ decode_variants() ->
     [{raw, Make, Calls(fun bench_raw:sum/1)},
      {cnif, Make, Calls(fun bench_cnif:sum_nif/1)}].
 
-encode_variants() ->
+%% PerSlice calls per slice, each timed alone after an untimed collection.
+encode_variants(Len, PerSlice) ->
     None = fun() -> none end,
     Calls = fun(F) ->
                     fun(_) ->
-                            {once(fun() -> [0 | _] = F(?LIST_LEN) end, true), 1}
+                            Ns = [once(fun() -> [0 | _] = F(Len) end, true)
+                                  || _ <- lists:seq(1, PerSlice)],
+                            {lists:sum(Ns), PerSlice}
                     end
             end,
     [{raw, None, Calls(fun bench_raw:seq/1)},
@@ -292,6 +325,12 @@ send_variants() ->
     [{raw, None, Calls(fun flood_raw/1)},
      {cnif, None, Calls(fun flood_cnif/1)}].
 
+short_variants() ->
+    Loop = fun(F) -> fun(_) -> {time(F, ?SHORT_SLICE), ?SHORT_SLICE} end end,
+    None = fun() -> none end,
+    [{plain, None, Loop(fun short_plain/1)},
+     {yield, None, Loop(fun short_yield/1)}].
+
 %% The struct benchmarks: decode only, and decode and encode back, of the
 %% order as a map, an Elixir struct and a record; each variant a loop of
 %% direct calls on the same term.
@@ -307,7 +346,10 @@ struct_roundtrip_variants() ->
                      {raw_elixir, elixir, fun rt_elixir_raw/2},
                      {elixir, elixir, fun rt_elixir_cnif/2},
                      {raw_record, record, fun rt_record_raw/2},
-                     {record, record, fun rt_record_cnif/2}], ?ROUNDTRIP_SLICE, true).
+                     {record, record, fun rt_record_cnif/2},
+                     {raw_sorted_map, map, fun rt_map_raw_sorted/2},
+                     {raw_sorted_elixir, elixir, fun rt_elixir_raw_sorted/2}],
+                    ?ROUNDTRIP_SLICE, true).
 
 struct_variants(Loops, Calls, Gc) ->
     [{Label, fun() -> order(Form) end,

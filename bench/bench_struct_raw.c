@@ -46,6 +46,19 @@ static const char *const key_names[FIELDS + 1] = {
     "created_us", "updated_us", "expires_us", "priority", "retries", "flags",
     "leverage", "reduce_only", "post_only", "hidden", "trader", "__struct__"};
 static ERL_NIF_TERM keys[FIELDS + 1];
+
+/* Where each field's value goes (the last: __struct__'s): in field order,
+** or at its key's place in term order (the keys sorted by hand, checked at
+** load), which erts's insertion sort of a small map's keys then passes
+** over. sorted_keys is keys in that order: __struct__ first, then the
+** map's 26. */
+static const int in_field_order[FIELDS + 1] = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+    14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26};
+static const int in_key_order[FIELDS + 1] = {
+    10, 1, 21, 26, 3, 18, 24, 22, 19, 15, 7, 13, 20, 2,
+    6, 4, 25, 5, 14, 17, 8, 11, 16, 12, 9, 23, 0};
+static ERL_NIF_TERM sorted_keys[FIELDS + 1];
 static ERL_NIF_TERM atom_true, atom_false, atom_tag, atom_module;
 
 /* The enums: atom i is the C value i. */
@@ -218,7 +231,9 @@ static int get_record(ErlNifEnv *env, ERL_NIF_TERM t, order *o)
            && items[0] == atom_tag && get_fields(env, items + 1, o);
 }
 
-static int make_double(ErlNifEnv *env, double d, ERL_NIF_TERM *out)
+/* Inlined, as it was while put_fields was its only caller. */
+static inline __attribute__((always_inline)) int
+make_double(ErlNifEnv *env, double d, ERL_NIF_TERM *out)
 {
     if (!isfinite(d))
         return 0;
@@ -254,35 +269,51 @@ static int make_bytes(ErlNifEnv *env, const bytes *b, bool text, ERL_NIF_TERM *o
     return 1;
 }
 
+/* The 26 field values of *o into v, field i at v[at[i]]. Inlined with a
+** constant table, the indices are constants: the code is that of writing
+** them by hand (put_fields compiles to the very instructions it did when
+** it wrote v[0], v[1], ... itself). */
+static inline __attribute__((always_inline)) int put_fields_at(ErlNifEnv *env, const order *o,
+                                ERL_NIF_TERM *v, const int *at)
+{
+    v[at[0]] = enif_make_int64(env, o->id);
+    v[at[1]] = enif_make_int64(env, o->account);
+    v[at[9]] = enif_make_int64(env, o->quantity);
+    v[at[10]] = enif_make_int64(env, o->filled);
+    v[at[15]] = enif_make_int64(env, o->created_us);
+    v[at[16]] = enif_make_int64(env, o->updated_us);
+    v[at[17]] = enif_make_int64(env, o->expires_us);
+    v[at[18]] = enif_make_uint(env, o->priority);
+    v[at[19]] = enif_make_uint(env, o->retries);
+    v[at[20]] = enif_make_uint(env, o->flags);
+    v[at[21]] = enif_make_int(env, o->leverage);
+    v[at[22]] = o->reduce_only ? atom_true : atom_false;
+    v[at[23]] = o->post_only ? atom_true : atom_false;
+    v[at[24]] = o->hidden ? atom_true : atom_false;
+    return make_bytes(env, &o->symbol, true, &v[at[2]])
+           && make_bytes(env, &o->venue, true, &v[at[3]])
+           && make_bytes(env, &o->client_ref, false, &v[at[4]])
+           && make_enum(o->side, side_atoms, COUNT(side_atoms), &v[at[5]])
+           && make_enum(o->type, type_atoms, COUNT(type_atoms), &v[at[6]])
+           && make_enum(o->tif, tif_atoms, COUNT(tif_atoms), &v[at[7]])
+           && make_enum(o->status, status_atoms, COUNT(status_atoms), &v[at[8]])
+           && make_double(env, o->price, &v[at[11]])
+           && make_double(env, o->stop_price, &v[at[12]])
+           && make_double(env, o->avg_price, &v[at[13]])
+           && make_double(env, o->fee, &v[at[14]])
+           && make_bytes(env, &o->trader, true, &v[at[25]]);
+}
+
 /* The 26 field values of *o, in field order, into v. */
 static int put_fields(ErlNifEnv *env, const order *o, ERL_NIF_TERM *v)
 {
-    v[0] = enif_make_int64(env, o->id);
-    v[1] = enif_make_int64(env, o->account);
-    v[9] = enif_make_int64(env, o->quantity);
-    v[10] = enif_make_int64(env, o->filled);
-    v[15] = enif_make_int64(env, o->created_us);
-    v[16] = enif_make_int64(env, o->updated_us);
-    v[17] = enif_make_int64(env, o->expires_us);
-    v[18] = enif_make_uint(env, o->priority);
-    v[19] = enif_make_uint(env, o->retries);
-    v[20] = enif_make_uint(env, o->flags);
-    v[21] = enif_make_int(env, o->leverage);
-    v[22] = o->reduce_only ? atom_true : atom_false;
-    v[23] = o->post_only ? atom_true : atom_false;
-    v[24] = o->hidden ? atom_true : atom_false;
-    return make_bytes(env, &o->symbol, true, &v[2])
-           && make_bytes(env, &o->venue, true, &v[3])
-           && make_bytes(env, &o->client_ref, false, &v[4])
-           && make_enum(o->side, side_atoms, COUNT(side_atoms), &v[5])
-           && make_enum(o->type, type_atoms, COUNT(type_atoms), &v[6])
-           && make_enum(o->tif, tif_atoms, COUNT(tif_atoms), &v[7])
-           && make_enum(o->status, status_atoms, COUNT(status_atoms), &v[8])
-           && make_double(env, o->price, &v[11])
-           && make_double(env, o->stop_price, &v[12])
-           && make_double(env, o->avg_price, &v[13])
-           && make_double(env, o->fee, &v[14])
-           && make_bytes(env, &o->trader, true, &v[25]);
+    return put_fields_at(env, o, v, in_field_order);
+}
+
+/* The same, each at its key's place in term order. */
+static int put_fields_sorted(ErlNifEnv *env, const order *o, ERL_NIF_TERM *v)
+{
+    return put_fields_at(env, o, v, in_key_order);
 }
 
 /* bench_struct_cnif.c's checksum. */
@@ -354,6 +385,37 @@ static ERL_NIF_TERM roundtrip_elixir(ErlNifEnv *env, int argc, const ERL_NIF_TER
     return map;
 }
 
+/* roundtrip_map and roundtrip_elixir with the keys in term order:
+** __struct__ sorts first, and a plain map's 26 keys are the rest. */
+static ERL_NIF_TERM roundtrip_sorted(ErlNifEnv *env, ERL_NIF_TERM term, int elixir)
+{
+    order o;
+    ERL_NIF_TERM v[FIELDS + 1], map;
+    int first = !elixir;
+    if (!(elixir ? get_elixir(env, term, &o) : get_map(env, term, &o)))
+        return enif_make_badarg(env);
+    v[in_key_order[FIELDS]] = atom_module;
+    if (!put_fields_sorted(env, &o, v)
+        || !enif_make_map_from_arrays(env, sorted_keys + first, v + first,
+                                      FIELDS + 1 - first, &map))
+        return no_value(env);
+    return map;
+}
+
+static ERL_NIF_TERM roundtrip_map_sorted(ErlNifEnv *env, int argc,
+                                         const ERL_NIF_TERM argv[])
+{
+    (void)argc;
+    return roundtrip_sorted(env, argv[0], 0);
+}
+
+static ERL_NIF_TERM roundtrip_elixir_sorted(ErlNifEnv *env, int argc,
+                                            const ERL_NIF_TERM argv[])
+{
+    (void)argc;
+    return roundtrip_sorted(env, argv[0], 1);
+}
+
 static ERL_NIF_TERM roundtrip_record(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
 {
     order o;
@@ -377,6 +439,11 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info)
 {
     (void)priv, (void)info;
     make_atoms(env, key_names, FIELDS + 1, keys);
+    for (int i = 0; i <= FIELDS; i++)
+        sorted_keys[in_key_order[i]] = keys[i];
+    for (int i = 1; i <= FIELDS; i++)
+        if (enif_compare(sorted_keys[i - 1], sorted_keys[i]) >= 0)
+            return 1; /* in_key_order is wrong */
     make_atoms(env, side_names, COUNT(side_atoms), side_atoms);
     make_atoms(env, type_names, COUNT(type_atoms), type_atoms);
     make_atoms(env, tif_names, COUNT(tif_atoms), tif_atoms);
@@ -395,6 +462,8 @@ static ErlNifFunc funcs[] = {
     {"roundtrip_map", 1, roundtrip_map, 0},
     {"roundtrip_elixir", 1, roundtrip_elixir, 0},
     {"roundtrip_record", 1, roundtrip_record, 0},
+    {"roundtrip_map_sorted", 1, roundtrip_map_sorted, 0},
+    {"roundtrip_elixir_sorted", 1, roundtrip_elixir_sorted, 0},
 };
 
 ERL_NIF_INIT(bench_struct_raw, funcs, load, NULL, NULL, NULL)

@@ -55,8 +55,7 @@ static void *cnif__alloc_chunk(cnif_env *env, size_t size)
     return chunk->data;
 }
 
-/* size bytes of call-scoped memory, or NULL if there is no memory. */
-static void *cnif__alloc_or_null(cnif_env *env, size_t size)
+void *cnif__alloc_or_null(cnif_env *env, size_t size)
 {
     void *p;
 

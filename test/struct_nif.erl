@@ -3,6 +3,7 @@
 -module(struct_nif).
 -include_lib("cnif/include/cnif.hrl").
 -cnif_nifs([echo_point/1, echo_point_rec/1, echo_point_ex/1, echo_point_tup/1,
+            echo_ordered/1, echo_ordered_map/1,
             echo_cnif_array_point/1, echo_cnif_array_point_rec/1,
             point_all_forms/2, echo_line/1, line_length/1, echo_color/1,
             echo_label/1, echo_label_lax/1,

@@ -108,6 +108,20 @@ record_form_rejects_test() ->
     ?assertEqual({1, ".y: expected a float, got: <<\"2\">>"},
                  why(fun() -> ?M:echo_point_rec({point, 1, <<"2">>}) end)).
 
+%% Keys are encoded in term order whatever the field order: the terms are
+%% those Erlang builds, down to their external format (a small map's keys
+%% in order).
+key_order_test() ->
+    Map = #{zeta => 1, mid => -2, 'Alpha' => 3},
+    Struct = Map#{'__struct__' => 'Elixir.StructTest.Ordered'},
+    ?assertEqual(['Alpha', '__struct__', mid, zeta], maps:keys(Struct)),
+    [?assertEqual({Term, term_to_binary(Term)}, {Echo(Term), term_to_binary(Echo(Term))})
+     || {Echo, Term} <- [{fun ?M:echo_ordered/1, Struct}, {fun ?M:echo_ordered_map/1, Map}]],
+    ?assertEqual({1, "expected a %StructTest.Ordered{} struct, got: " ++ shown(Map)},
+                 why(fun() -> ?M:echo_ordered(Map) end)),
+    ?assertEqual({1, ".Alpha: expected an integer, got: a"},
+                 why(fun() -> ?M:echo_ordered_map(Map#{'Alpha' => a}) end)).
+
 elixir_struct_form_test() ->
     ?assertEqual(ex_point(1.0, 2.0), ?M:echo_point_ex(ex_point(1, 2))).
 

@@ -30,6 +30,18 @@ CNIF_DEFINE_STRUCT_AS(point_ex, point, POINT_FIELDS, .as = CNIF_AS_STRUCT,
 CNIF_DEFINE_STRUCT_AS(point_tup, point, POINT_FIELDS, .as = CNIF_AS_TUPLE)
 CNIF_DEFINE_ARRAY(point)
 CNIF_DEFINE_ARRAY(point_rec)
+
+/* Fields declared against term order, one key ('Alpha') before
+** __struct__: the encoders hand erts the keys sorted. */
+typedef struct ordered {
+    int64_t zeta, mid, alpha;
+} ordered;
+#define ORDERED_FIELDS(F) F(int64_t, zeta) F(int64_t, mid) F(int64_t, alpha, .key = "Alpha")
+CNIF_DEFINE_STRUCT(ordered, ORDERED_FIELDS, .as = CNIF_AS_STRUCT,
+                   .module = "Elixir.StructTest.Ordered")
+CNIF_DEFINE_STRUCT_AS(ordered_map, ordered, ORDERED_FIELDS, .as = CNIF_AS_MAP)
+ECHO(ordered)
+ECHO(ordered_map)
 ECHO(point)
 ECHO(point_rec)
 ECHO(point_ex)

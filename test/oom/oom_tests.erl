@@ -84,6 +84,10 @@ features() ->
        {ok, [<<"a">>, <<"bc">>, <<"d">>]}, [decode, encode]),
      f(array_nested, fun() -> ?M:echo_cnif_array_cnif_array_int64_t([[1, 2], [], [3]]) end,
        {ok, [[1, 2], [], [3]]}, [decode]),
+     %% The 8000 bytes of terms the encoder builds the inner list from need
+     %% a second arena chunk: without it the list is built cell by cell.
+     f(array_long, fun() -> ?M:echo_cnif_array_cnif_array_int64_t([lists:seq(1, 1000)]) end,
+       {ok, [lists:seq(1, 1000)]}, [decode]),
      f(tuple, fun() -> ?M:echo_pair({x, 5}) end, {ok, {5, x}}, [encode]),
      f(tuple_bad, fun() -> ?M:echo_pair({x}) end,
        {badarg, {1, <<>>, {expected, <<"a tuple of at least 2 elements">>, {x}}}}, [decode]),
