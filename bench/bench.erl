@@ -233,6 +233,7 @@ order_variations(Form, T) ->
      {iolist_text, true, Set(symbol, [<<"BTC">>, $-, "USD"])},
      {utf8_text, true, Set(trader, <<"zoë"/utf8>>)},
      {bad_utf8, false, Set(trader, <<255>>)},
+     {bad_utf8_iolist, false, Set(trader, [<<"zo">>, 16#c3])},
      {float_as_int, false, Set(quantity, 1.0)},
      {uint8_over, false, Set(priority, 256)},
      {uint16_max, true, Set(retries, 65535)},
@@ -240,6 +241,8 @@ order_variations(Form, T) ->
      {int64_over, false, Set(id, 1 bsl 63)},
      {bad_enum, false, Set(side, hold)},
      {bad_bool, false, Set(hidden, nil)},
+     {iolist_bytes, true, Set(client_ref, [<<16#0123456789abcdef:64>>, [<<16#01234567:32>>],
+                                           16#89, 16#ab, 16#cd, 16#ef])},
      {bytes_as_atom, false, Set(client_ref, ref)},
      {not_a_term, false, 42}]
     ++ case Form of

@@ -2,7 +2,9 @@
 ** `make bench`: a 26-field order decoded, and decoded and encoded back, as
 ** an atom-keyed map, an Elixir struct (%Bench.Order{}) and a record
 ** (#order{}), through CNIF_DEFINE_STRUCT / CNIF_DEFINE_STRUCT_AS.
-** bench_struct_raw.c is the same by hand. */
+** bench_struct_raw.c is the same by hand. Its text fields are cnif_iotext
+** and its bytes cnif_iodata: the raw side takes binaries or iolists for
+** them, and both sides must do the same work. */
 #include <cnif.h>
 
 typedef enum { SIDE_BUY, SIDE_SELL } order_side;
@@ -32,8 +34,8 @@ CNIF_DEFINE_ENUM(order_status, status_atoms)
 
 typedef struct order {
     int64_t id, account;
-    cnif_str symbol, venue;
-    cnif_bin client_ref;
+    cnif_iotext symbol, venue;
+    cnif_iodata client_ref;
     order_side side;
     order_type type;
     order_tif tif;
@@ -46,19 +48,19 @@ typedef struct order {
     uint32_t flags;
     int32_t leverage;
     bool reduce_only, post_only, hidden;
-    cnif_str trader;
+    cnif_iotext trader;
 } order;
 
 #define ORDER_FIELDS(F)                                                       \
-    F(int64_t, id) F(int64_t, account) F(cnif_str, symbol)                    \
-    F(cnif_str, venue) F(cnif_bin, client_ref) F(order_side, side)            \
+    F(int64_t, id) F(int64_t, account) F(cnif_iotext, symbol)                 \
+    F(cnif_iotext, venue) F(cnif_iodata, client_ref) F(order_side, side)      \
     F(order_type, type) F(order_tif, tif) F(order_status, status)             \
     F(int64_t, quantity) F(int64_t, filled) F(double, price)                  \
     F(double, stop_price) F(double, avg_price) F(double, fee)                 \
     F(int64_t, created_us) F(int64_t, updated_us) F(int64_t, expires_us)      \
     F(uint8_t, priority) F(uint16_t, retries) F(uint32_t, flags)              \
     F(int32_t, leverage) F(bool, reduce_only) F(bool, post_only)              \
-    F(bool, hidden) F(cnif_str, trader)
+    F(bool, hidden) F(cnif_iotext, trader)
 
 CNIF_DEFINE_STRUCT_AS(order_map, order, ORDER_FIELDS, .as = CNIF_AS_MAP)
 CNIF_DEFINE_STRUCT_AS(order_ex, order, ORDER_FIELDS, .as = CNIF_AS_STRUCT,

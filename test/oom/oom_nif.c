@@ -23,10 +23,10 @@ static const cnif_enum_entry color_atoms[] = {
 CNIF_DEFINE_ENUM(color, color_atoms)
 ECHO(color)
 
-/* Binaries and strings from iolists: flattened into call-scoped memory,
-** encoded into new binaries. */
-ECHO(cnif_bin)
-ECHO(cnif_str)
+/* Bytes and text from iolists: flattened into call-scoped memory, encoded
+** into new binaries. A C string is a binary's text copied with its NUL. */
+ECHO(cnif_iodata)
+ECHO(cnif_iotext)
 ECHO(cnif_cstr)
 ECHO(cnif_array_cnif_cstr)
 CNIF_DEFINE_ARRAY(cnif_array_int64_t)
@@ -64,11 +64,11 @@ static cnif_bin bin_repeat(cnif_env *env, cnif_bin bin, size_t times)
 CNIF_EXPORT(bin_repeat, cnif_bin, cnif_bin, size_t)
 
 /* A sub-binary of an iolist: flattened, copied into a binary, then cut. */
-static cnif_bin bin_sub(cnif_env *env, cnif_bin bin, size_t pos, size_t size)
+static cnif_bin bin_sub(cnif_env *env, cnif_iodata bin, size_t pos, size_t size)
 {
     return cnif_bin_sub(env, bin, pos, size);
 }
-CNIF_EXPORT(bin_sub, cnif_bin, cnif_bin, size_t, size_t)
+CNIF_EXPORT(bin_sub, cnif_bin, cnif_iodata, size_t, size_t)
 
 /* A user codec built on the tuple codec: {A, B} with B an integer. A
 ** shorter tuple fails in CNIF_TUPLE_GET, whose message is made in
@@ -161,12 +161,14 @@ static bool cnif_decode_sized(cnif_env *env, ERL_NIF_TERM term, sized *out)
 #define cnif_encode_sized cnif_encode_int64_t
 ECHO(sized)
 
-/* --- Structs in every form, unions, optionals, results ---------------------- */
+/* --- Structs in every form, unions, optionals, results ----------------------
+** Their text is cnif_iotext: an iolist gives each form's decode an
+** allocation (its flattening) to fail, where a binary is borrowed. */
 typedef struct point {
     double x, y;
-    cnif_str label;
+    cnif_iotext label;
 } point;
-#define POINT_FIELDS(F) F(double, x) F(double, y) F(cnif_str, label, .optional = true)
+#define POINT_FIELDS(F) F(double, x) F(double, y) F(cnif_iotext, label, .optional = true)
 CNIF_DEFINE_STRUCT(point, POINT_FIELDS, .as = CNIF_AS_MAP, .reject_unknown = true)
 CNIF_DEFINE_STRUCT_AS(point_rec, point, POINT_FIELDS, .as = CNIF_AS_RECORD,
                       .tag = "point")
@@ -200,19 +202,19 @@ typedef struct id {
     id_kind kind;
     union {
         int64_t num;
-        cnif_str name;
+        cnif_iotext name;
         point_rec pt;
     };
 } id;
 #define ID_ALTERNATIVES(ALT)                                                  \
-    ALT(ID_NUM, int64_t, num) ALT(ID_NAME, cnif_str, name) ALT(ID_POINT, point_rec, pt)
+    ALT(ID_NUM, int64_t, num) ALT(ID_NAME, cnif_iotext, name) ALT(ID_POINT, point_rec, pt)
 CNIF_DEFINE_ONE_OF(id, kind, ID_ALTERNATIVES)
 CNIF_DEFINE_ARRAY(id)
 ECHO(cnif_array_id)
 
 CNIF_DEFINE_OPTIONAL(maybe_point, point, CNIF_UNDEFINED)
 ECHO(maybe_point)
-CNIF_DEFINE_RESULT(str_result, cnif_str, cnif_atom)
+CNIF_DEFINE_RESULT(str_result, cnif_iotext, cnif_atom)
 ECHO(str_result)
 
 /* --- The error path ---------------------------------------------------------- */

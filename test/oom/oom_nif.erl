@@ -2,8 +2,8 @@
 %% and test/oom/oom_wrap.c (arming and counters), driven by oom_tests.
 -module(oom_nif).
 -include_lib("cnif/include/cnif.hrl").
--cnif_nifs([echo_int64_t/1, echo_double/1, echo_cnif_atom/1, echo_cnif_bin/1,
-            echo_cnif_str/1, echo_cnif_cstr/1, echo_cnif_value/1,
+-cnif_nifs([echo_int64_t/1, echo_double/1, echo_cnif_atom/1, echo_cnif_iodata/1,
+            echo_cnif_iotext/1, echo_cnif_cstr/1, echo_cnif_value/1,
             echo_cnif_array_cnif_cstr/1, echo_cnif_array_cnif_array_int64_t/1,
             echo_color/1, bin_reverse/1, bin_repeat/2, bin_sub/3, echo_pair/1,
             map_build/1, map_from_pairs/1, map_sum/1, map_sum_padded/2, echo_sized/1,
