@@ -69,7 +69,9 @@ coverage: deps
 cover-probe:
 
 # One table of both figures per file, the lines and branches not covered,
-# and an annotated HTML copy in $(COV_BUILD)/coverage/.
+# and an annotated HTML copy in $(COV_BUILD)/coverage/. The summary's
+# report goes to a file of its own: gcovr writes its output by replacing
+# the file, and given /dev/null it replaced the device with a regular file.
 #
 # Only objects that wrote counts this run are read: each .gcda with its
 # .gcno, linked into $(COV_BUILD)/gcov-data. A .gcno alone belongs to a
@@ -99,5 +101,5 @@ coverage-report:
 	@$(COV_GCOVR) --filter 'src/' --filter 'include/cnif\.h' --txt | grep -v '100%' | sed -n '/^File/,$$p'
 	@$(COV_GCOVR) --filter 'src/' --filter 'include/cnif\.h' --txt --branches | grep -v '100%' | sed -n '/^File/,$$p'
 	@echo 'Annotated sources: $(COV_BUILD)/coverage/index.html'
-	$(COV_GCOVR) --filter 'src/' --print-summary --output /dev/null \
+	$(COV_GCOVR) --filter 'src/' --print-summary --output $(COV_BUILD)/coverage.txt \
 	    --fail-under-line $(COV_MIN_LINE) --fail-under-branch $(COV_MIN_BRANCH)
