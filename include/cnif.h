@@ -1129,6 +1129,9 @@ bool cnif_utf8_valid(const void *data, size_t size);
 */
 bool cnif__list_begin(cnif_env *env, ERL_NIF_TERM term, size_t elem_size,
                       void **items, size_t *len);
+/* Room for the len terms of an encoded list, or NULL: the encoder then
+** builds the list a cell at a time. */
+ERL_NIF_TERM *cnif__list_terms(cnif_env *env, size_t len);
 
 /* Define struct cnif_array_T { T *items; size_t len; } and its codecs.
 ** Decoding fails with "expected a list" (not a list at all), "expected a
@@ -1172,7 +1175,13 @@ bool cnif__list_begin(cnif_env *env, ERL_NIF_TERM term, size_t elem_size,
     CNIF__INLINE ERL_NIF_TERM cnif_encode_##A(cnif_env *env, A value)        \
     {                                                                         \
         ErlNifEnv *nif = cnif_nif_env(env);                                   \
+        ERL_NIF_TERM *terms = cnif__list_terms(env, value.len);               \
         ERL_NIF_TERM list = enif_make_list(nif, 0);                           \
+        if (terms) {                                                          \
+            for (size_t i = 0; i < value.len; i++)                            \
+                terms[i] = CNIF__ENCODE(T, env, value.items[i]);              \
+            return enif_make_list_from_array(nif, terms, (unsigned)value.len); \
+        }                                                                     \
         for (size_t i = value.len; i > 0; i--)                                \
             list = enif_make_list_cell(                                       \
                 nif, CNIF__ENCODE(T, env, value.items[i - 1]), list);         \
@@ -1500,6 +1509,11 @@ typedef struct cnif_struct {
     const cnif_field *fields;
     size_t count;
     ERL_NIF_TERM *atoms; /* count keys, then __struct__; made at load */
+    /* For the map forms, made at load: the map's keys in term order (an
+    ** Elixir struct's __struct__ among them), which erts sorts no further,
+    ** and the index in atoms of each. */
+    ERL_NIF_TERM *sorted_keys;
+    size_t *sorted_fields;
     ERL_NIF_TERM form_atom; /* the module or record tag; made at load */
     bool any_optional;      /* found at load */
     cnif_struct_as as;
@@ -1520,7 +1534,8 @@ void cnif_struct_init(cnif_env *env, cnif_struct *desc);
 ** optional, and gives each field's term in values (0: an absent optional
 ** field); cnif_struct_field_failed adds field i to a failure's path and
 ** leaves the level; cnif_struct_build makes the term from the encoded
-** fields (values has room for count + 1: the record tag goes first). */
+** fields (values has room for 2 * (count + 1): the record tag goes first,
+** and a map's values are put in key order into the second half). */
 bool cnif_struct_read(cnif_env *env, const cnif_struct *desc,
                       ERL_NIF_TERM term, ERL_NIF_TERM *values, void *out);
 bool cnif_struct_field_failed(cnif_env *env, const cnif_struct *desc,
@@ -1549,11 +1564,15 @@ ERL_NIF_TERM cnif_struct_build(cnif_env *env, const cnif_struct *desc,
     {                                                                         \
         static const cnif_field fields[] = {FIELDS(CNIF__FIELD)};             \
         static ERL_NIF_TERM atoms[cnif__count_##Name + 1];                    \
+        static ERL_NIF_TERM sorted_keys[cnif__count_##Name + 1];              \
+        static size_t sorted_fields[cnif__count_##Name + 1];                  \
         static cnif_struct desc = {.name = #Name,                             \
                                    .size = sizeof(T),                         \
                                    .fields = fields,                          \
                                    .count = cnif__count_##Name,               \
                                    .atoms = atoms,                            \
+                                   .sorted_keys = sorted_keys,                \
+                                   .sorted_fields = sorted_fields,            \
                                    __VA_ARGS__};                              \
         return &desc;                                                         \
     }                                                                         \
@@ -1573,7 +1592,7 @@ ERL_NIF_TERM cnif_struct_build(cnif_env *env, const cnif_struct *desc,
     CNIF__INLINE ERL_NIF_TERM cnif_encode_##Name(cnif_env *env, Name value)  \
     {                                                                         \
         const cnif_struct *cnif__d = cnif__desc_##Name();                     \
-        ERL_NIF_TERM cnif__v[cnif__count_##Name + 1];                         \
+        ERL_NIF_TERM cnif__v[2 * (cnif__count_##Name + 1)];                   \
         size_t cnif__i = cnif__d->as == CNIF_AS_RECORD;                       \
         FIELDS(CNIF__FIELD_ENCODE)                                            \
         return cnif_struct_build(env, cnif__d, cnif__v);                      \
@@ -2282,9 +2301,11 @@ typedef struct cnif__res_event {
 ** State, and the memory and cleanups from cnif_alloc / cnif_defer made in
 ** init or any step, last until the call ends: it completes, panics, or
 ** its process dies between slices (the cleanups then run when the state
-** is collected). Terms and borrowed views (cnif_bin, cnif_str, cnif_tuple,
-** cnif_map...) are valid only in the slice that made them: copy what later
-** slices need into State or cnif_alloc memory.
+** is collected). State is call memory (cnif_alloc's), at one address for
+** the whole call: cleanups may point into it. Terms and borrowed views
+** (cnif_bin, cnif_str, cnif_tuple, cnif_map...) are valid only in the
+** slice that made them: copy what later slices need into State or
+** cnif_alloc memory.
 */
 /* Export name/N as a yielding NIF made of name_init and name_step (above),
 ** whose types must be those given there (a mismatch fails the compile).
@@ -2323,9 +2344,7 @@ typedef struct cnif__res_event {
     static ERL_NIF_TERM cnif__invoke_##name(cnif_env *env, int argc,          \
                                             const ERL_NIF_TERM argv[])        \
     {                                                                         \
-        ERL_NIF_TERM cnif__state_term;                                        \
-        State *cnif__state =                                                  \
-            cnif__yield_begin(env, sizeof(State), &cnif__state_term);         \
+        State *cnif__state = cnif__yield_begin(env, sizeof(State));           \
         CNIF__CHECK_FN("CNIF_EXPORT_YIELDING", name##_init, void, State *,   \
                        ##__VA_ARGS__)                                         \
         (void)argc;                                                           \
@@ -2334,7 +2353,7 @@ typedef struct cnif__res_event {
         cnif_phase_set(env, CNIF_PHASE_CALL);                                 \
         name##_init(env,                                                      \
                     cnif__state CNIF__ARGS(CNIF__PASS_ARG, Ret, ##__VA_ARGS__)); \
-        return cnif__yield_step(env, cnif__state_term, cnif__state,           \
+        return cnif__yield_step(env, 0, cnif__state,                          \
                                 #name "_nif", cnif__yield_cont_##name,        \
                                 cnif__yield_run_##name);                      \
     }                                                                         \
@@ -2344,7 +2363,9 @@ typedef struct cnif__res_event {
 ** CNIF_YIELD_SLICE_US microseconds (default 200), and the step should
 ** return false; it also charges the process for the time, as
 ** cnif_timeslice_consume does. Call it between chunks of some tens of
-** microseconds of work: it reads a monotonic clock. The budget is well
+** microseconds of work: it reads a monotonic clock. The budget counts
+** from its first call in the slice, which answers false, so a call that
+** ends without asking never reads the clock. The budget is well
 ** under erl_nif's 1 ms so that a process queued behind two yielding calls
 ** on one scheduler still runs within a millisecond (bench/ measures it);
 ** rescheduling costs about a microsecond per slice. False outside a
@@ -2358,8 +2379,11 @@ bool cnif_yield_due(cnif_env *env);
 ** false. */
 bool cnif_timeslice_consume(cnif_env *env, int percent);
 
-/* The machinery behind CNIF_EXPORT_YIELDING; not for direct use. */
-void *cnif__yield_begin(cnif_env *env, size_t size, ERL_NIF_TERM *term);
+/* The machinery behind CNIF_EXPORT_YIELDING; not for direct use. The
+** state is call memory; cnif__yield_step's term is the resource that
+** carries it between slices, made (and term ignored) when the first slice
+** yields, so that a call ending in its first slice makes no resource. */
+void *cnif__yield_begin(cnif_env *env, size_t size);
 void *cnif__yield_resume(cnif_env *env, ERL_NIF_TERM term);
 ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
                               const char *name,

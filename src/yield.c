@@ -1,26 +1,24 @@
 /* yield.c -- yielding NIFs: a long loop cut into slices on the normal
-** scheduler. Between slices the state, its call-scoped memory and its
-** cleanups live in a resource that only the rescheduled call refers to, so
-** they are released when the call completes, panics, or its process dies
-** mid-way (the resource is then collected with the process). */
+** scheduler. The state lives in the call's own memory, so it never moves;
+** a call that ends in its first slice needs nothing more. One that yields
+** hands that memory and its cleanups to a resource that only the
+** rescheduled call refers to, so they are released when the call
+** completes, panics, or its process dies mid-way (the resource is then
+** collected with the process). */
 #include "internal.h"
-#include <stdalign.h>
 #include <string.h>
+#include <time.h>
 
-/* A resource is only 8-byte aligned, so the state is placed at the first
-** max_align_t boundary after the header, by hand. */
 typedef struct cnif__yield {
     cnif__arena arena; /* empty while a slice runs: the slice's guard owns it */
+    void *state;       /* in the arena's memory */
 } cnif__yield;
 
-static ErlNifResourceType *cnif__yield_type;
+/* env->yield in a call's first slice, before it has a resource: what
+** cnif_yield_due tests. Never written; compared by address only. */
+static cnif__yield cnif__yield_first;
 
-static void *cnif__yield_state(cnif__yield *y)
-{
-    uintptr_t p = (uintptr_t)(y + 1);
-    return (void *)((p + alignof(max_align_t) - 1)
-                    & ~(uintptr_t)(alignof(max_align_t) - 1));
-}
+static ErlNifResourceType *cnif__yield_type;
 
 /* Adopting the arena into the guard is all it takes: the guard runs the
 ** cleanups and frees the memory as for any call. */
@@ -53,21 +51,11 @@ void cnif__yield_open(cnif_env *env)
         cnif_panic(env, "cannot open the resource type of yielding calls");
 }
 
-void *cnif__yield_begin(cnif_env *env, size_t size, ERL_NIF_TERM *term)
+void *cnif__yield_begin(cnif_env *env, size_t size)
 {
-    cnif__yield *y = enif_alloc_resource(
-        cnif__yield_type, sizeof *y + alignof(max_align_t) + size);
-
-    if (!y)
-        cnif_panic(env, "out of memory: cannot start a yielding call");
-    y->arena = (cnif__arena){0};
-    memset(cnif__yield_state(y), 0, size);
-    /* From here on the term is the only owner: nothing leaks if this slice
-    ** panics, and the rescheduled call keeps the state alive. */
-    *term = enif_make_resource(env->head.nif, y);
-    enif_release_resource(y);
-    env->yield = y;
-    return cnif__yield_state(y);
+    void *state = memset(cnif_alloc(env, size), 0, size);
+    env->yield = &cnif__yield_first;
+    return state;
 }
 
 void *cnif__yield_resume(cnif_env *env, ERL_NIF_TERM term)
@@ -77,7 +65,36 @@ void *cnif__yield_resume(cnif_env *env, ERL_NIF_TERM term)
         cnif_panic(env, "a yielding call resumed without its state");
     env->yield = obj;
     env->arena = cnif__arena_take(&env->yield->arena);
-    return cnif__yield_state(env->yield);
+    return env->yield->state;
+}
+
+/* The resource that carries the call to its next slice, made the first
+** time it yields. Its term is then the only owner: the rescheduled call
+** keeps it alive, and the process's death collects it. */
+static ERL_NIF_TERM cnif__yield_keep(cnif_env *env, void *state)
+{
+    cnif__yield *y = enif_alloc_resource(cnif__yield_type, sizeof *y);
+    ERL_NIF_TERM term;
+
+    if (!y)
+        cnif_panic(env, "out of memory: cannot start a yielding call");
+    y->arena = (cnif__arena){0};
+    y->state = state;
+    term = enif_make_resource(env->head.nif, y);
+    enif_release_resource(y);
+    env->yield = y;
+    return term;
+}
+
+/* The slice clock, in ns. The OS's monotonic clock, not erts's: a slice
+** is an interval, which needs none of erts's time correction, and
+** enif_monotonic_time takes a lock for it that would cost a short call
+** more than its state does. */
+static ErlNifTime cnif__yield_clock(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (ErlNifTime)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
 ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
@@ -90,22 +107,40 @@ ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
     ERL_NIF_TERM result;
 
     cnif_phase_set(env, CNIF_PHASE_CALL);
-    env->slice_start = enif_monotonic_time(ERL_NIF_NSEC);
+    env->slice_start = 0; /* see cnif_yield_due */
     result = step(env, state, &done);
     if (done)
         return result; /* the guard releases the arena as for any call */
     cnif__locks_check_handoff(env, "a yielding NIF yields");
+    if (env->yield == &cnif__yield_first)
+        term = cnif__yield_keep(env, state);
     env->yield->arena = cnif__arena_take(&env->arena);
+    /* erts charges the rescheduled call nothing: a step that yields at
+    ** once, never asking cnif_yield_due, would hold the scheduler forever,
+    ** its process never switched out (nor killed). */
+    cnif_timeslice_consume(env, 1);
     return enif_schedule_nif(env->head.nif, name, 0, cont, 1, &term);
 }
 
+/* A slice's clock starts at its first question, not with the slice: a
+** call that ends without asking, as a short one does, never reads the
+** clock (on a VM's clock, a tenth of a short call's time). A slice thus
+** runs its budget plus the one chunk before its first question. The start
+** is set in the guards of enclosing cnif_try calls too: they share the
+** slice, and a question asked inside one must start the outer clock. */
 bool cnif_yield_due(cnif_env *env)
 {
-    ErlNifTime used;
+    ErlNifTime now, used;
 
     if (!env->yield)
         return false;
-    used = enif_monotonic_time(ERL_NIF_NSEC) - env->slice_start;
+    now = cnif__yield_clock();
+    if (!env->slice_start) {
+        for (cnif_env *e = env; e && e->yield == env->yield; e = e->outer)
+            e->slice_start = now;
+        return false;
+    }
+    used = now - env->slice_start;
     if (used < (ErlNifTime)CNIF_YIELD_SLICE_US * 1000)
         return false;
     /* Charged in the scheduler's unit: 1% of its 1 ms timeslice is 10 us. */

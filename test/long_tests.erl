@@ -598,5 +598,12 @@ unload_finishes_the_jobs_and_ends_the_pool_test_() ->
      end}.
 
 %% Outside a yielding call's step there is no slice to end.
+%% A slice's budget counts from its first cnif_yield_due, here always
+%% asked inside cnif_try: the outer call's clock starts too, so each slice
+%% ends. ytry's State points to itself and asserts it in every slice: it
+%% never moves, neither in the first slice nor when the call first yields.
+yield_due_inside_try_test() ->
+    ?assertEqual([1, 2, 5], [?M:ytry(N) || N <- [1, 2, 5]]).
+
 yield_due_outside_a_step_test() ->
     ?assertEqual(false, ?M:yield_due_outside()).

@@ -658,6 +658,46 @@ static bool send_raw(cnif_env *env, cnif_pid to, cnif_term msg, send_how how)
 }
 CNIF_EXPORT(send_raw, bool, cnif_pid, cnif_term, send_how)
 
+/* ytry(N) -> N: a yielding call of N slices whose steps ask cnif_yield_due
+** only inside cnif_try, so the slice's clock, which starts at the first
+** question, must start for the outer guard too (else it never yields).
+** State points to itself: it must stay at one address for the whole call,
+** from init (in call memory) through every yield. */
+typedef struct ytry_state {
+    struct ytry_state *self;
+    int64_t n, slices;
+} ytry_state;
+
+static ERL_NIF_TERM ytry_ask(cnif_env *inner, void *arg)
+{
+    (void)arg;
+    return cnif_encode_bool(inner, cnif_yield_due(inner));
+}
+
+static void ytry_init(cnif_env *env, ytry_state *s, int64_t n)
+{
+    (void)env;
+    s->self = s;
+    s->n = n;
+}
+
+static bool ytry_step(cnif_env *env, ytry_state *s, int64_t *slices)
+{
+    ERL_NIF_TERM due;
+
+    CNIF_ASSERT(env, s->self == s);
+    if (++s->slices < s->n) {
+        do {
+            if (!cnif_try(env, ytry_ask, NULL, &due))
+                cnif_raise(env, due);
+        } while (due != cnif_encode_bool(env, true));
+        return false;
+    }
+    *slices = s->slices;
+    return true;
+}
+CNIF_EXPORT_YIELDING(ytry, int64_t, ytry_state, int64_t)
+
 /* cnif_yield_due outside a yielding call's step: always false. */
 static bool yield_due_outside(cnif_env *env)
 {
