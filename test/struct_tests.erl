@@ -108,13 +108,12 @@ record_form_rejects_test() ->
     ?assertEqual({1, ".y: expected a float, got: <<\"2\">>"},
                  why(fun() -> ?M:echo_point_rec({point, 1, <<"2">>}) end)).
 
-%% Keys are encoded in term order whatever the field order: the terms are
+%% Keys are handed to erts sorted, whatever the field order: the terms are
 %% those Erlang builds, down to their external format (a small map's keys
-%% in order).
+%% in erts's own order, which for atoms differs between OTP releases).
 key_order_test() ->
     Map = #{zeta => 1, mid => -2, 'Alpha' => 3},
     Struct = Map#{'__struct__' => 'Elixir.StructTest.Ordered'},
-    ?assertEqual(['Alpha', '__struct__', mid, zeta], maps:keys(Struct)),
     [?assertEqual({Term, term_to_binary(Term)}, {Echo(Term), term_to_binary(Echo(Term))})
      || {Echo, Term} <- [{fun ?M:echo_ordered/1, Struct}, {fun ?M:echo_ordered_map/1, Map}]],
     ?assertEqual({1, "expected a %StructTest.Ordered{} struct, got: " ++ shown(Map)},

@@ -23,6 +23,8 @@ config() ->
 bin(Tool) -> filename:join([code:root_dir(), "bin", Tool]).
 
 %% Run Command in Dir with no ERL_LIBS: its output, and exit status.
+%% The project's directory is on the code path as "$PWD": from OTP 27, erlc
+%% does not find a parse transform through -pa . (a relative path).
 run(Dir, Command) ->
     Out = os:cmd("cd '" ++ Dir ++ "' && env -u ERL_LIBS " ++ Command ++ " 2>&1; echo \"exit $?\""),
     [Status | Lines] = lists:reverse(string:split(string:trim(Out, trailing), "\n", all)),
@@ -44,7 +46,7 @@ project() ->
     [{ok, _} = file:copy(filename:join(From, F), filename:join(Dir, F))
      || {From, Files} <- [{amalgamated(), ?VENDORED}, {Fixtures, ?FIXTURES}], F <- Files],
     ok(Dir, bin("erlc") ++ " +warnings_as_errors cnif_vendored.erl"),
-    ok(Dir, bin("erlc") ++ " -pa . +warnings_as_errors vdemo.erl vbare.erl vendored_probe.erl"),
+    ok(Dir, bin("erlc") ++ " -pa \"$PWD\" +warnings_as_errors vdemo.erl vbare.erl vendored_probe.erl"),
     ok(Dir, CC ++ " " ++ CFlags ++ " vdemo.c " ++ LdFlags ++ " -o vdemo.so"),
     ok(Dir, CC ++ " " ++ CFlags ++ " -DVBARE vdemo.c " ++ LdFlags ++ " -o vbare.so"),
     ok(Dir, CC ++ " " ++ CFlags ++ " -DVDEMO_ELIXIR vdemo.c " ++ LdFlags ++ " -o VDemo.so"),
@@ -59,7 +61,7 @@ vendored_test_() ->
      end}.
 
 runs_without_cnif(Dir) ->
-    {Out, Status} = run(Dir, bin("erl") ++ " -noshell -pa . -eval "
+    {Out, Status} = run(Dir, bin("erl") ++ " -noshell -pa \"$PWD\" -eval "
                         "'io:format(\"~p.~n\", [vendored_probe:run()]), halt().'"),
     ?assertEqual({"exit 0", ""}, {Status, ""}),
     {ok, Tokens, _} = erl_scan:string(Out),
@@ -101,14 +103,14 @@ isolated_is_a_compile_error(Dir) ->
                   "which a vendored cnif_vendored does not include: depend on cnif, or "
                   "remove the attribute\n"
                   "%    4| -cnif_isolated(#{workers => 2}).", "exit 1"},
-                 run(Dir, bin("erlc") ++ " -pa . viso.erl")).
+                 run(Dir, bin("erlc") ++ " -pa \"$PWD\" viso.erl")).
 
 %% The same NIFs from Elixir, with the vendored .ex compiled by plain
 %% elixirc. (Elixir's compiler loads VDemo before it writes its .beam, so
 %% that first load finds no library and says so: Mix projects give
 %% :otp_app for it.)
 elixir_runs_without_cnif(Dir) ->
-    {_, "exit 0"} = run(Dir, "elixirc -pa . -o . cnif_vendored.ex vdemo.ex"),
+    {_, "exit 0"} = run(Dir, "elixirc -pa \"$PWD\" -o . cnif_vendored.ex vdemo.ex"),
     Probe = "IO.inspect({:code.which(Cnif), VDemo.add(2, 40),"
         " (try do VDemo.add(1, :x) rescue e -> Exception.message(e) end),"
         " (try do VDemo.fail(7) rescue e in ErlangError -> e.original end)})",
@@ -116,4 +118,4 @@ elixir_runs_without_cnif(Dir) ->
                   "  * 2nd argument: expected an integer, got: :x\\n\",\n"
                   " {:nif_panicked,\n  %{location: \"vdemo.c:25\", message: \"failed with 7\","
                   " phase: :call}}}", "exit 0"},
-                 run(Dir, "elixir -pa . -e '" ++ Probe ++ "'")).
+                 run(Dir, "elixir -pa \"$PWD\" -e '" ++ Probe ++ "'")).
