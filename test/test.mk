@@ -74,7 +74,7 @@ test: deps
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 test-asan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" \
-	    CFLAGS="-O1 -g -DCNIF_PORTABLE_REGISTRATION" ISO_CRASHES=100 \
+	    CFLAGS="-O1 -g -DCNIF_PORTABLE_REGISTRATION" ISO_CRASHES=24 \
 	    ERL_RUN_ENV="LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1"
 
 # The same suites built with clang, as strict as gcc (-Wall -Wextra -Werror).
