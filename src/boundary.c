@@ -2,6 +2,7 @@
 ** exception a call that did not return raises. */
 #include "internal.h"
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,24 +12,17 @@ _Thread_local cnif_env *cnif__current
 
 void cnif__guard_begin(cnif_env *env, ErlNifEnv *nif, cnif_phase phase)
 {
-    env->head.nif = nif;
-    env->reply_nif = nif;
-    env->head.phase = phase;
-    env->head.site = NULL;
+    env->head = (struct cnif__env_head){nif, phase, NULL};
     env->outer = cnif__current;
-    env->arena = (cnif__arena){0};
-    env->job = NULL;
-    env->yield = NULL;
-    env->depth = 0;
-    env->argc = 0;
+    memset(&env->arena, 0,
+           offsetof(cnif_env, outcome) - offsetof(cnif_env, arena));
     env->outcome = CNIF__RETURNED;
     env->jump_armed = false;
-    env->expected = NULL;
     env->has_reason = false;
-    env->path_len = 0;
     env->path_truncated = false;
-    env->one_of_trying = 0;
-    env->one_of_memo = NULL;
+    env->path_len = 0;
+    env->reply_nif = nif;
+    env->argc = 0;
     cnif__current = env;
 }
 

@@ -147,45 +147,48 @@ struct cnif_env {
     cnif_env *outer;            /* the enclosing guard on this thread */
     cnif__jmp_buf jump;         /* where a panic or raise unwinds to */
 
+    /* From arena to outcome, all zero when a guard starts: one memset,
+    ** a few wide stores while it stays within 80 bytes (beyond that gcc
+    ** makes it a rep stos, slower to start than the call it guards). */
     cnif__arena arena;
     struct cnif__yield *yield; /* the state of a yielding call's slice */
-    ErlNifTime slice_start;    /* when that slice began (ns) */
     struct cnif__job *job;     /* the job a pool thread runs, or NULL */
+    /* One-of decoding (codec_union.c): how many alternatives are being
+    ** tried around the current decoder, and what one-ofs inside them
+    ** decoded, so that trying the next alternative never decodes the same
+    ** part of the term twice. */
+    struct cnif__one_of_memo *one_of_memo;
+    unsigned one_of_trying;
+    unsigned depth;
+    /* The latest decode failure: expected/got, or a free-form reason. */
+    const char *expected;
+
+    cnif__outcome outcome; /* CNIF__RETURNED until the call fails */
+    bool jump_armed;       /* jump is set, in a frame still live */
+    bool has_reason;
+    bool path_truncated;
+    unsigned path_len;
+    ErlNifTime slice_start; /* when a yielding call's slice began (ns) */
+
     /* Where the exception or bad-argument report is built. It is head.nif
     ** except while a threaded NIF decodes its arguments from the job's own
     ** env: the report must still be a term of the calling process. */
     ErlNifEnv *reply_nif;
-    unsigned depth;
     int argc; /* the NIF's arity, for cnif_raise_badarg; 0 with no caller */
 
-    /* The outcome, and what the exception is built from. */
-    cnif__outcome outcome;
-    bool jump_armed;   /* jump is set, in a frame still live */
+    /* What the exception is built from, written only once the call fails:
+    ** a call that returns never touches these. */
     cnif__fault fault; /* CNIF__CRASHED; message then names the function */
     ERL_NIF_TERM raised;
     cnif_phase panic_phase;
     const char *panic_file;
     int panic_line;
     int badarg_argno; /* 1-based */
-
-    /* The latest decode failure: expected/got, or a free-form reason. */
-    const char *expected;
     ERL_NIF_TERM got;
     const char *got_text; /* says what got is, when that reads better than
                              printing it: "a %Other{} struct" */
-    bool has_reason;
-    unsigned path_len;
-    bool path_truncated;
     cnif__segment path[CNIF_PATH_MAX];
-
     char message[CNIF_MESSAGE_MAX]; /* panic message or decode reason */
-
-    /* One-of decoding (codec_union.c): how many alternatives are being
-    ** tried around the current decoder, and what one-ofs inside them
-    ** decoded, so that trying the next alternative never decodes the same
-    ** part of the term twice. */
-    unsigned one_of_trying;
-    struct cnif__one_of_memo *one_of_memo;
 };
 
 /* A recorded decode failure, kept aside while other alternatives are
