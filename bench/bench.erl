@@ -37,6 +37,9 @@
 -define(SHORT_SLICE, 10000).  % yield_short calls per slice (about 3 ms)
 -define(SHORT_SLICES, 10).    % slices per variant per round
 -define(SHORT_STEPS, 256).    % xorshift steps per call: about 0.3 us of work
+-define(ERR_SLICE, 10000).    % bad-argument calls per slice (a few ms)
+-define(ERR_SLICES, 10).      % slices per variant per round
+-define(BIN_SIZE, 1 bsl 20).  % bytes of the bin_size binary
 
 %% A loop of N calls of Mod:Fun(I, 1), one per variant, so that each
 %% variant runs the same code with a direct remote call to its NIF.
@@ -50,6 +53,31 @@
 ?ADD_LOOP(add_wrapped, bench_cnif, add).
 ?ADD_LOOP(add_libc, bench_cnif_libc, add_nif).
 ?ADD_LOOP(add_barrier, bench_cnif_barrier, add_nif).
+
+%% bin_size: N calls of Mod:Fun(Bin) on one 1 MB binary.
+-define(BIN_LOOP(Name, Mod, Fun),
+        Name(0, _) -> ok;
+        Name(I, B) -> _ = Mod:Fun(B), Name(I - 1, B)).
+
+?BIN_LOOP(bin_size_raw, bench_raw, bin_size).
+?BIN_LOOP(bin_size_cnif, bench_cnif, bin_size_nif).
+
+%% The error benchmarks: N calls of Mod:Fun(Args...) that raise
+%% error:badarg, each caught. The cnif side is the generated wrapper, so
+%% the error_info it attaches is part of the time.
+-define(ERR_LOOP(Name, Call),
+        Name(0, _) -> ok;
+        Name(I, T) ->
+            try Call of
+                _ -> error(no_badarg)
+            catch
+                error:badarg -> Name(I - 1, T)
+            end).
+
+?ERR_LOOP(err_add_raw, bench_raw:add(T, 2)).
+?ERR_LOOP(err_add_cnif, bench_cnif:add(T, 2)).
+?ERR_LOOP(err_struct_raw, bench_struct_raw:decode_map(T)).
+?ERR_LOOP(err_struct_cnif, bench_struct_cnif:decode_map(T)).
 
 %% The same for the struct benchmarks: N calls of Mod:Fun(Term).
 -define(STRUCT_LOOP(Name, Mod, Fun),
@@ -102,6 +130,8 @@ main() ->
     StructRoundtrip = group(Rounds, ?STRUCT_SLICES, [{min_heap_size, 20000}],
                             struct_roundtrip_variants()),
     Short = group(Rounds, ?SHORT_SLICES, [], short_variants()),
+    BinSize = group(Rounds, ?ADD_SLICES, [], bin_size_variants()),
+    Err = group(Rounds, ?ERR_SLICES, [], err_variants()),
     %% add_wrapped compares like with like: both NIFs behind the same
     %% Erlang wrapper. add_wrapper_cost shows what the wrapper itself adds
     %% to the bare raw call; it has no target of its own (see README).
@@ -113,6 +143,11 @@ main() ->
             row("add_wrapper_cost", Add, wrapped, raw, none),
             row("add_libc_setjmp", Add, libc, raw, 1.10),
             row("add_fault_barrier", Add, barrier, raw, 1.02 * maps:get(ratio, AddRow)),
+            row("bin_size", BinSize, cnif, raw, 1.04),
+            %% A bad argument raised and caught: the cnif wrapper with its
+            %% full error_info against raw's enif_make_badarg.
+            row("err_add", Err, add, raw_add, 1.20),
+            row("err_struct_field", Err, struct, raw_struct, 1.30),
             row("list_decode_1m", Decode, cnif, raw, 1.05),
             row("list_encode_1m", Encode, cnif, raw, 0.85),
             row("list_encode_10k", Encode10k, cnif, raw, 0.85),
@@ -173,6 +208,12 @@ check() ->
                             {fun bench_cnif_barrier:add_nif/2, fun bench_cnif_barrier:sum_nif/1,
                              fun bench_cnif_barrier:seq_nif/1}]],
     {1000, 1000} = {flood_raw(1000), flood_cnif(1000)},
+    Bin = bin_size_binary(),
+    {?BIN_SIZE, ?BIN_SIZE} = {bench_raw:bin_size(Bin), bench_cnif:bin_size_nif(Bin)},
+    ok = err_add_raw(1, foo),
+    ok = err_add_cnif(1, foo),
+    ok = err_struct_raw(1, bad_order()),
+    ok = err_struct_cnif(1, bad_order()),
     Short = bench_spin:spin(7, ?SHORT_STEPS),
     Short = bench_spin:spin_yield(7, ?SHORT_STEPS),
     check_struct().
@@ -327,6 +368,28 @@ send_variants() ->
             end,
     [{raw, None, Calls(fun flood_raw/1)},
      {cnif, None, Calls(fun flood_cnif/1)}].
+
+bin_size_variants() ->
+    Loop = fun(F) -> fun(B) -> {time(fun(N) -> F(N, B) end, ?ADD_SLICE), ?ADD_SLICE} end end,
+    [{raw, fun bin_size_binary/0, Loop(fun bin_size_raw/2)},
+     {cnif, fun bin_size_binary/0, Loop(fun bin_size_cnif/2)}].
+
+%% One binary off the process heap (a refc binary), as a large one is.
+bin_size_binary() ->
+    binary:copy(<<0>>, ?BIN_SIZE).
+
+err_variants() ->
+    Loop = fun(F) -> fun(T) -> {time(fun(N) -> F(N, T) end, ?ERR_SLICE), ?ERR_SLICE} end end,
+    Foo = fun() -> foo end,
+    [{raw_add, Foo, Loop(fun err_add_raw/2)},
+     {add, Foo, Loop(fun err_add_cnif/2)},
+     {raw_struct, fun bad_order/0, Loop(fun err_struct_raw/2)},
+     {struct, fun bad_order/0, Loop(fun err_struct_cnif/2)}].
+
+%% The order as a map with one bad field, the tenth of 26: a float where
+%% an integer belongs.
+bad_order() ->
+    (order(map))#{quantity := 1.0}.
 
 short_variants() ->
     Loop = fun(F) -> fun(_) -> {time(F, ?SHORT_SLICE), ?SHORT_SLICE} end end,

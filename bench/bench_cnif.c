@@ -26,6 +26,14 @@ static int64_t add(cnif_env *env, int64_t a, int64_t b)
 }
 CNIF_EXPORT(add, int64_t, int64_t, int64_t)
 
+/* bin_size(Binary) -> its size in bytes. */
+static uint64_t bin_size(cnif_env *env, cnif_bin bin)
+{
+    (void)env;
+    return bin.size;
+}
+CNIF_EXPORT(bin_size, uint64_t, cnif_bin)
+
 /* sum(List) -> the sum of a list of 64-bit integers, decoded into a C
 ** array first (by the generated code). */
 static int64_t sum(cnif_env *env, cnif_array_int64_t xs)

@@ -3,4 +3,4 @@
 %% bench_cnif stays in process for the in-process side of the same runs.
 -module(bench_cnif_isolated).
 -include_lib("cnif/include/cnif.hrl").
--cnif_nifs([add/2, sum/1, seq/1, flood/2]).
+-cnif_nifs([add/2, bin_size/1, sum/1, seq/1, flood/2]).

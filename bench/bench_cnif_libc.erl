@@ -2,7 +2,7 @@
 %% -DCNIF_USE_LIBC_SETJMP.
 -module(bench_cnif_libc).
 -include_lib("cnif/include/cnif.hrl").
--cnif_nifs([add/2, sum/1, seq/1, flood/2]).
+-cnif_nifs([add/2, bin_size/1, sum/1, seq/1, flood/2]).
 %% The NIFs themselves, local to the module otherwise: bench.erl times them
 %% without the wrapper.
--export([add_nif/2, sum_nif/1, seq_nif/1]).
+-export([add_nif/2, bin_size_nif/1, sum_nif/1, seq_nif/1]).

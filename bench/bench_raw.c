@@ -16,6 +16,16 @@ static ERL_NIF_TERM add(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
     return enif_make_int64(env, sum);
 }
 
+/* bin_size(Binary) -> its size in bytes. */
+static ERL_NIF_TERM bin_size(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
+{
+    ErlNifBinary bin;
+    (void)argc;
+    if (!enif_inspect_binary(env, argv[0], &bin))
+        return enif_make_badarg(env);
+    return enif_make_uint64(env, bin.size);
+}
+
 /* sum(List) -> the sum of a list of 64-bit integers, decoded into a C
 ** array first. */
 static ERL_NIF_TERM sum(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
@@ -145,6 +155,7 @@ static void unload(ErlNifEnv *env, void *priv)
 
 static ErlNifFunc funcs[] = {
     {"add", 2, add, 0},
+    {"bin_size", 1, bin_size, 0},
     {"sum", 1, sum, 0},
     {"seq", 1, seq, 0},
     {"flood", 2, flood, 0},

@@ -1,8 +1,8 @@
 %% bench_raw -- the hand-written erl_nif baseline of `make bench`
 %% (bench_raw.c), loaded the usual way.
 -module(bench_raw).
--export([add/2, add_wrapped/2, sum/1, seq/1, flood/2]).
--nifs([add/2, sum/1, seq/1, flood/2]).
+-export([add/2, add_wrapped/2, bin_size/1, sum/1, seq/1, flood/2]).
+-nifs([add/2, bin_size/1, sum/1, seq/1, flood/2]).
 -on_load(init/0).
 
 init() ->
@@ -10,6 +10,7 @@ init() ->
     erlang:load_nif(filename:join(Dir, atom_to_list(?MODULE)), []).
 
 add(_, _) -> erlang:nif_error(not_loaded).
+bin_size(_) -> erlang:nif_error(not_loaded).
 sum(_) -> erlang:nif_error(not_loaded).
 seq(_) -> erlang:nif_error(not_loaded).
 flood(_, _) -> erlang:nif_error(not_loaded).

@@ -81,18 +81,20 @@ const char *cnif__expected_list(cnif_env *env, const char *const *items,
 }
 
 /* The expected text as a binary, the items of a list written "a, b or c";
-** 0 if the VM cannot make it. */
+** 0 if the VM cannot make it. A single item, the usual case, is copied
+** as it is. */
 static ERL_NIF_TERM cnif__expected_term(ErlNifEnv *nif, const char *expected)
 {
     size_t size = strlen(expected), seps = 0, seen = 0;
     unsigned char *data;
     ERL_NIF_TERM term;
 
+    if (!memchr(expected, CNIF__OR[0], size))
+        return cnif__text(nif, expected, size);
     for (const char *q = expected; *q; q++)
         seps += *q == CNIF__OR[0];
     /* ", " for each separator but the last, " or " for the last. */
-    if (seps)
-        size += seps - 1 + 3;
+    size += seps - 1 + 3;
     if (!(data = enif_make_new_binary(nif, size, &term)))
         return 0;
     for (const char *q = expected; *q; q++) {
@@ -218,18 +220,42 @@ void cnif_depth_leave(cnif_env *env)
     env->depth--;
 }
 
-/* ".points[3].x", outermost step first. */
+/* Append len bytes of text to the size bytes in buf, as many as fit
+** before cap; the new size. */
+static size_t cnif__path_put(char *buf, size_t size, size_t cap,
+                             const char *text, size_t len)
+{
+    if (len > cap - size)
+        len = cap - size;
+    memcpy(buf + size, text, len);
+    return size + len;
+}
+
+/* ".points[3].x", outermost step first, cut after cap bytes. Written by
+** hand, not with snprintf: a report is on the path of every bad argument. */
 static size_t cnif__path_format(cnif_env *env, char *buf, size_t cap)
 {
     size_t n = 0;
     if (env->path_truncated)
-        n += (size_t)snprintf(buf, cap, "...");
+        n = cnif__path_put(buf, n, cap, "...", 3);
     for (unsigned i = env->path_len; i > 0 && n < cap; i--) {
         const cnif__segment *s = &env->path[i - 1];
-        n += (size_t)(s->key ? snprintf(buf + n, cap - n, ".%s", s->key)
-                             : snprintf(buf + n, cap - n, "[%zu]", s->index));
+        if (s->key) {
+            n = cnif__path_put(buf, n, cap, ".", 1);
+            n = cnif__path_put(buf, n, cap, s->key, strlen(s->key));
+        } else {
+            char digits[24], *d = digits + sizeof digits;
+            size_t index = s->index;
+            *--d = ']';
+            do
+                *--d = (char)('0' + index % 10);
+            while (index /= 10);
+            *--d = '[';
+            n = cnif__path_put(buf, n, cap, d,
+                               (size_t)(digits + sizeof digits - d));
+        }
     }
-    return n < cap ? n : cap - 1;
+    return n;
 }
 
 /* The wrapper's secret; 0 until a load gives one. A small integer, so a
@@ -263,32 +289,37 @@ ERL_NIF_TERM cnif__badarg_term(cnif_env *env, bool to_wrapper)
 {
     ErlNifEnv *nif = env->reply_nif;
     char path[CNIF_MESSAGE_MAX];
-    size_t path_size = cnif__path_format(env, path, sizeof path);
+    size_t path_size = env->path_len || env->path_truncated
+                           ? cnif__path_format(env, path, sizeof path - 1)
+                           : 0;
     ERL_NIF_TERM path_term = cnif__text(nif, path, path_size);
     ERL_NIF_TERM reason, map;
 
     if (env->has_reason) {
         reason = cnif__text(nif, env->message, strlen(env->message));
     } else {
-        ERL_NIF_TERM expected_term = cnif__expected_term(
-            nif, env->expected ? env->expected : "a valid value");
-        ERL_NIF_TERM got = env->expected ? env->got : cnif__atoms.undefined;
-        reason = !expected_term ? 0
-                 : env->expected && env->got_text
-                     ? enif_make_tuple4(nif, cnif__atoms.expected, expected_term,
-                                        got,
-                                        cnif__text(nif, env->got_text,
-                                                   strlen(env->got_text)))
-                     : enif_make_tuple3(nif, cnif__atoms.expected,
-                                        expected_term, got);
+        ERL_NIF_TERM items[4] = {
+            cnif__atoms.expected,
+            cnif__expected_term(nif, env->expected ? env->expected
+                                                   : "a valid value"),
+            env->expected ? env->got : cnif__atoms.undefined,
+        };
+        bool got_text = env->expected && env->got_text;
+        if (got_text)
+            items[3] = cnif__text(nif, env->got_text, strlen(env->got_text));
+        reason = !items[1] || (got_text && !items[3])
+                     ? 0
+                     : enif_make_tuple_from_array(nif, items, got_text ? 4 : 3);
     }
     if (!path_term || !reason || (to_wrapper && !cnif__secret))
         return cnif__atoms.badarg;
-    if (to_wrapper)
-        return enif_make_tuple5(nif, cnif__atoms.cnif_badarg,
-                                enif_make_uint64(nif, cnif__secret),
-                                enif_make_int(nif, env->badarg_argno),
-                                path_term, reason);
+    if (to_wrapper) {
+        ERL_NIF_TERM report[5] = {cnif__atoms.cnif_badarg,
+                                  enif_make_uint64(nif, cnif__secret),
+                                  enif_make_int(nif, env->badarg_argno),
+                                  path_term, reason};
+        return enif_make_tuple_from_array(nif, report, 5);
+    }
     /* No wrapper will see it (a job's reply, a cnif_try's catch): the
     ** public {badarg, #{argno, path, reason}} that cnif.h documents. */
     ERL_NIF_TERM keys[3] = {cnif__badarg_atoms.argno, cnif__badarg_atoms.path,
