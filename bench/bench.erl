@@ -137,9 +137,9 @@ main() ->
     %% to the bare raw call; it has no target of its own (see README).
     %% add_fault_barrier's target is relative: what the armed barrier adds
     %% to the guarded call, so within 2% of add's ratio in the same rounds.
-    AddRow = row("add", Add, cnif, raw, 1.10),
+    AddRow = row("add", Add, cnif, raw, 1.04),
     Rows = [AddRow,
-            row("add_wrapped", Add, wrapped, raw_wrapped, 1.10),
+            row("add_wrapped", Add, wrapped, raw_wrapped, 1.08),
             row("add_wrapper_cost", Add, wrapped, raw, none),
             row("add_libc_setjmp", Add, libc, raw, 1.10),
             row("add_fault_barrier", Add, barrier, raw, 1.02 * maps:get(ratio, AddRow)),
@@ -148,7 +148,7 @@ main() ->
             %% full error_info against raw's enif_make_badarg.
             row("err_add", Err, add, raw_add, 1.20),
             row("err_struct_field", Err, struct, raw_struct, 1.30),
-            row("list_decode_1m", Decode, cnif, raw, 1.05),
+            row("list_decode_1m", Decode, cnif, raw, 1.03),
             row("list_encode_1m", Encode, cnif, raw, 0.85),
             row("list_encode_10k", Encode10k, cnif, raw, 0.85),
             row("thread_send_100k", Send, cnif, raw, none),
