@@ -11,9 +11,12 @@
 %% it loops, 4 callers each run the same CPU job of about 1 second
 %% (bench_spin.c) in one of four ways: naive (a plain NIF), dirty, yielding
 %% (slices ended by cnif_yield_due) and threaded; yielding also with the
-%% 1 ms slices erl_nif's docs suggest, counted by hand. One more mode, idle, is the control: the callers only sleep
-%% for 1 s, so its gaps are what the machine alone costs the ping (other
-%% OS threads taking the core). Every mode is run ?REPS times, the modes
+%% 1 ms slices erl_nif's docs suggest, counted by hand. Mode fetch_all
+%% runs another job: ?FETCHES calls of a yielding NIF that builds ?ROWS
+%% rows as a database's fetch_all does, carrying them across slices as
+%% terms (bench_spin.c). One more mode, idle, is the control: the callers
+%% only sleep for 1 s, so its gaps are what the machine alone costs the
+%% ping (other OS threads taking the core). Every mode is run ?REPS times, the modes
 %% interleaved and their order rotated from one repetition to the next.
 %%
 %% main(Path) writes the results to Path (term_to_binary of a list of
@@ -27,6 +30,8 @@
 -define(FLOOR_US, 10).       % gaps shorter than this are only counted
 -define(LATE_MS, 2).         % Own gaps over this are counted as late pings
 -define(SEED, 88172645463325252).
+-define(ROWS, 200000).       % rows of one fetch_all call
+-define(FETCHES, 10).        % fetch_all calls of one caller
 
 modes() ->
     [{idle, fun(_, _) -> timer:sleep(1000), idle end, none},
@@ -34,6 +39,7 @@ modes() ->
      {dirty, fun(S, N) -> bench_spin:spin_dirty(S, N) end, none},
      {yielding, fun(S, N) -> bench_spin:spin_yield(S, N) end, 2.0},
      {yielding_1ms, fun(S, N) -> bench_spin:spin_yield_1ms(S, N) end, none},
+     {fetch_all, fun(_, _) -> fetch_all(?FETCHES) end, 2.0},
      {threaded, fun(S, N) ->
                         Ref = bench_spin:spin_thread(S, N),
                         receive {Ref, R} -> R end
@@ -55,17 +61,38 @@ main(Path) ->
                   {A, B} = lists:split(Rep rem length(Modes), Modes),
                   [{Mode, run(Fun, N)} || {Mode, Fun, _} <- B ++ A]
               end || Rep <- lists:seq(0, ?REPS - 1)]),
-    %% Every call of every mode must have computed the same number.
-    [_] = lists:usort([R || {_, #{results := Rs}} <- Runs, R <- Rs, R =/= idle]),
+    %% Every call of every spin mode must have computed the same number,
+    %% and every fetch_all caller all its rows.
+    [_] = lists:usort([R || {_, #{results := Rs}} <- Runs, R <- Rs, is_integer(R)]),
+    [{rows, ?FETCHES * ?ROWS}] =
+        lists:usort([R || {fetch_all, #{results := Rs}} <- Runs, R <- Rs]),
     Results = [summary(Mode, Target, [S || {M, S} <- Runs, M =:= Mode])
                || {Mode, _, Target} <- Modes],
     ok = file:write_file(Path, term_to_binary(Results)).
 
-%% The four modes against a plain Erlang xorshift64 on a short run.
+%% The spin modes against a plain Erlang xorshift64 on a short run;
+%% fetch_all against the list built in Erlang.
 check() ->
     Expected = xorshift(?SEED, 1000),
-    [Expected = Fun(?SEED, 1000) || {Mode, Fun, _} <- modes(), Mode =/= idle],
+    [Expected = Fun(?SEED, 1000) || {Mode, Fun, _} <- modes(),
+                                    Mode =/= idle, Mode =/= fetch_all],
+    [Rows = bench_spin:fetch_all(N)
+     || N <- [0, 1, ?ROWS], Rows <- [[{I, <<"name">>, I * 2} || I <- lists:seq(1, N)]]],
     ok.
+
+%% K fetch_all calls in a row: {rows, Count} of the rows they returned,
+%% each row checked.
+fetch_all(K) ->
+    {rows, lists:sum([count_rows(bench_spin:fetch_all(?ROWS), 1)
+                      || _ <- lists:seq(1, K)])}.
+
+%% How many rows, each checked to be {I, <<"name">>, I * 2} with I
+%% counting from 1: walked in Erlang, which the scheduler preempts, where
+%% one =:= of ?ROWS rows would hold it for milliseconds.
+count_rows([{I, <<"name">>, I2} | Rest], I) when I2 =:= I * 2 ->
+    count_rows(Rest, I + 1);
+count_rows([], I) ->
+    I - 1.
 
 xorshift(X, 0) -> X;
 xorshift(X0, N) ->

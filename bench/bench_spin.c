@@ -11,12 +11,16 @@
 **                       cnif_timeslice_consume, as erl_nif's docs suggest
 **   spin_thread/2       CNIF_EXPORT_THREADED: returns Ref, then {Ref, Result}
 **
+** fetch_all/1 is the job of the fetch_all mode: a database cursor's
+** fetch_all, yielding, its rows carried across slices as terms.
+**
 ** and run_delay/0, for the ping: how long the calling thread has waited
 ** for a CPU while runnable, from Linux's /proc/thread-self/schedstat.
 */
 #include <cnif.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static uint64_t spin_steps(uint64_t x, uint64_t n)
@@ -129,6 +133,65 @@ static bool spin_yield_step(cnif_env *env, spin_state *s, uint64_t *result)
 }
 CNIF_EXPORT_YIELDING(spin_yield, uint64_t, spin_state, uint64_t, uint64_t)
 
+/* fetch_all(N) -> [{I, <<"name">>, I * 2} || I <- 1..N], built as a
+** database cursor's fetch_all builds its rows: one at a time, consed onto
+** a list carried from slice to slice (slot 0), which ends reversed; the
+** reversal into the list returned (slot 1) runs in slices too. The
+** process's heap holds both: no slice copies the rows. */
+#define FETCH_CHUNK 256 /* rows or cells between two cnif_yield_due */
+
+typedef struct fetch_state {
+    uint64_t next, last;
+} fetch_state;
+
+static void fetch_all_init(cnif_env *env, fetch_state *s, uint64_t n)
+{
+    ERL_NIF_TERM nil = enif_make_list(cnif_nif_env(env), 0);
+
+    s->next = 1;
+    s->last = n;
+    cnif_yield_carry(env, 0, nil);
+    cnif_yield_carry(env, 1, nil);
+}
+
+static ERL_NIF_TERM fetch_row(ErlNifEnv *nif, uint64_t i)
+{
+    ERL_NIF_TERM name;
+    memcpy(enif_make_new_binary(nif, 4, &name), "name", 4);
+    return enif_make_tuple3(nif, enif_make_uint64(nif, i), name,
+                            enif_make_uint64(nif, i * 2));
+}
+
+static bool fetch_all_step(cnif_env *env, fetch_state *s, cnif_term *result)
+{
+    ErlNifEnv *nif = cnif_nif_env(env);
+    ERL_NIF_TERM reversed = cnif_yield_carried(env, 0);
+    ERL_NIF_TERM rows = cnif_yield_carried(env, 1), row;
+
+    while (s->next <= s->last) {
+        for (int k = 0; k < FETCH_CHUNK && s->next <= s->last; k++, s->next++)
+            reversed = enif_make_list_cell(nif, fetch_row(nif, s->next), reversed);
+        if (cnif_yield_due(env))
+            goto yield;
+    }
+    for (;;) {
+        for (int k = 0; k < FETCH_CHUNK
+                        && enif_get_list_cell(nif, reversed, &row, &reversed);
+             k++)
+            rows = enif_make_list_cell(nif, row, rows);
+        if (enif_is_empty_list(nif, reversed)) {
+            *result = rows;
+            return true;
+        }
+        if (cnif_yield_due(env))
+            goto yield;
+    }
+yield:
+    cnif_yield_carry(env, 0, reversed);
+    cnif_yield_carry(env, 1, rows);
+    return false;
+}
+CNIF_EXPORT_YIELDING(fetch_all, cnif_term, fetch_state, uint64_t)
 
 /* run_delay() -> the nanoseconds the calling thread has spent runnable
 ** but not running (the second field of schedstat), or 0 where the kernel

@@ -2305,7 +2305,7 @@ typedef struct cnif__res_event {
 ** the whole call: cleanups may point into it. Terms and borrowed views
 ** (cnif_bin, cnif_str, cnif_tuple, cnif_map...) are valid only in the
 ** slice that made them: copy what later slices need into State or
-** cnif_alloc memory.
+** cnif_alloc memory, or carry terms with cnif_yield_carry (below).
 */
 /* Export name/N as a yielding NIF made of name_init and name_step (above),
 ** whose types must be those given there (a mismatch fails the compile).
@@ -2330,8 +2330,8 @@ typedef struct cnif__res_event {
     static ERL_NIF_TERM cnif__yield_again_##name(cnif_env *env, int argc,     \
                                                  const ERL_NIF_TERM argv[])   \
     {                                                                         \
-        (void)argc;                                                           \
-        return cnif__yield_step(env, argv[0], cnif__yield_resume(env, argv[0]), \
+        void *cnif__state = cnif__yield_resume(env, argc, argv);             \
+        return cnif__yield_step(env, argv[0], cnif__state,                    \
                                 #name "_nif", cnif__yield_cont_##name,        \
                                 cnif__yield_run_##name);                      \
     }                                                                         \
@@ -2379,12 +2379,40 @@ bool cnif_yield_due(cnif_env *env);
 ** false. */
 bool cnif_timeslice_consume(cnif_env *env, int percent);
 
+/* How many terms a yielding call can carry from one slice to the next:
+** the slots of cnif_yield_carry. A tuple in a slot carries more. */
+#define CNIF_YIELD_CARRY_SLOTS 4
+
+/* Carry term, made with the call's env (cnif_nif_env) in this slice or
+** carried into it, to the next slices of a yielding call in slot (0 to
+** CNIF_YIELD_CARRY_SLOTS - 1), replacing what the slot held. It stays
+** there, and cnif_yield_carried gives it back, in every later slice of
+** the call until replaced: cnif passes it in enif_schedule_nif's argv, so
+** the process holds it as it holds an argument, its garbage collector
+** moves it, and nothing outlives the call (it ends, raises, panics, or
+** its process dies between slices). A step that accumulates terms thus
+** keeps them on the process's heap, where its result is built, and needs
+** no copy from a private env at the end: docs/scheduling.md shows the
+** pattern. A term of another env (enif_alloc_env's) must not be carried.
+** Call it in a yielding NIF's init or step, or in a cnif_try inside them;
+** elsewhere, or with a slot out of range, it panics. */
+void cnif_yield_carry(cnif_env *env, int slot, ERL_NIF_TERM term);
+
+/* The term in slot, as the latest cnif_yield_carry of this call left it:
+** in this slice, or carried into it (then at the address the garbage
+** collector gave it, so read it again in each slice rather than keep it
+** in State). Panics outside a yielding NIF's init or step, with a slot out
+** of range, or when nothing was carried in slot. */
+ERL_NIF_TERM cnif_yield_carried(cnif_env *env, int slot);
+
 /* The machinery behind CNIF_EXPORT_YIELDING; not for direct use. The
-** state is call memory; cnif__yield_step's term is the resource that
-** carries it between slices, made (and term ignored) when the first slice
-** yields, so that a call ending in its first slice makes no resource. */
+** state is call memory, after the call's own record; cnif__yield_step's
+** term is the resource that keeps that memory between slices, made (and
+** term ignored) when the first slice yields, so that a call ending in its
+** first slice makes no resource. The rescheduled call's argv is that
+** resource, then the carried terms. */
 void *cnif__yield_begin(cnif_env *env, size_t size);
-void *cnif__yield_resume(cnif_env *env, ERL_NIF_TERM term);
+void *cnif__yield_resume(cnif_env *env, int argc, const ERL_NIF_TERM argv[]);
 ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
                               const char *name,
                               ERL_NIF_TERM (*cont)(ErlNifEnv *, int,

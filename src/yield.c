@@ -4,19 +4,32 @@
 ** hands that memory and its cleanups to a resource that only the
 ** rescheduled call refers to, so they are released when the call
 ** completes, panics, or its process dies mid-way (the resource is then
-** collected with the process). */
+** collected with the process). Terms carried to the next slice travel in
+** enif_schedule_nif's argv, next to the resource: the process holds them
+** as it holds any argument, and its garbage collector moves them. */
 #include "internal.h"
+#include <stdalign.h>
 #include <string.h>
 #include <time.h>
 
-typedef struct cnif__yield {
-    cnif__arena arena; /* empty while a slice runs: the slice's guard owns it */
-    void *state;       /* in the arena's memory */
-} cnif__yield;
+/* What a yielding call keeps between slices: its arena, empty while a
+** slice runs (the slice's guard owns it then). Made the first time the
+** call yields. */
+typedef struct cnif__yield_kept {
+    cnif__arena arena;
+    struct cnif__yield *call;
+} cnif__yield_kept;
 
-/* env->yield in a call's first slice, before it has a resource: what
-** cnif_yield_due tests. Never written; compared by address only. */
-static cnif__yield cnif__yield_first;
+/* env->yield: the call's own record, in its call memory, at one address
+** for the whole call, with State after it. The carried terms here are
+** this slice's: a resumed slice reloads them from its argv, since the
+** process's garbage collector may have moved them in between. */
+typedef struct cnif__yield {
+    cnif__yield_kept *kept; /* NULL until the call first yields */
+    unsigned held;          /* bit i: slot i holds a term */
+    ERL_NIF_TERM carried[CNIF_YIELD_CARRY_SLOTS];
+    alignas(max_align_t) char state[];
+} cnif__yield;
 
 static ErlNifResourceType *cnif__yield_type;
 
@@ -24,7 +37,7 @@ static ErlNifResourceType *cnif__yield_type;
 ** cleanups and frees the memory as for any call. */
 static void cnif__yield_abandon(cnif_env *env, void *obj)
 {
-    env->arena = cnif__arena_take(&((cnif__yield *)obj)->arena);
+    env->arena = cnif__arena_take(&((cnif__yield_kept *)obj)->arena);
 }
 
 /* The caller died between slices (a completed or panicked call left the
@@ -32,7 +45,7 @@ static void cnif__yield_abandon(cnif_env *env, void *obj)
 ** library it gives the memory back (the user's cleanups are skipped). */
 static void cnif__yield_dtor(ErlNifEnv *nif, void *obj)
 {
-    cnif__yield *y = obj;
+    cnif__yield_kept *y = obj;
     if (y->arena.chunks || y->arena.defers)
         cnif__run_guarded(nif, CNIF_PHASE_CLEANUP, "cancelled yielding call",
                           cnif__yield_abandon, y,
@@ -53,36 +66,46 @@ void cnif__yield_open(cnif_env *env)
 
 void *cnif__yield_begin(cnif_env *env, size_t size)
 {
-    void *state = memset(cnif_alloc(env, size), 0, size);
-    env->yield = &cnif__yield_first;
-    return state;
+    cnif__yield *y = cnif_alloc(env, sizeof *y + size);
+    y->kept = NULL;
+    y->held = 0;
+    env->yield = y;
+    return memset(y->state, 0, size);
 }
 
-void *cnif__yield_resume(cnif_env *env, ERL_NIF_TERM term)
+void *cnif__yield_resume(cnif_env *env, int argc, const ERL_NIF_TERM argv[])
 {
-    void *obj;
-    if (!enif_get_resource(env->head.nif, term, cnif__yield_type, &obj))
+    cnif__yield_kept *kept;
+    cnif__yield *y;
+
+    if (argc < 1
+        || !enif_get_resource(env->head.nif, argv[0], cnif__yield_type,
+                              (void **)&kept))
         cnif_panic(env, "a yielding call resumed without its state");
-    env->yield = obj;
-    env->arena = cnif__arena_take(&env->yield->arena);
-    return env->yield->state;
+    y = kept->call;
+    env->yield = y;
+    env->arena = cnif__arena_take(&kept->arena);
+    for (int i = 1; i < argc && i <= CNIF_YIELD_CARRY_SLOTS; i++)
+        y->carried[i - 1] = argv[i];
+    return y->state;
 }
 
 /* The resource that carries the call to its next slice, made the first
 ** time it yields. Its term is then the only owner: the rescheduled call
 ** keeps it alive, and the process's death collects it. */
-static ERL_NIF_TERM cnif__yield_keep(cnif_env *env, void *state)
+static ERL_NIF_TERM cnif__yield_keep(cnif_env *env)
 {
-    cnif__yield *y = enif_alloc_resource(cnif__yield_type, sizeof *y);
+    cnif__yield_kept *kept =
+        enif_alloc_resource(cnif__yield_type, sizeof *kept);
     ERL_NIF_TERM term;
 
-    if (!y)
+    if (!kept)
         cnif_panic(env, "out of memory: cannot start a yielding call");
-    y->arena = (cnif__arena){0};
-    y->state = state;
-    term = enif_make_resource(env->head.nif, y);
-    enif_release_resource(y);
-    env->yield = y;
+    kept->arena = (cnif__arena){0};
+    kept->call = env->yield;
+    term = enif_make_resource(env->head.nif, kept);
+    enif_release_resource(kept);
+    env->yield->kept = kept;
     return term;
 }
 
@@ -104,7 +127,9 @@ ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
                               ERL_NIF_TERM (*step)(cnif_env *, void *, bool *))
 {
     bool done = false;
-    ERL_NIF_TERM result;
+    ERL_NIF_TERM result, argv[1 + CNIF_YIELD_CARRY_SLOTS];
+    cnif__yield *y;
+    int argc = 1;
 
     cnif_phase_set(env, CNIF_PHASE_CALL);
     env->slice_start = 0; /* see cnif_yield_due */
@@ -112,14 +137,19 @@ ERL_NIF_TERM cnif__yield_step(cnif_env *env, ERL_NIF_TERM term, void *state,
     if (done)
         return result; /* the guard releases the arena as for any call */
     cnif__locks_check_handoff(env, "a yielding NIF yields");
-    if (env->yield == &cnif__yield_first)
-        term = cnif__yield_keep(env, state);
-    env->yield->arena = cnif__arena_take(&env->arena);
+    y = env->yield;
+    argv[0] = y->kept ? term : cnif__yield_keep(env);
+    /* Slots up to the last one held; a free slot below it carries the
+    ** resource's term, which is never read as a slot's. */
+    for (int i = 0; i < CNIF_YIELD_CARRY_SLOTS; i++)
+        if (y->held >> i)
+            argv[argc++] = y->held & (1u << i) ? y->carried[i] : argv[0];
+    y->kept->arena = cnif__arena_take(&env->arena);
     /* erts charges the rescheduled call nothing: a step that yields at
     ** once, never asking cnif_yield_due, would hold the scheduler forever,
     ** its process never switched out (nor killed). */
     cnif_timeslice_consume(env, 1);
-    return enif_schedule_nif(env->head.nif, name, 0, cont, 1, &term);
+    return enif_schedule_nif(env->head.nif, name, 0, cont, argc, argv);
 }
 
 /* A slice's clock starts at its first question, not with the slice: a
@@ -159,4 +189,31 @@ bool cnif_timeslice_consume(cnif_env *env, int percent)
     return enif_consume_timeslice(env->head.nif, percent < 1     ? 1
                                                  : percent > 100 ? 100
                                                                  : percent);
+}
+
+/* The call's record for the slot, or a panic naming fn. */
+static cnif__yield *cnif__yield_slot(cnif_env *env, const char *fn, int slot)
+{
+    if (!env->yield)
+        cnif_panic(env, "%s: not in a yielding NIF's init or step", fn);
+    if (slot < 0 || slot >= CNIF_YIELD_CARRY_SLOTS)
+        cnif_panic(env, "%s: slot %d is not in 0..%d", fn, slot,
+                   CNIF_YIELD_CARRY_SLOTS - 1);
+    return env->yield;
+}
+
+void cnif_yield_carry(cnif_env *env, int slot, ERL_NIF_TERM term)
+{
+    cnif__yield *y = cnif__yield_slot(env, "cnif_yield_carry", slot);
+    y->carried[slot] = term;
+    y->held |= 1u << slot;
+}
+
+ERL_NIF_TERM cnif_yield_carried(cnif_env *env, int slot)
+{
+    cnif__yield *y = cnif__yield_slot(env, "cnif_yield_carried", slot);
+    if (!(y->held & (1u << slot)))
+        cnif_panic(env, "cnif_yield_carried: slot %d holds no term: carry one "
+                        "with cnif_yield_carry first", slot);
+    return y->carried[slot];
 }

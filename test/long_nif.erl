@@ -7,4 +7,5 @@
             damaged/0, watch_pool/2, watch_thread/2, watched/0, latch_wait/0,
             latch_set/1, job_hold/2, job_views/2, reset/0, send_normal/3,
             send_dirty/3, send_pool/3, send_thread/3, send_raw/3,
-            ytry/1, yield_due_outside/0]).
+            ytry/1, yield_due_outside/0, yrows/1, ymisuse/1, carry_plain/0,
+            carried_plain/0, carry_job/0]).

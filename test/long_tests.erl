@@ -358,17 +358,18 @@ many_yielding_calls_at_once_test_() ->
              ?assertEqual([{1, 200}], histogram(?M:cleanup_counts(100, 300)))
      end}.
 
-%% Calls with ids 0..N-1, 250 at a time, each holding 64 KB of call-scoped
-%% memory and killed once it reached its second slice. Every cleanup of a
+%% Calls F (ysum or yrows) with ids 0..N-1 and options Extra, 250 at a
+%% time, each holding 64 KB of call-scoped memory and killed once it
+%% reached its second slice. Every cleanup of a
 %% batch must have run, exactly once and with its memory intact, before
 %% the next batch starts (so no more than one batch is ever alive).
-cancel_calls(N) ->
+cancel_calls(F, Extra, N) ->
     ?M:reset(),
     Parent = self(),
     Batch = fun(Ids) ->
                     Callers = [spawn_monitor(fun() ->
-                                                     ?M:ysum(#{id => Id, n => 1 bsl 62, scratch => 65536,
-                                                               notify => Parent})
+                                                     ?M:F(Extra#{id => Id, n => 1 bsl 62, scratch => 65536,
+                                                                 notify => Parent})
                                              end) || Id <- Ids],
                     [receive {mid_way, Id} -> ok end || Id <- Ids],
                     [exit(Pid, kill) || {Pid, _} <- Callers],
@@ -385,8 +386,120 @@ cancel_calls(N) ->
 no_leaks_after_10000_cancelled_yielding_calls_test_() ->
     {timeout, 120,
      fun() ->
-             assert_no_growth("10,000 cancelled yielding calls", fun cancel_calls/1, 2000, 10000)
+             assert_no_growth("10,000 cancelled yielding calls",
+                              fun(N) -> cancel_calls(ysum, #{}, N) end, 2000, 10000)
      end}.
+
+%% The same for calls carrying rows (2,000 of them would leak 128 MB;
+%% warm-up: 500): the carried lists die with their process. One row a
+%% slice, so that the heaps the rows grow until the kill stay small
+%% against the VmRSS margin.
+no_leaks_after_2000_cancelled_carrying_calls_test_() ->
+    {timeout, 120,
+     fun() ->
+             assert_no_growth("2,000 cancelled carrying calls",
+                              fun(N) -> cancel_calls(yrows, #{chunk => 1}, N) end, 500, 2000)
+     end}.
+
+%%% Carrying terms across slices
+
+%% What yrows(#{n => N}) returns: the rows in order.
+rows(N) ->
+    [{I, <<"name">>, I * 2} || I <- lists:seq(0, N - 1)].
+
+yrows(Opts) ->
+    run(yrows, [Opts]).
+
+%% Rows accumulated in a carried list and reversed into another, chunk
+%% cells a slice, so max(1, ceil(2n / chunk)) slices: exact rows for 0, 1
+%% and 200,000 of them, carried directly and from inside cnif_try, and the
+%% call's cleanup run once each time.
+carried_rows_test_() ->
+    {timeout, 60,
+     fun() ->
+             ?M:reset(),
+             Cases = [{#{id => 40, n => 0, chunk => 10}, 1},
+                      {#{id => 41, n => 1, chunk => 10}, 1},
+                      {#{id => 42, n => 1, chunk => 1}, 2},
+                      {#{id => 43, n => 5, chunk => 3}, 4},
+                      {#{id => 44, n => 200000, chunk => 1000}, 400},
+                      {#{id => 45, n => 200000, chunk => 997}, 402},
+                      {#{id => 46, n => 0, chunk => 10, carry_in_try => true}, 1},
+                      {#{id => 47, n => 1000, chunk => 7, carry_in_try => true}, 286}],
+             [?assertEqual({Opts, {ok, {rows(N), Slices}}}, {Opts, yrows(Opts)})
+              || {#{n := N} = Opts, Slices} <- Cases],
+             ?assertEqual([1 || _ <- Cases], ?M:cleanup_counts(40, 40 + length(Cases)))
+     end}.
+
+%% Carried terms live on the caller's heap: collected while the call
+%% yields (forced every millisecond here, besides the collections the
+%% growing heap makes), they move and still read back exactly.
+carried_rows_survive_garbage_collection_test_() ->
+    {timeout, 60,
+     fun() ->
+             Parent = self(),
+             Opts = #{id => 48, n => 100000, chunk => 500},
+             Caller = spawn(fun() -> Parent ! {self(), yrows(Opts)} end),
+             Collect = fun Loop() ->
+                               case erlang:is_process_alive(Caller) of
+                                   true ->
+                                       erlang:garbage_collect(Caller),
+                                       timer:sleep(1),
+                                       Loop();
+                                   false -> ok
+                               end
+                       end,
+             Collector = spawn(Collect),
+             Got = receive {Caller, Result} -> Result end,
+             exit(Collector, kill),
+             ?assertEqual({ok, {rows(100000), 400}}, Got)
+     end}.
+
+%% A middle slice that panics, raises or refuses its argument ends the
+%% call with its exact error, carried terms or not, and the cleanup runs
+%% once.
+carried_rows_failures_test() ->
+    ?M:reset(),
+    Text = fun(Parts) -> iolist_to_binary(Parts) end,
+    Cases = [{50, panic, false, {error, panicked(<<"call 50 gave up in slice 3">>, call, "ystep")}},
+             {51, panic, true, {error, panicked(<<"call 51 gave up in slice 3">>, call, "ystep")}},
+             {52, raise, false, {error, {gave_up, 52, 3}}},
+             {53, raise, true, {error, {gave_up, 53, 3}}},
+             {54, badarg, false, {badarg, {1, <<>>, Text(["call 54 refused slice 3"])}}},
+             {55, badarg, true, {badarg, {1, <<>>, Text(["call 55 refused slice 3"])}}}],
+    [?assertEqual({Id, Expected},
+                  {Id, yrows(#{id => Id, n => 1000, chunk => 10, fail => Fault, fail_at => 3,
+                               carry_in_try => InTry})})
+     || {Id, Fault, InTry, Expected} <- Cases],
+    ?assertEqual([1 || _ <- Cases], ?M:cleanup_counts(50, 56)).
+
+%% Misuse of the slots panics at the export line of the NIF, with the
+%% message naming the function and what was wrong. A call never sees a
+%% term carried by an earlier one.
+carry_misuse_test() ->
+    Panic = fun(Message, Nif) ->
+                    {error, {nif_panicked, #{message => Message, phase => call,
+                                             location => location("test/nifs", "long_nif.c",
+                                                                  ["(", Nif, ","])}}}
+            end,
+    NoTerm = fun(Slot) ->
+                     Panic(<<"cnif_yield_carried: slot ", Slot/binary,
+                             " holds no term: carry one with cnif_yield_carry first">>, "ymisuse")
+             end,
+    {ok, _} = yrows(#{id => 56, n => 10}),
+    ?assertEqual(NoTerm(<<"0">>), run(ymisuse, [unset])),
+    ?assertEqual(NoTerm(<<"1">>), run(ymisuse, [unset_later])),
+    ?assertEqual(Panic(<<"cnif_yield_carry: slot 4 is not in 0..3">>, "ymisuse"),
+                 run(ymisuse, [carry_high])),
+    ?assertEqual(Panic(<<"cnif_yield_carried: slot -1 is not in 0..3">>, "ymisuse"),
+                 run(ymisuse, [read_low])),
+    ?assertEqual(Panic(<<"cnif_yield_carry: not in a yielding NIF's init or step">>, "carry_plain"),
+                 run(carry_plain, [])),
+    ?assertEqual(Panic(<<"cnif_yield_carried: not in a yielding NIF's init or step">>,
+                       "carried_plain"),
+                 run(carried_plain, [])),
+    ?assertEqual(Panic(<<"cnif_yield_carry: not in a yielding NIF's init or step">>, "carry_job"),
+                 run(carry_job, [])).
 
 %%% Threaded jobs
 

@@ -203,22 +203,26 @@ static atomic_long ticks;
 
 CNIF_DEFINE_OPTIONAL(maybe_pid, cnif_pid, CNIF_UNDEFINED)
 
-/* #{id, n, chunk, percent, scratch, fail, fail_at, notify}: sum id + i for
-** i in [0, n), chunk iterations between timeslice reports of percent;
-** hold scratch bytes of call-scoped memory; fail as told at slice fail_at;
-** tell notify {mid_way, Id} when slice 2 begins. */
+/* #{id, n, chunk, percent, scratch, fail, fail_at, notify, carry_in_try}:
+** sum id + i for i in [0, n), chunk iterations between timeslice reports
+** of percent (yrows: n rows, chunk cells a slice); hold scratch bytes of
+** call-scoped memory; fail as told at slice fail_at; tell notify
+** {mid_way, Id} when slice 2 begins; yrows carries its lists from inside
+** cnif_try when carry_in_try is true. */
 typedef struct yopts {
     size_t id, scratch;
     int64_t n, chunk, fail_at;
     int percent;
     fault fail;
     maybe_pid notify;
+    bool carry_in_try;
 } yopts;
 #define YOPTS_FIELDS(F)                                                       \
     F(size_t, id) F(int64_t, n) F(int64_t, chunk, .optional = true)           \
     F(int, percent, .optional = true) F(size_t, scratch, .optional = true)    \
     F(fault, fail, .optional = true) F(int64_t, fail_at, .optional = true)     \
-    F(maybe_pid, notify, .optional = true)
+    F(maybe_pid, notify, .optional = true)                                    \
+    F(bool, carry_in_try, .optional = true)
 static const yopts yopts_defaults = {.chunk = 1000, .percent = 100, .fail_at = 1};
 CNIF_DEFINE_STRUCT(yopts, YOPTS_FIELDS, .as = CNIF_AS_MAP,
                    .reject_unknown = true, .defaults = &yopts_defaults)
@@ -322,10 +326,11 @@ static void ysum_fail(cnif_env *env, ysum_state *s)
     }
 }
 
-static bool ysum_step(cnif_env *env, ysum_state *s, ysum_out *out)
+/* What every slice of ysum and yrows begins with: count itself, note
+** its memory, tell notify it reached slice 2, fail when told. */
+static void ysum_slice_begin(cnif_env *env, ysum_state *s)
 {
     slice_note *note = cnif_alloc(env, sizeof *note);
-    int64_t counted = 0;
 
     note->next = s->notes;
     s->notes = note;
@@ -336,6 +341,13 @@ static bool ysum_step(cnif_env *env, ysum_state *s, ysum_out *out)
                                    cnif_encode_size_t(env, s->o.id)));
     if (s->slices == s->o.fail_at)
         ysum_fail(env, s);
+}
+
+static bool ysum_step(cnif_env *env, ysum_state *s, ysum_out *out)
+{
+    int64_t counted = 0;
+
+    ysum_slice_begin(env, s);
     while (s->i < s->o.n) {
         int64_t end = s->o.n - s->i > s->o.chunk ? s->i + s->o.chunk : s->o.n;
         s->acc = spin_sum((int64_t)s->o.id, s->i, end, s->acc);
@@ -364,6 +376,136 @@ static ysum_out block_sum(cnif_env *env, yopts o)
     return out;
 }
 CNIF_EXPORT(block_sum, ysum_out, yopts)
+
+/* --- Carrying terms across slices ---------------------------------------- */
+
+/* yrows(Opts) -> {Rows, Slices}: Rows = [{I, <<"name">>, I * 2} || I <-
+** 0..n-1], accumulated in slot 0 as a reversed list, then reversed into
+** slot 1, chunk cells a slice in both phases, so a call of n rows takes
+** max(1, ceil(2n / chunk)) slices. The state keeps no term: only the
+** carried lists hold the rows. */
+static ERL_NIF_TERM carry_lists(cnif_env *env, void *lists)
+{
+    for (int slot = 0; slot < 2; slot++)
+        cnif_yield_carry(env, slot, ((ERL_NIF_TERM *)lists)[slot]);
+    return 0;
+}
+
+static void carry(cnif_env *env, const ysum_state *s, ERL_NIF_TERM reversed,
+                  ERL_NIF_TERM rows)
+{
+    ERL_NIF_TERM lists[2] = {reversed, rows}, error;
+
+    if (!s->o.carry_in_try)
+        carry_lists(env, lists);
+    else if (!cnif_try(env, carry_lists, lists, &error))
+        cnif_raise(env, error);
+}
+
+/* {I, <<"name">>, I * 2} */
+static ERL_NIF_TERM row(ErlNifEnv *nif, int64_t i)
+{
+    ERL_NIF_TERM name;
+    memcpy(enif_make_new_binary(nif, 4, &name), "name", 4);
+    return enif_make_tuple3(nif, enif_make_int64(nif, i), name,
+                            enif_make_int64(nif, i * 2));
+}
+
+static void yrows_init(cnif_env *env, ysum_state *s, yopts o)
+{
+    ysum_init(env, s, o);
+    carry(env, s, enif_make_list(cnif_nif_env(env), 0),
+          enif_make_list(cnif_nif_env(env), 0));
+}
+
+static bool yrows_step(cnif_env *env, ysum_state *s, cnif_term *out)
+{
+    ErlNifEnv *nif = cnif_nif_env(env);
+    ERL_NIF_TERM reversed = cnif_yield_carried(env, 0);
+    ERL_NIF_TERM rows = cnif_yield_carried(env, 1), head;
+    int64_t budget = s->o.chunk;
+
+    ysum_slice_begin(env, s);
+    for (; budget > 0 && s->i < s->o.n; budget--, s->i++)
+        reversed = enif_make_list_cell(nif, row(nif, s->i), reversed);
+    for (; budget > 0 && enif_get_list_cell(nif, reversed, &head, &reversed); budget--)
+        rows = enif_make_list_cell(nif, head, rows);
+    if (s->i < s->o.n || !enif_is_empty_list(nif, reversed)) {
+        carry(env, s, reversed, rows);
+        return false;
+    }
+    *out = enif_make_tuple2(nif, rows, enif_make_int64(nif, s->slices));
+    return true;
+}
+CNIF_EXPORT_YIELDING(yrows, cnif_term, ysum_state, yopts)
+
+/* Misuse of the slots, each a panic:
+**   unset        read slot 0, never carried, in the first slice
+**   unset_later  carry slot 2, yield, then read slot 1 (never carried,
+**                below one that was) in the next slice
+**   carry_high   carry into slot CNIF_YIELD_CARRY_SLOTS
+**   read_low     read slot -1 */
+typedef enum misuse { MIS_UNSET, MIS_UNSET_LATER, MIS_CARRY_HIGH, MIS_READ_LOW } misuse;
+static const cnif_enum_entry misuse_atoms[] = {
+    {MIS_UNSET, "unset"},           {MIS_UNSET_LATER, "unset_later"},
+    {MIS_CARRY_HIGH, "carry_high"}, {MIS_READ_LOW, "read_low"}, {0, NULL}};
+CNIF_DEFINE_ENUM(misuse, misuse_atoms)
+
+typedef struct ymisuse_state {
+    misuse how;
+    int64_t slices;
+} ymisuse_state;
+
+static void ymisuse_init(cnif_env *env, ymisuse_state *s, misuse how)
+{
+    (void)env;
+    s->how = how;
+}
+
+static bool ymisuse_step(cnif_env *env, ymisuse_state *s, cnif_term *out)
+{
+    ERL_NIF_TERM ok = atom(env, "ok");
+
+    switch (s->how) {
+    case MIS_UNSET:
+        *out = cnif_yield_carried(env, 0);
+        return true;
+    case MIS_UNSET_LATER:
+        if (++s->slices == 1) {
+            cnif_yield_carry(env, 2, ok);
+            return false;
+        }
+        CNIF_ASSERT(env, cnif_yield_carried(env, 2) == ok);
+        *out = cnif_yield_carried(env, 1);
+        return true;
+    case MIS_CARRY_HIGH:
+        cnif_yield_carry(env, CNIF_YIELD_CARRY_SLOTS, ok);
+        return false;
+    default:
+        *out = cnif_yield_carried(env, -1);
+        return true;
+    }
+}
+CNIF_EXPORT_YIELDING(ymisuse, cnif_term, ymisuse_state, misuse)
+
+/* The slots outside a yielding call: in a plain NIF, and in a job. */
+static void carry_plain(cnif_env *env)
+{
+    cnif_yield_carry(env, 0, atom(env, "ok"));
+}
+CNIF_EXPORT(carry_plain, void)
+
+static cnif_term carried_plain(cnif_env *env)
+{
+    return cnif_yield_carried(env, 0);
+}
+CNIF_EXPORT(carried_plain, cnif_term)
+
+static void carry_job(cnif_env *env)
+{
+    cnif_yield_carry(env, 0, atom(env, "ok"));
+}
+CNIF_EXPORT_THREADED(carry_job, void)
 
 /* The competing process calls this in a loop. */
 static void tick(cnif_env *env)
