@@ -132,11 +132,17 @@ bool cnif_decode_cnif_bin(cnif_env *env, ERL_NIF_TERM term, cnif_bin *out)
 bool cnif_decode_cnif_iodata(cnif_env *env, ERL_NIF_TERM term,
                              cnif_iodata *out)
 {
+    ErlNifBinary bin;
     size_t size;
     unsigned char *flat;
 
-    if (enif_is_binary(env->head.nif, term))
-        return cnif_decode_cnif_bin(env, term, out);
+    /* A binary with one call into erts: the common case. */
+    if (enif_inspect_binary(env->head.nif, term, &bin)) {
+        out->term = term;
+        out->data = bin.data;
+        out->size = bin.size;
+        return true;
+    }
     if (!enif_is_list(env->head.nif, term)
         || !cnif__iolist_walk(env, term, NULL, &size))
         return cnif_decode_fail(env, term, "iodata");
