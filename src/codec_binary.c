@@ -155,13 +155,11 @@ bool cnif_decode_cnif_iodata(cnif_env *env, ERL_NIF_TERM term,
     return true;
 }
 
-ERL_NIF_TERM cnif_encode_cnif_bin(cnif_env *env, cnif_bin value)
+ERL_NIF_TERM cnif__bin_encode(cnif_env *env, cnif_bin value)
 {
     unsigned char *data;
     ERL_NIF_TERM term;
 
-    if (value.term)
-        return value.term;
     if (value.size && !value.data)
         cnif_panic(env, "cannot encode a binary of %zu bytes at NULL",
                    value.size);

@@ -42,7 +42,7 @@ bool cnif_decode_cnif_iotext(cnif_env *env, ERL_NIF_TERM term,
     return cnif__text_decode(env, term, out, true, "UTF-8 iodata");
 }
 
-ERL_NIF_TERM cnif_encode_cnif_str(cnif_env *env, cnif_str value)
+ERL_NIF_TERM cnif__str_encode(cnif_env *env, cnif_str value)
 {
     cnif_bin bin = {(const unsigned char *)value.data, value.size, value.term};
 
