@@ -132,11 +132,17 @@ bool cnif_decode_cnif_bin(cnif_env *env, ERL_NIF_TERM term, cnif_bin *out)
 bool cnif_decode_cnif_iodata(cnif_env *env, ERL_NIF_TERM term,
                              cnif_iodata *out)
 {
+    ErlNifBinary bin;
     size_t size;
     unsigned char *flat;
 
-    if (enif_is_binary(env->head.nif, term))
-        return cnif_decode_cnif_bin(env, term, out);
+    /* A binary with one call into erts: the common case. */
+    if (enif_inspect_binary(env->head.nif, term, &bin)) {
+        out->term = term;
+        out->data = bin.data;
+        out->size = bin.size;
+        return true;
+    }
     if (!enif_is_list(env->head.nif, term)
         || !cnif__iolist_walk(env, term, NULL, &size))
         return cnif_decode_fail(env, term, "iodata");
@@ -149,13 +155,11 @@ bool cnif_decode_cnif_iodata(cnif_env *env, ERL_NIF_TERM term,
     return true;
 }
 
-ERL_NIF_TERM cnif_encode_cnif_bin(cnif_env *env, cnif_bin value)
+ERL_NIF_TERM cnif__bin_encode(cnif_env *env, cnif_bin value)
 {
     unsigned char *data;
     ERL_NIF_TERM term;
 
-    if (value.term)
-        return value.term;
     if (value.size && !value.data)
         cnif_panic(env, "cannot encode a binary of %zu bytes at NULL",
                    value.size);

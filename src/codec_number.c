@@ -29,12 +29,10 @@ bool cnif__double_slow(cnif_env *env, ERL_NIF_TERM term, double *out)
     return cnif_decode_fail(env, term, "a float");
 }
 
-ERL_NIF_TERM cnif_encode_double(cnif_env *env, double value)
+void cnif__double_not_finite(cnif_env *env, double value)
 {
-    if (!isfinite(value))
-        cnif_panic(env, "cannot encode %g as an Erlang float: it is not finite",
-                   value);
-    return enif_make_double(env->head.nif, value);
+    cnif_panic(env, "cannot encode %g as an Erlang float: it is not finite",
+               value);
 }
 
 bool cnif_decode_float(cnif_env *env, ERL_NIF_TERM term, float *out)

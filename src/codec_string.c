@@ -3,40 +3,46 @@
 #include "internal.h"
 #include <string.h>
 
-/* The bytes decode_bytes gives, as UTF-8 text; else a failure saying
-** what was expected. */
+/* The bytes of term as UTF-8 text: a binary's with one call into erts,
+** the common case; an iolist's flattened (cnif_iodata) if iolist; else a
+** failure saying what was expected. */
 static bool cnif__text_decode(cnif_env *env, ERL_NIF_TERM term, cnif_str *out,
-                              bool (*decode_bytes)(cnif_env *, ERL_NIF_TERM,
-                                                   cnif_bin *),
-                              const char *expected)
+                              bool iolist, const char *expected)
 {
-    cnif_bin bin;
+    ErlNifBinary bin;
+    cnif_bin flat;
 
-    if (!decode_bytes(env, term, &bin)
-        || !cnif_utf8_valid(bin.data, bin.size)) {
+    if (enif_inspect_binary(env->head.nif, term, &bin)) {
+        out->data = (const char *)bin.data;
+        out->size = bin.size;
+        out->term = term;
+    } else if (iolist && cnif_decode_cnif_iodata(env, term, &flat)) {
+        out->data = (const char *)flat.data;
+        out->size = flat.size;
+        out->term = flat.term;
+    } else {
         cnif_decode_fail(env, term, expected);
         return false; /* a literal false: see CNIF__INT_CODEC */
     }
-    out->data = (const char *)bin.data;
-    out->size = bin.size;
-    out->term = bin.term;
+    if (!cnif_utf8_valid(out->data, out->size)) {
+        cnif_decode_fail(env, term, expected);
+        return false;
+    }
     return true;
 }
 
 bool cnif_decode_cnif_str(cnif_env *env, ERL_NIF_TERM term, cnif_str *out)
 {
-    return cnif__text_decode(env, term, out, cnif_decode_cnif_bin,
-                             "a UTF-8 string");
+    return cnif__text_decode(env, term, out, false, "a UTF-8 string");
 }
 
 bool cnif_decode_cnif_iotext(cnif_env *env, ERL_NIF_TERM term,
                              cnif_iotext *out)
 {
-    return cnif__text_decode(env, term, out, cnif_decode_cnif_iodata,
-                             "UTF-8 iodata");
+    return cnif__text_decode(env, term, out, true, "UTF-8 iodata");
 }
 
-ERL_NIF_TERM cnif_encode_cnif_str(cnif_env *env, cnif_str value)
+ERL_NIF_TERM cnif__str_encode(cnif_env *env, cnif_str value)
 {
     cnif_bin bin = {(const unsigned char *)value.data, value.size, value.term};
 

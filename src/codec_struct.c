@@ -16,24 +16,30 @@ static const char *cnif__elixir_name(const char *module)
     return strncmp(module, "Elixir.", 7) == 0 ? module + 7 : module;
 }
 
-/* The map forms' keys in term order, for cnif__struct_map. Each key's
-** place is its rank, found by counting the keys before it (the keys are
-** distinct), so every slot is written once with its final value: a reload
-** of the library runs this again on the same static descriptor while the
-** old code may be encoding with it, and must show it nothing else. The
-** n * n compares run once, at load, like the duplicate check's. */
-static void cnif__struct_sort_keys(cnif_struct *d)
+/* Where the encoder puts each field's term (cnif_struct.slots): in a
+** record after its tag, in a tuple in field order, and in the map forms
+** at its key's place in term order, so that erts's insertion sort of a
+** small map's keys has nothing to do. Each key's place is its rank, found
+** by counting the keys before it (the keys are distinct), so every slot is
+** written once with its final value: a reload of the library runs this
+** again on the same static descriptor while the old code may be encoding
+** with it, and must show it nothing else. The n * n compares run once, at
+** load, like the duplicate check's. */
+static void cnif__struct_slots(cnif_struct *d)
 {
     size_t n = d->count + (d->as == CNIF_AS_STRUCT);
 
-    if (d->as != CNIF_AS_MAP && d->as != CNIF_AS_STRUCT)
+    if (d->as != CNIF_AS_MAP && d->as != CNIF_AS_STRUCT) {
+        for (size_t i = 0; i < d->count; i++)
+            d->slots[i] = i + (d->as == CNIF_AS_RECORD);
         return;
+    }
     for (size_t i = 0; i < n; i++) {
         size_t rank = 0;
         for (size_t j = 0; j < n; j++)
             rank += enif_compare(d->atoms[j], d->atoms[i]) < 0;
         d->sorted_keys[rank] = d->atoms[i];
-        d->sorted_fields[rank] = i;
+        d->slots[i] = rank;
     }
 }
 
@@ -72,7 +78,7 @@ void cnif_struct_init(cnif_env *env, cnif_struct *d)
             cnif_panic(env, "struct %s: CNIF_AS_RECORD needs .tag", d->name);
         d->form_atom = cnif_encode_cnif_atom(env, d->tag);
     }
-    cnif__struct_sort_keys(d);
+    cnif__struct_slots(d);
 }
 
 /* What a term of this struct looks like, for "expected ..." messages. */
@@ -166,9 +172,10 @@ static bool cnif__struct_from_map(cnif_env *env, const cnif_struct *d,
     return true;
 }
 
-/* The field terms of a record or plain tuple. */
-static bool cnif__struct_from_tuple(cnif_env *env, const cnif_struct *d,
-                                    ERL_NIF_TERM term, ERL_NIF_TERM *values)
+/* The field terms of a record or plain tuple: its own elements. */
+static const ERL_NIF_TERM *cnif__struct_from_tuple(cnif_env *env,
+                                                   const cnif_struct *d,
+                                                   ERL_NIF_TERM term)
 {
     bool record = d->as == CNIF_AS_RECORD;
     const ERL_NIF_TERM *items;
@@ -178,21 +185,25 @@ static bool cnif__struct_from_tuple(cnif_env *env, const cnif_struct *d,
     /* The tag first: a tuple with another tag is another record, whatever
     ** its size. */
     if (!enif_get_tuple(env->head.nif, term, &arity, &items)
-        || (record && (arity == 0 || items[0] != d->form_atom)))
-        return cnif_decode_fail(env, term, cnif__struct_expected(env, d, ""));
+        || (record && (arity == 0 || items[0] != d->form_atom))) {
+        cnif_decode_fail(env, term, cnif__struct_expected(env, d, ""));
+        return NULL;
+    }
     if ((size_t)arity != d->count + record) {
         snprintf(detail, sizeof detail, " (a tuple of %zu elements)",
                  d->count + record);
-        return cnif_decode_fail(env, term,
-                                cnif__struct_expected(env, d, detail));
+        cnif_decode_fail(env, term, cnif__struct_expected(env, d, detail));
+        return NULL;
     }
-    memcpy(values, items + record, d->count * sizeof *values);
-    return true;
+    return items + record;
 }
 
-bool cnif_struct_read(cnif_env *env, const cnif_struct *d, ERL_NIF_TERM term,
-                      ERL_NIF_TERM *values, void *out)
+const ERL_NIF_TERM *cnif_struct_read(cnif_env *env, const cnif_struct *d,
+                                     ERL_NIF_TERM term, ERL_NIF_TERM *buffer,
+                                     void *out)
 {
+    const ERL_NIF_TERM *values;
+
     /* Only optional fields can be left unwritten by a successful decode. */
     if (d->any_optional) {
         if (d->defaults)
@@ -201,13 +212,14 @@ bool cnif_struct_read(cnif_env *env, const cnif_struct *d, ERL_NIF_TERM term,
             memset(out, 0, d->size);
     }
     if (!cnif_depth_enter(env))
-        return false;
-    if (d->as == CNIF_AS_MAP || d->as == CNIF_AS_STRUCT
-            ? cnif__struct_from_map(env, d, term, values)
-            : cnif__struct_from_tuple(env, d, term, values))
-        return true;
-    cnif_depth_leave(env);
-    return false;
+        return NULL;
+    if (d->as == CNIF_AS_MAP || d->as == CNIF_AS_STRUCT)
+        values = cnif__struct_from_map(env, d, term, buffer) ? buffer : NULL;
+    else
+        values = cnif__struct_from_tuple(env, d, term);
+    if (!values)
+        cnif_depth_leave(env);
+    return values;
 }
 
 bool cnif_struct_field_failed(cnif_env *env, const cnif_struct *d, size_t i)
@@ -216,19 +228,15 @@ bool cnif_struct_field_failed(cnif_env *env, const cnif_struct *d, size_t i)
     return cnif_path_key(env, cnif__field_key(&d->fields[i]));
 }
 
-/* The n keys go to erts in term order: it sorts a small map's keys by
-** insertion, which costs nothing then and about 1 us for 26 keys in field
-** order. The values follow into the second half of values, which has room
-** for them. cnif_struct_init refuses repeated keys; a descriptor broken
-** after it gets a panic rather than a half-built term. */
+/* The n keys go to erts in term order, the values already at their keys'
+** places (cnif__struct_slots). cnif_struct_init refuses repeated keys; a
+** descriptor broken after it gets a panic rather than a half-built term. */
 static ERL_NIF_TERM cnif__struct_map(cnif_env *env, const cnif_struct *d,
                                      ERL_NIF_TERM *values, size_t n)
 {
-    ERL_NIF_TERM *sorted = values + d->count + 1, out;
+    ERL_NIF_TERM out;
 
-    for (size_t k = 0; k < n; k++)
-        sorted[k] = values[d->sorted_fields[k]];
-    if (!cnif__map_make(env->head.nif, d->sorted_keys, sorted, n, &out))
+    if (!cnif__map_make(env->head.nif, d->sorted_keys, values, n, &out))
         cnif_panic(env, "struct %s: two fields use the same key", d->name);
     return out;
 }
@@ -240,7 +248,7 @@ ERL_NIF_TERM cnif_struct_build(cnif_env *env, const cnif_struct *d,
 
     switch (d->as) {
     case CNIF_AS_STRUCT:
-        values[d->count] = d->form_atom;
+        values[d->slots[d->count]] = d->form_atom;
         return cnif__struct_map(env, d, values, d->count + 1);
     case CNIF_AS_MAP:
         return cnif__struct_map(env, d, values, d->count);

@@ -56,11 +56,6 @@ cnif__panic_fn cnif__panic_for_caller_from(const char *file, int line);
 #undef cnif_panic
 #define cnif_panic (cnif__panic_for_caller_from(__FILE__, __LINE__) CNIF__PANIC_ARGS
 
-/* The largest size cnif asks erts for, for a binary or a resource. erts
-** counts a binary's bits in a word and adds headers to every size, which
-** must not wrap; above this no allocation could succeed anyway. */
-#define CNIF__SIZE_MAX (SIZE_MAX >> 4)
-
 /* The guard's jump. __builtin_setjmp saves three words and is inline;
 ** glibc's _setjmp goes through the PLT and mangles every saved pointer,
 ** which bench/ measured as most of the guard's cost (1.2x a raw call
