@@ -5,8 +5,17 @@
 # loads the compiler from this checkout, and the :cnif application it
 # links against is a directory made here from the test build's
 # libcnif.a and this checkout's header and version script.
-defmodule MixCompilerTest do
-  use ExUnit.Case, async: true
+#
+# Each test is a module of its own, so that the three run at once: their
+# time is mostly that of the BEAMs `mix compile` starts.
+defmodule MixCompilerCase do
+  use ExUnit.CaseTemplate
+
+  using do
+    quote do
+      import MixCompilerCase
+    end
+  end
 
   @root Path.expand("../..", __DIR__)
 
@@ -50,7 +59,7 @@ defmodule MixCompilerTest do
 
   # `mix compile args` in the project with CC as given (nil: unset):
   # {exit status, output}.
-  defp mix_compile(ctx, cc, args \\ []) do
+  def mix_compile(ctx, cc, args \\ []) do
     env = [
       {"CC", cc},
       {"ERL_LIBS", ctx.libs},
@@ -65,7 +74,11 @@ defmodule MixCompilerTest do
     {status, output}
   end
 
-  defp so(ctx), do: Path.join(ctx.project, "_build/dev/lib/warn/priv/warn.so")
+  def so(ctx), do: Path.join(ctx.project, "_build/dev/lib/warn/priv/warn.so")
+end
+
+defmodule MixCompilerTest.NoCompiler do
+  use MixCompilerCase, async: true
 
   test "a C compiler that is not there is named, with what to install", ctx do
     for cc <- ["/nonexistent/cc", "cnif-no-such-cc"] do
@@ -80,6 +93,11 @@ defmodule MixCompilerTest do
       refute File.exists?(so(ctx))
     end
   end
+
+end
+
+defmodule MixCompilerTest.NoDefaultCompiler do
+  use MixCompilerCase, async: true
 
   # With CC unset, the default cc: PATH is a directory holding every
   # program of the real PATH but cc.
@@ -103,6 +121,11 @@ defmodule MixCompilerTest do
                 "set CC to a C compiler, or install one (gcc or clang; on Debian/Ubuntu " <>
                 "`apt-get install build-essential`, on macOS `xcode-select --install`)\n", 1}
   end
+
+end
+
+defmodule MixCompilerTest.Warnings do
+  use MixCompilerCase, async: true
 
   test "C warnings are shown, and fail the build under --warnings-as-errors", ctx do
     cc = System.get_env("CC", "cc")
