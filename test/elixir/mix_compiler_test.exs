@@ -5,17 +5,8 @@
 # loads the compiler from this checkout, and the :cnif application it
 # links against is a directory made here from the test build's
 # libcnif.a and this checkout's header and version script.
-#
-# Each test is a module of its own, so that the three run at once: their
-# time is mostly that of the BEAMs `mix compile` starts.
-defmodule MixCompilerCase do
-  use ExUnit.CaseTemplate
-
-  using do
-    quote do
-      import MixCompilerCase
-    end
-  end
+defmodule MixCompilerTest do
+  use ExUnit.Case, async: true
 
   @root Path.expand("../..", __DIR__)
 
@@ -59,7 +50,7 @@ defmodule MixCompilerCase do
 
   # `mix compile args` in the project with CC as given (nil: unset):
   # {exit status, output}.
-  def mix_compile(ctx, cc, args \\ []) do
+  defp mix_compile(ctx, cc, args \\ []) do
     env = [
       {"CC", cc},
       {"ERL_LIBS", ctx.libs},
@@ -74,11 +65,7 @@ defmodule MixCompilerCase do
     {status, output}
   end
 
-  def so(ctx), do: Path.join(ctx.project, "_build/dev/lib/warn/priv/warn.so")
-end
-
-defmodule MixCompilerTest.NoCompiler do
-  use MixCompilerCase, async: true
+  defp so(ctx), do: Path.join(ctx.project, "_build/dev/lib/warn/priv/warn.so")
 
   test "a C compiler that is not there is named, with what to install", ctx do
     for cc <- ["/nonexistent/cc", "cnif-no-such-cc"] do
@@ -93,11 +80,6 @@ defmodule MixCompilerTest.NoCompiler do
       refute File.exists?(so(ctx))
     end
   end
-
-end
-
-defmodule MixCompilerTest.NoDefaultCompiler do
-  use MixCompilerCase, async: true
 
   # With CC unset, the default cc: PATH is a directory holding every
   # program of the real PATH but cc.
@@ -121,11 +103,6 @@ defmodule MixCompilerTest.NoDefaultCompiler do
                 "set CC to a C compiler, or install one (gcc or clang; on Debian/Ubuntu " <>
                 "`apt-get install build-essential`, on macOS `xcode-select --install`)\n", 1}
   end
-
-end
-
-defmodule MixCompilerTest.Warnings do
-  use MixCompilerCase, async: true
 
   test "C warnings are shown, and fail the build under --warnings-as-errors", ctx do
     cc = System.get_env("CC", "cc")
