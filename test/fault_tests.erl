@@ -588,17 +588,23 @@ signal_of(Kind) ->
                      div_zero => fpe, trap => ill, recursion => segv}).
 
 barrier_off_test_() ->
-    {timeout, 120,
-     [{atom_to_list(Kind),
-       fun() ->
-               Expr = "application:set_env(cnif, load_options, #{fault_nif => #{fault_barrier => false}}), "
-                      "fault_nif:in_call(" ++ atom_to_list(Kind) ++ ")",
-               {Status, Out} = child(Expr),
-               ?assertEqual(killed_by(signal_of(Kind)), Status, Out)
-       end} || Kind <- ?KINDS]}.
+    children(
+      [{atom_to_list(Kind),
+        fun() ->
+                Expr = "application:set_env(cnif, load_options, #{fault_nif => #{fault_barrier => false}}), "
+                       "fault_nif:in_call(" ++ atom_to_list(Kind) ++ ")",
+                {Status, Out} = child(Expr),
+                ?assertEqual(killed_by(signal_of(Kind)), Status, Out)
+        end} || Kind <- ?KINDS]).
+
+%% Tests that each run child VMs: most of their time is a VM's boot and
+%% end, so four run at once. Each has the time a child may take
+%% (child_wait/2), twice over.
+children(Tests) ->
+    {inparallel, 4, [{Name, {timeout, 120, Test}} || {Name, Test} <- Tests]}.
 
 not_ours_test_() ->
-    {timeout, 120,
+    children(
      [{"a thread cnif did not start",
        fun() -> ?assertMatch({139, _}, asan_or(child("fault_nif:foreign_fault()"))) end},
       {"a corrupt term inside erts",
@@ -615,7 +621,7 @@ not_ours_test_() ->
                {Status, Out} = asan_or(child(Expr)),
                ?assertEqual(139, Status, Out),
                ?assertNotEqual(nomatch, binary:match(Out, <<"fault_chain: saw SIGSEGV">>))
-       end}]}.
+       end}]).
 
 %% Under ASan, a SIGSEGV that is not the barrier's reaches ASan's handler,
 %% which reports it and ends the VM (abort, or exit 1 for one it cannot
@@ -660,7 +666,7 @@ unload_test_() ->
              "Wait = fun W(0) -> Mapped(); W(N) -> case Mapped() of true -> timer:sleep(20), W(N - 1); "
              "                                                      false -> false end end, "
              "io:format(\"mapped=~p~n\", [Wait(50)])",
-    {timeout, 60,
+    children(
      [{"alone: unmapped",
        fun() ->
                {Status, Out} = child(Unload),
@@ -674,13 +680,21 @@ unload_test_() ->
                {Status, Out} = child(Expr),
                ?assertEqual(0, Status, Out),
                ?assertNotEqual(nomatch, binary:match(Out, <<"mapped=true">>), Out)
-       end}]}.
+       end}]).
+
+%%% Three more child VMs: a handler that recovers, a signal queued by the
+%%% process, a stripped library.
+
+more_children_test_() ->
+    children([{"a handler installed before the barrier's recovers", fun chain_recovers/0},
+              {"a queued SIGSEGV is not the call's", fun queued_signal/0},
+              {"a stripped library names the object", fun stripped/0}]).
 
 %%% A handler installed before the barrier's gets what is not the
 %%% barrier's, and may recover from it: fault_chain's probe faults in its
 %%% own code, on a scheduler the barrier has set up.
 
-chain_recovers_test() ->
+chain_recovers() ->
     Expr = "{module, _} = code:ensure_loaded(fault_chain), "
            "harmless = fault_nif:in_call(harmless), "
            "true = fault_chain:probe(), "
@@ -693,7 +707,7 @@ chain_recovers_test() ->
 %%% A SIGSEGV queued by the process itself is a signal sent, not the
 %%% call's fault: it goes on to what was there before, here an ignore.
 
-queued_signal_test() ->
+queued_signal() ->
     Expr = "{module, _} = code:ensure_loaded(fault_chain), true = fault_chain:ignore_segv(), "
            "true = fault_nif:queue_segv(), harmless = fault_nif:in_call(harmless), "
            "io:format(\"ignored~n\")",
@@ -704,7 +718,7 @@ queued_signal_test() ->
 %%% A stripped library: its functions have no names left, so a fault
 %%% names the object and the offset in it, for addr2line.
 
-stripped_test() ->
+stripped() ->
     Dir = filename:join(os:getenv("TEST_PRIV"), "fault_stripped"),
     ok = filelib:ensure_dir(filename:join(Dir, "x")),
     {ok, _} = file:copy(code:which(?M), filename:join(Dir, "fault_nif.beam")),

@@ -53,9 +53,11 @@ mistakes() ->
 clean_test_() ->
     [{Cc, fun() -> ?assertEqual({0, ""}, compile(Cc, ["-Werror"])) end} || Cc <- ?COMPILERS].
 
+%% Each is a compiler run of its own, two at once.
 mistakes_test_() ->
-    [{Cc ++ " " ++ Mistake, fun() -> mistake(Cc, Mistake, Expected) end}
-     || Cc <- ?COMPILERS, {Mistake, Expected} <- mistakes()].
+    {inparallel, 2,
+     [{Cc ++ " " ++ Mistake, {timeout, 60, fun() -> mistake(Cc, Mistake, Expected) end}}
+      || Cc <- ?COMPILERS, {Mistake, Expected} <- mistakes()]}.
 
 mistake(Cc, Mistake, Expected) ->
     {Status, Output} = compile(Cc, ["-DMISTAKE_" ++ Mistake]),

@@ -30,8 +30,15 @@ run(Dir, Command) ->
     [Status | Lines] = lists:reverse(string:split(string:trim(Out, trailing), "\n", all)),
     {string:trim(lists:flatten(lists:join("\n", lists:reverse(Lines))), trailing), Status}.
 
-ok(Dir, Command) ->
-    ?assertEqual({Command, "", "exit 0"}, erlang:insert_element(1, run(Dir, Command), Command)).
+%% Runs the lists of Commands at once, the commands of each list in turn
+%% (erlc's while cc builds the libraries): each must print nothing and
+%% exit with 0.
+ok(Dir, Commands) ->
+    Self = self(),
+    Pids = [spawn_link(fun() -> Self ! {self(), [{C, run(Dir, C)} || C <- Cs]} end)
+            || Cs <- Commands],
+    [?assertEqual({C, "", "exit 0"}, {C, Out, Status})
+     || Pid <- Pids, {C, {Out, Status}} <- receive {Pid, Ran} -> Ran end].
 
 %% The project: the vendored files and the fixtures, nothing else; its
 %% modules compiled with warnings as errors (the generated code has none).
@@ -45,19 +52,21 @@ project() ->
     ok = filelib:ensure_dir(filename:join(Dir, "x")),
     [{ok, _} = file:copy(filename:join(From, F), filename:join(Dir, F))
      || {From, Files} <- [{amalgamated(), ?VENDORED}, {Fixtures, ?FIXTURES}], F <- Files],
-    ok(Dir, bin("erlc") ++ " +warnings_as_errors cnif_vendored.erl"),
-    ok(Dir, bin("erlc") ++ " -pa \"$PWD\" +warnings_as_errors vdemo.erl vbare.erl vendored_probe.erl"),
-    ok(Dir, CC ++ " " ++ CFlags ++ " vdemo.c " ++ LdFlags ++ " -o vdemo.so"),
-    ok(Dir, CC ++ " " ++ CFlags ++ " -DVBARE vdemo.c " ++ LdFlags ++ " -o vbare.so"),
-    ok(Dir, CC ++ " " ++ CFlags ++ " -DVDEMO_ELIXIR vdemo.c " ++ LdFlags ++ " -o VDemo.so"),
+    ok(Dir, [[bin("erlc") ++ " +warnings_as_errors cnif_vendored.erl",
+              bin("erlc") ++ " -pa \"$PWD\" +warnings_as_errors vdemo.erl vbare.erl vendored_probe.erl"],
+             [CC ++ " " ++ CFlags ++ " vdemo.c " ++ LdFlags ++ " -o vdemo.so"],
+             [CC ++ " " ++ CFlags ++ " -DVBARE vdemo.c " ++ LdFlags ++ " -o vbare.so"],
+             [CC ++ " " ++ CFlags ++ " -DVDEMO_ELIXIR vdemo.c " ++ LdFlags ++ " -o VDemo.so"]]),
     Dir.
 
 vendored_test_() ->
     {setup, fun project/0, fun(_) -> ok end,
      fun(Dir) ->
-             [{timeout, 60, ?_test(runs_without_cnif(Dir))},
-              ?_test(isolated_is_a_compile_error(Dir)),
-              {timeout, 120, ?_test(elixir_runs_without_cnif(Dir))}]
+             %% Each runs programs of its own in the project: at once.
+             {inparallel,
+              [{timeout, 60, ?_test(runs_without_cnif(Dir))},
+               {timeout, 60, ?_test(isolated_is_a_compile_error(Dir))},
+               {timeout, 120, ?_test(elixir_runs_without_cnif(Dir))}]}
      end}.
 
 runs_without_cnif(Dir) ->
