@@ -20,7 +20,13 @@ defmodule MixCompilerTest do
   """
 
   setup do
-    dir = Path.join(System.tmp_dir!(), "cnif_mix_#{System.unique_integer([:positive])}")
+    # The OS pid too: suites of other builds may run at the same time (CI's
+    # lanes), and unique integers are unique within one VM only.
+    dir =
+      Path.join(
+        System.tmp_dir!(),
+        "cnif_mix_#{System.pid()}_#{System.unique_integer([:positive])}"
+      )
     on_exit(fn -> File.rm_rf!(dir) end)
     cnif = Path.join(dir, "lib/cnif")
     File.mkdir_p!(Path.join(cnif, "ebin"))
