@@ -148,17 +148,20 @@ defmodule Cnif do
 
       # A bad argument comes back as a value (testing a tag costs less
       # than a try); raise it as :badarg with EEP-54 error_info if it
-      # carries the module's secret (see :cnif.load_info/2): a returned
-      # value of the same shape is just a value.
+      # carries the module's secret (see :cnif.load_info/2), read straight
+      # from its persistent term: a returned value of the same shape is
+      # just a value.
       def unquote(name)(unquote_splicing(args)) do
         case unquote(nif)(unquote_splicing(args)) do
           {:"$cnif_badarg", secret, arg_no, path, reason} = result ->
-            if :cnif.is_report(__MODULE__, secret) do
-              :erlang.error(:badarg, unquote(args),
-                error_info: %{module: Cnif.Error, cause: {arg_no, path, reason}}
-              )
-            else
-              result
+            case :persistent_term.get({:cnif_secret, __MODULE__}, :undefined) do
+              ^secret ->
+                :erlang.error(:badarg, unquote(args),
+                  error_info: %{module: Cnif.Error, cause: {arg_no, path, reason}}
+                )
+
+              _ ->
+                result
             end
 
           result ->

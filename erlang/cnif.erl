@@ -4,7 +4,6 @@
 %% module the library belongs to.
 -module(cnif).
 -export([priv_path/2, load_path/1, load_result/1, load_info/2, load_info/3, load_info/4,
-         is_report/2,
          set_load_options/2, check_load_options/1, isolate/2, secret/1]).
 -export_type([load_options/0]).
 
@@ -197,7 +196,9 @@ load_options(Module, Options) ->
     maps:merge(maps:merge(check_load_options(Options), check_load_options(Operator)), Worker).
 
 %% Module's secret, which its bad-argument reports carry (a worker of an
-%% isolated module is given the origin's).
+%% isolated module is given the origin's). The wrappers cnif_transform and
+%% `use Cnif` generate read it from the persistent term {cnif_secret,
+%% Module} themselves.
 -spec secret(module()) -> non_neg_integer().
 secret(Module) ->
     Key = {cnif_secret, Module},
@@ -211,12 +212,6 @@ secret(Module) ->
         Secret ->
             Secret
     end.
-
-%% Whether Secret is Module's: the value a NIF of Module returned is then a
-%% bad-argument report of cnif's, not a value that looks like one.
--spec is_report(module(), term()) -> boolean().
-is_report(Module, Secret) ->
-    persistent_term:get({cnif_secret, Module}, undefined) =:= Secret.
 
 %% Set the load options of Module for the operator: they win over the
 %% module's own, and apply from the next load of Module (a code upgrade,

@@ -117,26 +117,6 @@ static bool cnif__iolist_walk(cnif_env *env, ERL_NIF_TERM term,
     return true;
 }
 
-/* Borrow a binary's bytes and keep its term, with one call into erts;
-** false, recording nothing, for any other term. */
-static bool cnif__bin_borrow(cnif_env *env, ERL_NIF_TERM term, cnif_bin *out)
-{
-    ErlNifBinary bin;
-
-    if (!enif_inspect_binary(env->head.nif, term, &bin))
-        return false;
-    out->term = term;
-    out->data = bin.data;
-    out->size = bin.size;
-    return true;
-}
-
-bool cnif_decode_cnif_bin(cnif_env *env, ERL_NIF_TERM term, cnif_bin *out)
-{
-    return cnif__bin_borrow(env, term, out)
-           || cnif_decode_fail(env, term, "a binary");
-}
-
 bool cnif_decode_cnif_iodata(cnif_env *env, ERL_NIF_TERM term,
                              cnif_iodata *out)
 {
