@@ -339,10 +339,9 @@ rss(OsPid) ->
 %%% left unreaped, and once the module is gone, no worker is left. (Each
 %%% crash reaches the worker that answered the call before it, so none
 %%% counts towards making the module unavailable.) ISO_CRASHES (test.mk)
-%%% says how many: 1,000 in make test; 100 under the sanitizers, where a
-%%% worker takes two and a half times as long to boot; 24 (each case
-%%% twice) in the other builds (clang, coverage, the other OTPs), which run
-%%% the same path.
+%%% says how many: 1,000 in make test; 24 (each case twice) in the other
+%%% builds (the sanitizers', where a worker takes two and a half times as
+%%% long to boot, coverage's, the other OTPs'), which run the same path.
 
 crashes_in_a_row_test_() ->
     {timeout, 900,

@@ -1,8 +1,10 @@
-%% stress -- how many times the suites' stress loops repeat: N in make test
-%% and under the sanitizers, a tenth (at least Min) where the same paths
-%% run again in builds that are slower per call or make no leak check of
-%% their own (coverage's -O0 counters, the other OTPs' runs). STRESS, in
-%% percent, says which (test.mk: 100 by default).
+%% stress -- how many times the suites' stress loops repeat: N in make test;
+%% less (at least Min) where the same paths run again in builds that are
+%% slower per call or whose leak checks see less: a third under the
+%% sanitizers, which check every access as it happens (a path gains
+%% nothing from being repeated there) and whose heap glibc's count cannot
+%% see; a tenth in coverage's -O0 build and on the other OTPs.
+%% STRESS, in percent, says which (test.mk: 100 by default).
 -module(stress).
 -export([scaled/2]).
 

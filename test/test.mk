@@ -15,7 +15,7 @@ ERL_RUN_ENV   ?=
 # other builds of the suites, which run the same path (isolated_tests).
 ISO_CRASHES   ?= 1000
 # How hard the other stress loops push, in percent (test/stress.erl): all
-# of it here and under the sanitizers, less in coverage's build and on the
+# of it here; less under the sanitizers, in coverage's build and on the
 # other OTPs, which run the same paths.
 STRESS        ?= 100
 
@@ -74,7 +74,7 @@ test: deps
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 test-asan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" \
-	    CFLAGS="-O1 -g -DCNIF_PORTABLE_REGISTRATION" ISO_CRASHES=24 \
+	    CFLAGS="-O1 -g -DCNIF_PORTABLE_REGISTRATION" ISO_CRASHES=24 STRESS=30 \
 	    ERL_RUN_ENV="LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1"
 
 # The same suites built with clang, as strict as gcc (-Wall -Wextra -Werror).
