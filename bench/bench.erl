@@ -549,21 +549,23 @@ latency_pass(_) -> "MISS".
 print_latency([]) ->
     ok;
 print_latency([#{floor_ms := Floor, late_ms := LateMs, worst_ms_runs := Runs} | _] = Rows) ->
-    io:format("~n~-22s ~8s  ~-22s ~8s ~8s ~5s ~9s ~8s ~6s  ~s~n",
-              ["responsiveness", "worst ms", "(each run)", "excl. OS", "p99 ms",
-               "late", "pings", "wall ms", "target", "result"]),
-    [io:format("~-22s ~8s  ~-22s ~8s ~8s ~5b ~9b ~8b ~6s  ~s~n",
-               [N, ms(W), lists:join(" / ", [ms(X) || X <- Ws]), ms(Own), p99(P, Floor),
+    io:format("~n~-22s ~8s  ~-22s ~8s ~8s ~8s ~5s ~9s ~8s ~6s  ~s~n",
+              ["responsiveness", "worst ms", "(each run)", "excl. OS", "step ms",
+               "p99 ms", "late", "pings", "wall ms", "target", "result"]),
+    [io:format("~-22s ~8s  ~-22s ~8s ~8s ~8s ~5b ~9b ~8b ~6s  ~s~n",
+               [N, ms(W), lists:join(" / ", [ms(X) || X <- Ws]), ms(Own),
+                case Step == 0 of true -> "-"; false -> ms(Step) end, p99(P, Floor),
                 round(Late), round(Pings), round(Wall),
                 case T of none -> "-"; _ -> io_lib:format("<~s", [ms(T)]) end,
                 latency_pass(Row)])
      || #{name := N, worst_ms := W, worst_ms_runs := Ws, worst_own_ms := Own,
-          p99_ms := P, late := Late, pings := Pings, wall_ms := Wall,
+          step_ms := Step, p99_ms := P, late := Late, pings := Pings, wall_ms := Wall,
           target_ms := T} = Row <- Rows],
     io:format("~nworst: a ping process's longest wait for a scheduler while 4 callers "
               "run a ~~1 s CPU~njob each (fetch_all: 10 yielding fetches of 200,000 rows), "
               "median of ~b runs (+S 2~n+SDcpu 2); excl. OS: without the time Linux kept "
-              "the ping's scheduler thread~nwaiting for a CPU; late: such gaps over ~b ms. "
+              "the ping's scheduler thread~nwaiting for a CPU; step: a yielding NIF's "
+              "longest step in CPU time; late: such gaps over~n~b ms. "
               "See bench/README.md.~n",
               [length(Runs), LateMs]).
 
@@ -639,14 +641,15 @@ json(Rows, Latency, Isolated, Transports) ->
                     target := T} <- Rows],
     LatencyObjects =
         [io_lib:format("  {\"name\": \"~s\", \"worst_ms\": ~s, \"worst_ms_runs\": [~s], "
-                       "\"worst_excl_os_ms\": ~s, \"p99_ms\": ~s, \"late_pings\": ~s, \"late_ms\": ~s, "
+                       "\"worst_excl_os_ms\": ~s, \"step_ms\": ~s, \"p99_ms\": ~s, "
+                       "\"late_pings\": ~s, \"late_ms\": ~s, "
                        "\"pings\": ~s, \"wall_ms\": ~s, \"target_ms\": ~s}",
-                       [N, num(W), lists:join(", ", [num(X) || X <- Ws]), num(Own), num(P),
+                       [N, num(W), lists:join(", ", [num(X) || X <- Ws]), num(Own), num(Step), num(P),
                         num(round(Late)), num(LateMs), num(round(Pings)), num(Wall),
                         num(T)])
          || #{name := N, worst_ms := W, worst_ms_runs := Ws, worst_own_ms := Own,
-              p99_ms := P, late := Late, late_ms := LateMs, pings := Pings, wall_ms := Wall,
-              target_ms := T} <- Latency],
+              step_ms := Step, p99_ms := P, late := Late, late_ms := LateMs, pings := Pings,
+              wall_ms := Wall, target_ms := T} <- Latency],
     IsolatedObjects =
         [io_lib:format("  {\"name\": \"~s\", \"unit\": \"~s\", \"value\": ~s, "
                        "\"reference\": \"~s\", \"reference_value\": ~s, \"ratio\": ~s, "

@@ -124,6 +124,7 @@ run(Fun, N) ->
     Ping = spawn_link(fun() ->
                               Self ! {self(), ping(State, {Floor, Late})}
                       end),
+    _ = bench_spin:step_max_take(),
     T0 = erlang:monotonic_time(),
     Callers = [spawn_caller(I, fun() ->
                                        R = Fun(?SEED, N),
@@ -141,6 +142,7 @@ run(Fun, N) ->
           end,
     #{worst => ms(Max), worst_own => ms(MaxOwn), p99 => ms(P99), pings => Pings,
       late => Lates,
+      step => bench_spin:step_max_take() / 1.0e6,
       wall => ms(lists:max([T || {_, T} <- Done]) - T0),
       results => [R || {R, _} <- Done]}.
 
@@ -196,6 +198,7 @@ summary(Mode, Target, Runs) ->
     Med = fun(K) -> median([maps:get(K, R) || R <- Runs]) end,
     #{name => "latency_" ++ atom_to_list(Mode), worst_ms => Med(worst),
       worst_own_ms => Med(worst_own), p99_ms => Med(p99), wall_ms => Med(wall),
+      step_ms => Med(step),
       pings => Med(pings),
       late => Med(late), late_ms => ?LATE_MS,
       worst_ms_runs => [maps:get(worst, R) || R <- Runs], target_ms => Target,

@@ -14,13 +14,16 @@
 ** fetch_all/1 is the job of the fetch_all mode: a database cursor's
 ** fetch_all, yielding, its rows carried across slices as terms.
 **
-** and run_delay/0, for the ping: how long the calling thread has waited
+** step_max_take/0 gives the longest step of the yielding NIFs since it was
+** last called; and run_delay/0, for the ping: how long the calling thread has waited
 ** for a CPU while runnable, from Linux's /proc/thread-self/schedstat.
 */
 #include <cnif.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static uint64_t spin_steps(uint64_t x, uint64_t n)
@@ -32,6 +35,36 @@ static uint64_t spin_steps(uint64_t x, uint64_t n)
     }
     return x;
 }
+
+/* The longest step of a yielding NIF since step_max_take/0 last read it:
+** the CPU time, in ns, its thread spent from the step's entry to its
+** return. The latency benchmark sets it beside the ping's gaps: what the
+** NIF's own slices held a scheduler for, apart from what else did (a
+** caller's garbage collection, or the OS running another thread). */
+static _Atomic uint64_t step_max_ns;
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static bool step_timed(uint64_t start, bool done)
+{
+    uint64_t ns = thread_cpu_ns() - start;
+    uint64_t seen = atomic_load_explicit(&step_max_ns, memory_order_relaxed);
+    while (ns > seen && !atomic_compare_exchange_weak(&step_max_ns, &seen, ns))
+        ;
+    return done;
+}
+
+static uint64_t step_max_take(cnif_env *env)
+{
+    (void)env;
+    return atomic_exchange(&step_max_ns, 0);
+}
+CNIF_EXPORT(step_max_take, uint64_t)
 
 static uint64_t spin(cnif_env *env, uint64_t seed, uint64_t n)
 {
@@ -108,7 +141,8 @@ static void spin_yield_1ms_init(cnif_env *env, spin_state *s, uint64_t seed,
 
 static bool spin_yield_1ms_step(cnif_env *env, spin_state *s, uint64_t *result)
 {
-    return spin_slice(env, s, result);
+    uint64_t start = thread_cpu_ns();
+    return step_timed(start, spin_slice(env, s, result));
 }
 CNIF_EXPORT_YIELDING(spin_yield_1ms, uint64_t, spin_state, uint64_t, uint64_t)
 
@@ -119,7 +153,7 @@ static void spin_yield_init(cnif_env *env, spin_state *s, uint64_t seed,
     spin_start(s, seed, n, 0);
 }
 
-static bool spin_yield_step(cnif_env *env, spin_state *s, uint64_t *result)
+static bool spin_chunks(cnif_env *env, spin_state *s, uint64_t *result)
 {
     while (s->left) {
         uint64_t n = s->left < SPIN_CHUNK ? s->left : SPIN_CHUNK;
@@ -130,6 +164,12 @@ static bool spin_yield_step(cnif_env *env, spin_state *s, uint64_t *result)
     }
     *result = s->x;
     return true;
+}
+
+static bool spin_yield_step(cnif_env *env, spin_state *s, uint64_t *result)
+{
+    uint64_t start = thread_cpu_ns();
+    return step_timed(start, spin_chunks(env, s, result));
 }
 CNIF_EXPORT_YIELDING(spin_yield, uint64_t, spin_state, uint64_t, uint64_t)
 
@@ -162,7 +202,7 @@ static ERL_NIF_TERM fetch_row(ErlNifEnv *nif, uint64_t i)
                             enif_make_uint64(nif, i * 2));
 }
 
-static bool fetch_all_step(cnif_env *env, fetch_state *s, cnif_term *result)
+static bool fetch_rows(cnif_env *env, fetch_state *s, cnif_term *result)
 {
     ErlNifEnv *nif = cnif_nif_env(env);
     ERL_NIF_TERM reversed = cnif_yield_carried(env, 0);
@@ -190,6 +230,12 @@ yield:
     cnif_yield_carry(env, 0, reversed);
     cnif_yield_carry(env, 1, rows);
     return false;
+}
+
+static bool fetch_all_step(cnif_env *env, fetch_state *s, cnif_term *result)
+{
+    uint64_t start = thread_cpu_ns();
+    return step_timed(start, fetch_rows(env, s, result));
 }
 CNIF_EXPORT_YIELDING(fetch_all, cnif_term, fetch_state, uint64_t)
 
