@@ -564,8 +564,8 @@ print_latency([#{floor_ms := Floor, late_ms := LateMs, worst_ms_runs := Runs} | 
     io:format("~nworst: a ping process's longest wait for a scheduler while 4 callers "
               "run a ~~1 s CPU~njob each (fetch_all: 10 yielding fetches of 200,000 rows), "
               "median of ~b runs (+S 2~n+SDcpu 2); excl. OS: without the time Linux kept "
-              "the ping's scheduler thread~nwaiting for a CPU; step: a yielding NIF's "
-              "longest step in CPU time; late: such gaps over~n~b ms. "
+              "the ping's scheduler thread~nwaiting for a CPU; step: fetch_all's longest "
+              "NIF step in CPU time; late: such~ngaps over ~b ms. "
               "See bench/README.md.~n",
               [length(Runs), LateMs]).
 

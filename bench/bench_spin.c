@@ -14,9 +14,9 @@
 ** fetch_all/1 is the job of the fetch_all mode: a database cursor's
 ** fetch_all, yielding, its rows carried across slices as terms.
 **
-** step_max_take/0 gives the longest step of the yielding NIFs since it was
-** last called; and run_delay/0, for the ping: how long the calling thread has waited
-** for a CPU while runnable, from Linux's /proc/thread-self/schedstat.
+** step_max_take/0 gives fetch_all's longest step since it was last
+** called; and run_delay/0, for the ping: how long the calling thread has
+** waited for a CPU while runnable, from Linux's /proc/thread-self/schedstat.
 */
 #include <cnif.h>
 #include <fcntl.h>
@@ -36,11 +36,14 @@ static uint64_t spin_steps(uint64_t x, uint64_t n)
     return x;
 }
 
-/* The longest step of a yielding NIF since step_max_take/0 last read it:
-** the CPU time, in ns, its thread spent from the step's entry to its
-** return. The latency benchmark sets it beside the ping's gaps: what the
-** NIF's own slices held a scheduler for, apart from what else did (a
-** caller's garbage collection, or the OS running another thread). */
+/* The longest step of fetch_all since step_max_take/0 last read it: the
+** CPU time, in ns, its thread spent from the step's entry to its return.
+** The latency benchmark sets it beside the ping's gaps: what the NIF's own
+** slices held a scheduler for, apart from what else did (a caller's
+** garbage collection, or the OS running another thread). Only fetch_all
+** is timed: reading a thread's CPU clock is a system call of some
+** microseconds here, which spin_yield's short calls (yield_short in
+** bench.erl) would pay twice. */
 static _Atomic uint64_t step_max_ns;
 
 static uint64_t thread_cpu_ns(void)
@@ -141,8 +144,7 @@ static void spin_yield_1ms_init(cnif_env *env, spin_state *s, uint64_t seed,
 
 static bool spin_yield_1ms_step(cnif_env *env, spin_state *s, uint64_t *result)
 {
-    uint64_t start = thread_cpu_ns();
-    return step_timed(start, spin_slice(env, s, result));
+    return spin_slice(env, s, result);
 }
 CNIF_EXPORT_YIELDING(spin_yield_1ms, uint64_t, spin_state, uint64_t, uint64_t)
 
@@ -153,7 +155,7 @@ static void spin_yield_init(cnif_env *env, spin_state *s, uint64_t seed,
     spin_start(s, seed, n, 0);
 }
 
-static bool spin_chunks(cnif_env *env, spin_state *s, uint64_t *result)
+static bool spin_yield_step(cnif_env *env, spin_state *s, uint64_t *result)
 {
     while (s->left) {
         uint64_t n = s->left < SPIN_CHUNK ? s->left : SPIN_CHUNK;
@@ -164,12 +166,6 @@ static bool spin_chunks(cnif_env *env, spin_state *s, uint64_t *result)
     }
     *result = s->x;
     return true;
-}
-
-static bool spin_yield_step(cnif_env *env, spin_state *s, uint64_t *result)
-{
-    uint64_t start = thread_cpu_ns();
-    return step_timed(start, spin_chunks(env, s, result));
 }
 CNIF_EXPORT_YIELDING(spin_yield, uint64_t, spin_state, uint64_t, uint64_t)
 
