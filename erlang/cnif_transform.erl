@@ -248,10 +248,10 @@ args_list(A) -> ["A" ++ integer_to_list(I) || I <- lists:seq(1, A)].
 %% error_info, if it carries the module's secret (see cnif:load_info/2),
 %% read straight from its persistent term: a remote call to cnif for it
 %% measured 5 ns more on the error path. A returned value of the same
-%% shape is just a value. Panics and raised
-%% terms pass through as exceptions. Until the library is loaded, the NIF
-%% is a stub that runs the call on a worker if the module is isolated, and
-%% otherwise raises {not_loaded, Module}, as cnif_isolated:call/3 does.
+%% shape is just a value. Panics and raised terms pass through as
+%% exceptions. Until the library is loaded, the NIF is a stub that runs
+%% the call on a worker if the module is isolated, and otherwise raises
+%% {not_loaded, Module}, as cnif_isolated:call/3 does.
 wrapper(Module, F, A, #{error := Error, isolated := IsolatedMode}) ->
     Args = args(A),
     Nif = nif_name(F),
