@@ -1074,8 +1074,12 @@ CNIF__INLINE_ALWAYS bool cnif__bin_borrow(cnif_env *env, ERL_NIF_TERM term,
 CNIF__INLINE_ALWAYS bool cnif_decode_cnif_bin(cnif_env *env, ERL_NIF_TERM term,
                                               cnif_bin *out)
 {
-    return cnif__bin_borrow(env, term, out)
-           || cnif_decode_fail(env, term, "a binary");
+    if (cnif__bin_borrow(env, term, out))
+        return true;
+    /* A literal false: through cnif_decode_fail's, which GCC cannot see,
+    ** a caller's use of *out after a true would warn as maybe unset. */
+    cnif_decode_fail(env, term, "a binary");
+    return false;
 }
 ERL_NIF_TERM cnif__bin_encode(cnif_env *env, cnif_bin value);
 CNIF__INLINE_ALWAYS ERL_NIF_TERM cnif_encode_cnif_bin(cnif_env *env,
