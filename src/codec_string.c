@@ -9,26 +9,18 @@
 static bool cnif__text_decode(cnif_env *env, ERL_NIF_TERM term, cnif_str *out,
                               bool iolist, const char *expected)
 {
-    ErlNifBinary bin;
-    cnif_bin flat;
+    cnif_bin bytes;
 
-    if (enif_inspect_binary(env->head.nif, term, &bin)) {
-        out->data = (const char *)bin.data;
-        out->size = bin.size;
-        out->term = term;
-    } else if (iolist && cnif_decode_cnif_iodata(env, term, &flat)) {
-        out->data = (const char *)flat.data;
-        out->size = flat.size;
-        out->term = flat.term;
-    } else {
-        cnif_decode_fail(env, term, expected);
-        return false; /* a literal false: see CNIF__INT_CODEC */
+    if ((cnif__bin_borrow(env, term, &bytes)
+         || (iolist && cnif_decode_cnif_iodata(env, term, &bytes)))
+        && cnif_utf8_valid(bytes.data, bytes.size)) {
+        out->data = (const char *)bytes.data;
+        out->size = bytes.size;
+        out->term = bytes.term;
+        return true;
     }
-    if (!cnif_utf8_valid(out->data, out->size)) {
-        cnif_decode_fail(env, term, expected);
-        return false;
-    }
-    return true;
+    cnif_decode_fail(env, term, expected);
+    return false; /* a literal false: see CNIF__INT_CODEC */
 }
 
 bool cnif_decode_cnif_str(cnif_env *env, ERL_NIF_TERM term, cnif_str *out)
