@@ -52,12 +52,12 @@ load_path(Path) ->
     So = Path ++ ".so",
     Key = {?MODULE, library, filename:absname(So)},
     Known = persistent_term:get(Key, undefined),
-    case stat(So) of
-        missing ->
+    case {stat(So), Known} of
+        {missing, _} ->
             Path; % for erlang:load_nif/2 to report
-        {Stat, _} when element(1, Known) =:= Stat, element(2, Known) ->
-            element(4, Known);
-        {Stat, Settled} ->
+        {{Stat, _}, {Stat, true, _, Loaded}} ->
+            Loaded;
+        {{Stat, Settled}, _} ->
             Digest = digest(So),
             Loaded = case Known of
                          {_, _, Digest, Same} -> Same;

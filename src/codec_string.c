@@ -11,8 +11,9 @@ static bool cnif__text_decode(cnif_env *env, ERL_NIF_TERM term, cnif_str *out,
 {
     cnif_bin bytes;
 
-    if ((cnif__bin_borrow(env, term, &bytes)
-         || (iolist && cnif_decode_cnif_iodata(env, term, &bytes)))
+    /* The iodata decoder tries a binary first itself. */
+    if ((iolist ? cnif_decode_cnif_iodata(env, term, &bytes)
+                : cnif__bin_borrow(env, term, &bytes))
         && cnif_utf8_valid(bytes.data, bytes.size)) {
         out->data = (const char *)bytes.data;
         out->size = bytes.size;
