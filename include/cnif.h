@@ -624,7 +624,11 @@ bool cnif_try(cnif_env *env, ERL_NIF_TERM (*fn)(cnif_env *inner, void *arg),
 ** 5. CALL-SCOPED MEMORY AND CLEANUPS
 **
 ** Released when the call ends, whether it returned, raised or panicked, in
-** the spirit of Redis modules' automatic memory.
+** the spirit of Redis modules' automatic memory. Call memory comes from
+** erts (enif_alloc) in chunks of 4 KB and up. The library keeps the
+** 4 KB chunks of ended calls, about one per thread that calls it, for the
+** next calls, since erts takes longer to hand one out and back than a
+** short NIF runs; its last unload frees them.
 */
 
 /* size bytes, aligned for any type, valid until the call ends. Never

@@ -9,10 +9,13 @@
 #define CNIF__CHUNK_MIN 4096
 
 /* enif_alloc only aligns to 8 bytes, so a chunk starts at the first
-** max_align_t boundary inside its allocation, which `raw` keeps. */
+** max_align_t boundary inside its allocation, which `raw` keeps. A chunk
+** of the smallest size is the one a call's first allocation makes: it
+** comes from, and goes back to, the thread's spare (spare.c). */
 typedef struct cnif__chunk {
     struct cnif__chunk *next;
     void *raw;
+    bool spare_sized;
     alignas(max_align_t) char data[];
 } cnif__chunk;
 
@@ -43,11 +46,14 @@ static void *cnif__alloc_chunk(cnif_env *env, size_t size)
     }
     if (capacity < size)
         capacity = size;
-    raw = enif_alloc(sizeof *chunk + capacity + alignof(cnif__chunk) - 1);
+    raw = capacity == CNIF__CHUNK_MIN ? cnif__spare_take() : NULL;
+    if (!raw)
+        raw = enif_alloc(sizeof *chunk + capacity + alignof(cnif__chunk) - 1);
     if (!raw)
         return NULL;
     chunk = (cnif__chunk *)(uintptr_t)cnif__round_up((uintptr_t)raw);
     chunk->raw = raw;
+    chunk->spare_sized = capacity == CNIF__CHUNK_MIN;
     chunk->next = env->arena.chunks;
     env->arena.chunks = chunk;
     env->arena.bump = chunk->data + size;
@@ -169,7 +175,8 @@ void cnif__arena_free(cnif_env *env)
     cnif__chunk *chunk = env->arena.chunks;
     while (chunk) {
         cnif__chunk *next = chunk->next;
-        enif_free(chunk->raw);
+        if (!chunk->spare_sized || !cnif__spare_give(chunk->raw))
+            enif_free(chunk->raw);
         chunk = next;
     }
     env->arena = (cnif__arena){0};

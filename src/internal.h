@@ -236,6 +236,16 @@ void cnif__arena_free(cnif_env *env);
 ** exactly one place, so nothing is freed twice or never. */
 cnif__arena cnif__arena_take(cnif__arena *from);
 
+/* A spare chunk of call memory (spare.c), of the smallest size (arena.c):
+** taken, or NULL if there is none at hand; given back, or false if it is
+** not kept (the caller frees it then). Each loaded instance of the
+** library opens the spares, and the last one's unload closes them,
+** freeing every one kept. */
+void *cnif__spare_take(void);
+bool cnif__spare_give(void *chunk);
+void cnif__spare_open(void);
+void cnif__spare_close(void);
+
 /* term, in the env the call's exception or report is made in: a threaded
 ** NIF decodes in its job's env, which the call's cleanups free before the
 ** exception is raised. */

@@ -173,6 +173,7 @@ static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
         cnif__report_load_text(nif, text);
         return -1;
     }
+    cnif__spare_open();
     if (cnif__run_guarded(nif, phase, what, cnif__load_body, &args,
                           cnif__report_load_failure)) {
         rc = args.rc;
@@ -184,6 +185,8 @@ static int cnif__hook_load(ErlNifEnv *nif, void **priv, void **old_priv,
     ** its threads (the same shared object, loaded again, shares it). */
     if (rc != 0 && args.jobs_open)
         cnif__job_close();
+    if (rc != 0)
+        cnif__spare_close();
     cnif__barrier_commit(rc == 0);
     return rc;
 }
@@ -209,6 +212,7 @@ static void cnif__unload(ErlNifEnv *nif, void *priv)
     if (cnif__this_module->unload)
         cnif__callback(nif, NULL, CNIF_PHASE_UNLOAD, cnif__unload_body, priv);
     cnif__job_close();
+    cnif__spare_close();
     cnif__barrier_close();
 }
 

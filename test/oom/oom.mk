@@ -4,7 +4,8 @@
 # dlopen calls cnif's thread pool makes), goes through test/oom/oom_wrap.c,
 # which fails the Nth one on request. oom_tests then fails each allocation
 # of a representative call of every feature in turn and checks the call
-# still ends in a documented way, leaking nothing.
+# still ends in a documented way, leaking nothing. cnif__spare_give and
+# cnif__spare_take are wrapped too: see oom_wrap.c on spare chunks.
 #
 #   make test-oom           the sweep (also BUILD=build-cov CFLAGS=--coverage)
 #   make test-oom-asan      the same with the libraries under ASan/UBSan
@@ -17,7 +18,8 @@ OOM_WRAPPED  := enif_alloc enif_free enif_alloc_binary enif_realloc_binary \
                 enif_map_iterator_create enif_map_iterator_destroy \
                 pthread_create pthread_attr_init pthread_key_create \
                 pthread_mutex_init pthread_mutex_destroy pthread_cond_init \
-                pthread_cond_destroy dlopen enif_realloc mmap munmap
+                pthread_cond_destroy dlopen enif_realloc mmap munmap \
+                cnif__spare_give cnif__spare_take
 # -g whatever CFLAGS says: failing sites are named from the debug info.
 OOM_LDFLAGS  := -g -ldl $(foreach f,$(OOM_WRAPPED),-Wl,--wrap=$(f))
 OOM_SO        = $(OOM_DIR)/priv/oom_nif.so $(OOM_DIR)/priv/oom_load.so

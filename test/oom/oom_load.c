@@ -42,11 +42,13 @@ static int64_t thread_sum(cnif_env *env, int64_t n)
 }
 CNIF_EXPORT_THREAD(thread_sum, int64_t, int64_t)
 
-/* Private data made by the load hook, freed by the unload hook. */
+/* Private data made by the load hook, freed by the unload hook. The call
+** memory is small: its chunk is kept as a spare (src/spare.c), which the
+** last unload must free. */
 static int load(cnif_env *env, void **priv, ERL_NIF_TERM info)
 {
     (void)info;
-    memset(cnif_alloc(env, 5000), 0, 5000);
+    memset(cnif_alloc(env, 500), 0, 500);
     *priv = enif_alloc(64);
     if (!*priv)
         cnif_panic(env, "out of memory: cannot allocate private data");

@@ -148,6 +148,8 @@ REAL(int, pthread_cond_destroy, (pthread_cond_t *))
 REAL(int, pthread_attr_init, (pthread_attr_t *))
 REAL(int, pthread_key_create, (pthread_key_t *, void (*)(void *)))
 REAL(void *, dlopen, (const char *, int))
+REAL(bool, cnif__spare_give, (void *))
+REAL(void *, cnif__spare_take, (void))
 REAL(void *, mmap, (void *, size_t, int, int, int, off_t))
 REAL(int, munmap, (void *, size_t))
 
@@ -497,6 +499,22 @@ CNIF_EXPORT(oom_live, cnif_term)
 **     {Seen, Fired, FiredKind, [{What, LiveCount}]}.
 ** (Files, not the environment: os:putenv does not reach getenv.) */
 static char report_path[4096];
+
+/* cnif keeps chunks of call memory between calls (src/spare.c). A sweep
+** needs a call's allocations in the same order on every run, and a kept
+** chunk makes them depend on what the last call left: in the sweep's
+** library cnif keeps none. A library armed from
+** its load keeps them as anywhere else, and its report at unmap shows the
+** last unload freeing every one. */
+WRAP(bool, cnif__spare_give, (void *chunk))
+{
+    return report_path[0] && __real_cnif__spare_give(chunk);
+}
+
+WRAP(void *, cnif__spare_take, (void))
+{
+    return report_path[0] ? __real_cnif__spare_take() : NULL;
+}
 
 __attribute__((constructor)) static void oom_arm_at_load(void)
 {
