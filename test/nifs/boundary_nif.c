@@ -590,6 +590,32 @@ static int64_t live_blocks(cnif_env *env)
 }
 CNIF_EXPORT(live_blocks, int64_t)
 
+/* --- Call memory is the call's own ---------------------------------------
+** own_memory(Tag, Rounds) fills a block of call memory, small enough to be
+** in the call's first chunk (the one kept as a spare between calls), with
+** Tag, reads it back Rounds times, and returns how many bytes it found
+** changed: 0 unless another call running at once was handed the same
+** chunk. */
+#define OWN_BYTES 2048
+
+static int64_t own_memory(cnif_env *env, int64_t tag, int64_t rounds)
+{
+    volatile unsigned char *block = cnif_alloc(env, OWN_BYTES);
+    int64_t changed = 0;
+
+    for (size_t i = 0; i < OWN_BYTES; i++)
+        block[i] = (unsigned char)tag;
+    for (int64_t r = 0; r < rounds; r++)
+        for (size_t i = 0; i < OWN_BYTES; i++)
+            changed += block[i] != (unsigned char)tag;
+    return changed;
+}
+CNIF_EXPORT(own_memory, int64_t, int64_t, int64_t)
+CNIF_EXPORT_AS_FLAGS(own_memory_dirty_cpu, own_memory, CNIF_DIRTY_CPU,
+                     int64_t, int64_t, int64_t)
+CNIF_EXPORT_AS_FLAGS(own_memory_dirty_io, own_memory, CNIF_DIRTY_IO,
+                     int64_t, int64_t, int64_t)
+
 /* --- A plain typed NIF for the error_info tests -------------------------- */
 
 static int64_t add(cnif_env *env, int64_t a, int64_t b)
