@@ -187,27 +187,25 @@ _Noreturn void cnif_panic_at(cnif_env *env, const char *file, int line,
     cnif__unwind(env);
 }
 
-/* Where the cnif_panic or cnif_raise_badarg now running on this thread
-** is written (cnif.h says why they are names), and whether it is the
-** library's own (internal.h). Set when one runs, read at once by the
-** function it names. */
-static __thread const char *cnif__from_file;
-static __thread int cnif__from_line;
-static __thread bool cnif__from_library;
-
+/* Record where a cnif_panic or cnif_raise_badarg runs, on the guard it
+** will unwind to. With no guard at all, the function it names aborts. */
 static void cnif__from(const char *file, int line, bool library)
 {
-    cnif__from_file = file;
-    cnif__from_line = line;
-    cnif__from_library = library;
+    cnif_env *env = cnif__current;
+    if (env) {
+        env->from_file = file;
+        env->from_line = line;
+        env->from_library = library;
+    }
 }
 
 static _Noreturn void cnif__panic_here(cnif_env *env, const char *fmt, ...)
 {
     va_list ap;
+    env = cnif__target("cnif_panic");
     va_start(ap, fmt);
-    env = cnif__panic_record(cnif__from_file, cnif__from_line,
-                             cnif__from_library, fmt, ap);
+    env = cnif__panic_record(env->from_file, env->from_line,
+                             env->from_library, fmt, ap);
     va_end(ap);
     cnif__unwind(env);
 }
@@ -257,7 +255,7 @@ static cnif_env *cnif__badarg_target(int argno)
         cnif__unwind(env);
     /* Checked before argno - 1 is computed: INT_MIN must not overflow. */
     if (argno < (has_caller ? 0 : 1) || argno > env->argc)
-        cnif_panic_at(env, cnif__from_file, cnif__from_line,
+        cnif_panic_at(env, env->from_file, env->from_line,
                       "cnif_raise_badarg: argument %d does not exist: this "
                       "call has %d argument%s",
                       argno, env->argc, env->argc == 1 ? "" : "s");

@@ -178,6 +178,14 @@ struct cnif_env {
     cnif_phase panic_phase;
     const char *panic_file;
     int panic_line;
+    /* Where the cnif_panic or cnif_raise_badarg now running is written
+    ** (cnif.h says why they are names), and whether it is the library's
+    ** own (internal.h): set on the thread's innermost guard when one runs,
+    ** read at once by the function it names. Not thread-local: see
+    ** cnif__current. */
+    const char *from_file;
+    int from_line;
+    bool from_library;
     int badarg_argno; /* 1-based */
     ERL_NIF_TERM got;
     const char *got_text; /* says what got is, when that reads better than
@@ -321,8 +329,11 @@ void *cnif__job_priv(const struct cnif__job *job);
 
 /* The innermost guard of this thread, or its idle bottom (CNIF__IDLE), or
 ** NULL. initial-exec TLS avoids a __tls_get_addr call on every NIF
-** invocation; it costs one pointer of the static TLS surplus that glibc
-** keeps for dlopen'ed libraries. */
+** invocation, but it makes glibc place all of the library's thread-local
+** variables in the small static TLS reserve it keeps for dlopen'ed
+** libraries, which bounds how many cnif libraries one VM loads (cnif.h,
+** section 3, "How many"): keep this the library's only thread-local
+** variable. */
 extern _Thread_local cnif_env *cnif__current
     __attribute__((tls_model("initial-exec")));
 

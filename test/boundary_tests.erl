@@ -464,6 +464,20 @@ only_nif_init_is_exported_test_() ->
               ?assertEqual(["nif_init"], Names)
       end} || Module <- [boundary_nif, twin_a, twin_b, bad_load]].
 
+%% glibc takes the thread-local variables of a library loaded with dlopen,
+%% once one of them is initial-exec as cnif's guard pointer is, from a
+%% small static reserve: each byte counts against how many cnif libraries
+%% one VM can load (cnif.h, "How many"). A cnif library's are one pointer.
+thread_local_storage_is_one_pointer_test() ->
+    {ok, Path} = cnif:priv_path(boundary_nif, boundary_nif),
+    Out = os:cmd("readelf -lW " ++ Path ++ ".so"),
+    %% Type Offset VirtAddr PhysAddr FileSiz MemSiz Flg Align
+    [["TLS", _, _, _, _, MemSiz | _]] =
+        [Fields || Line <- string:lexemes(Out, "\n"),
+                   ["TLS" | _] = Fields <- [string:lexemes(Line, " ")]],
+    ?assertEqual(erlang:system_info(wordsize),
+                 list_to_integer(string:prefix(MemSiz, "0x"), 16)).
+
 %% twin_a and twin_b are the same C source: the same function, static and
 %% global names, each with its own copy of libcnif.a.
 twins_answer_for_themselves_test() ->
