@@ -11,7 +11,7 @@
 /* enif_alloc only aligns to 8 bytes, so a chunk starts at the first
 ** max_align_t boundary inside its allocation, which `raw` keeps. A chunk
 ** of the smallest size is the one a call's first allocation makes: it
-** comes from, and goes back to, the thread's spare (spare.c). */
+** comes from, and goes back to, the library's spares (spare.c). */
 typedef struct cnif__chunk {
     struct cnif__chunk *next;
     void *raw;

@@ -503,9 +503,9 @@ static char report_path[4096];
 /* cnif keeps chunks of call memory between calls (src/spare.c). A sweep
 ** needs a call's allocations in the same order on every run, and a kept
 ** chunk makes them depend on what the last call left: in the sweep's
-** library cnif keeps none. A library armed from
-** its load keeps them as anywhere else, and its report at unmap shows the
-** last unload freeing every one. */
+** library cnif keeps none. A library armed from its load keeps them as
+** anywhere else, and its report at unmap shows the last unload freeing
+** every one. */
 WRAP(bool, cnif__spare_give, (void *chunk))
 {
     return report_path[0] && __real_cnif__spare_give(chunk);
