@@ -14,7 +14,8 @@
 %% 1 ms slices erl_nif's docs suggest, counted by hand. Mode fetch_all
 %% runs another job: ?FETCHES calls of a yielding NIF that builds ?ROWS
 %% rows as a database's fetch_all does, carrying them across slices as
-%% terms (bench_spin.c). One more mode, idle, is the control: the callers
+%% terms (bench_spin.c), and fetch_all_raw the same job by hand against
+%% erl_nif (bench_raw.c). One more mode, idle, is the control: the callers
 %% only sleep for 1 s, so its gaps are what the machine alone costs the
 %% ping (other OS threads taking the core). Every mode is run ?REPS times, the modes
 %% interleaved and their order rotated from one repetition to the next.
@@ -39,7 +40,8 @@ modes() ->
      {dirty, fun(S, N) -> bench_spin:spin_dirty(S, N) end, none},
      {yielding, fun(S, N) -> bench_spin:spin_yield(S, N) end, 2.0},
      {yielding_1ms, fun(S, N) -> bench_spin:spin_yield_1ms(S, N) end, none},
-     {fetch_all, fun(_, _) -> fetch_all(?FETCHES) end, 2.0},
+     {fetch_all, fun(_, _) -> fetch_all(bench_spin, ?FETCHES) end, 2.0},
+     {fetch_all_raw, fun(_, _) -> fetch_all(bench_raw, ?FETCHES) end, none},
      {threaded, fun(S, N) ->
                         Ref = bench_spin:spin_thread(S, N),
                         receive {Ref, R} -> R end
@@ -65,25 +67,29 @@ main(Path) ->
     %% and every fetch_all caller all its rows.
     [_] = lists:usort([R || {_, #{results := Rs}} <- Runs, R <- Rs, is_integer(R)]),
     [{rows, ?FETCHES * ?ROWS}] =
-        lists:usort([R || {fetch_all, #{results := Rs}} <- Runs, R <- Rs]),
+        lists:usort([R || {Mode, #{results := Rs}} <- Runs,
+                          Mode =:= fetch_all orelse Mode =:= fetch_all_raw,
+                          R <- Rs]),
     Results = [summary(Mode, Target, [S || {M, S} <- Runs, M =:= Mode])
                || {Mode, _, Target} <- Modes],
     ok = file:write_file(Path, term_to_binary(Results)).
 
 %% The spin modes against a plain Erlang xorshift64 on a short run;
-%% fetch_all against the list built in Erlang.
+%% both fetch_alls against the list built in Erlang.
 check() ->
     Expected = xorshift(?SEED, 1000),
-    [Expected = Fun(?SEED, 1000) || {Mode, Fun, _} <- modes(),
-                                    Mode =/= idle, Mode =/= fetch_all],
-    [Rows = bench_spin:fetch_all(N)
-     || N <- [0, 1, ?ROWS], Rows <- [[{I, <<"name">>, I * 2} || I <- lists:seq(1, N)]]],
+    [Expected = Fun(?SEED, 1000)
+     || {Mode, Fun, _} <- modes(),
+        not lists:member(Mode, [idle, fetch_all, fetch_all_raw])],
+    [Rows = Mod:fetch_all(N)
+     || Mod <- [bench_spin, bench_raw], N <- [0, 1, ?ROWS],
+        Rows <- [[{I, <<"name">>, I * 2} || I <- lists:seq(1, N)]]],
     ok.
 
-%% K fetch_all calls in a row: {rows, Count} of the rows they returned,
-%% each row checked.
-fetch_all(K) ->
-    {rows, lists:sum([count_rows(bench_spin:fetch_all(?ROWS), 1)
+%% K calls in a row of Mod's fetch_all: {rows, Count} of the rows they
+%% returned, each row checked.
+fetch_all(Mod, K) ->
+    {rows, lists:sum([count_rows(Mod:fetch_all(?ROWS), 1)
                       || _ <- lists:seq(1, K)])}.
 
 %% How many rows, each checked to be {I, <<"name">>, I * 2} with I

@@ -1,9 +1,10 @@
 /* bench_raw.c -- the baseline of `make bench`: the same functions as
-** bench_cnif.c written by hand against erl_nif, the way a careful person
-** would (every argument checked, no leak on the error paths, no thread
-** left running at unload). */
+** bench_cnif.c, and bench_spin.c's fetch_all, written by hand against
+** erl_nif, the way a careful person would (every argument checked, no leak
+** on the error paths, no thread left running at unload). */
 #include <erl_nif.h>
 #include <stdint.h>
+#include <string.h>
 
 /* add(A, B) -> A + B for 64-bit integers; badarg on overflow. */
 static ERL_NIF_TERM add(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
@@ -73,6 +74,65 @@ static ERL_NIF_TERM seq(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
         list = enif_make_list_cell(env, enif_make_int64(env, items[i - 1]), list);
     enif_free(items);
     return list;
+}
+
+/* fetch_all(N) -> [{I, <<"name">>, I * 2} || I <- 1..N], the latency
+** benchmark's fetch_all (bench_spin.c) by hand: a yielding NIF that conses
+** each row onto a list carried in enif_schedule_nif's arguments, then turns
+** that list around in slices too. A slice ends at the first 256 rows or
+** cells past 200 us, cnif's slice budget; its arguments are {N, next row,
+** the reversed rows, the rows turned around so far}. */
+#define FETCH_CHUNK 256
+#define FETCH_SLICE_NS 200000
+
+static ERL_NIF_TERM fetch_row(ErlNifEnv *env, ErlNifUInt64 i)
+{
+    ERL_NIF_TERM name;
+    memcpy(enif_make_new_binary(env, 4, &name), "name", 4);
+    return enif_make_tuple3(env, enif_make_uint64(env, i), name,
+                            enif_make_uint64(env, i * 2));
+}
+
+static ERL_NIF_TERM fetch_all_step(ErlNifEnv *env, int argc,
+                                   const ERL_NIF_TERM argv[])
+{
+    ErlNifUInt64 last, next;
+    ERL_NIF_TERM reversed = argv[2], rows = argv[3], row, args[4];
+    ErlNifTime start = enif_monotonic_time(ERL_NIF_NSEC), used;
+    (void)argc;
+
+    if (!enif_get_uint64(env, argv[0], &last) || !enif_get_uint64(env, argv[1], &next))
+        return enif_make_badarg(env);
+    do {
+        if (next <= last) {
+            for (int k = 0; k < FETCH_CHUNK && next <= last; k++, next++)
+                reversed = enif_make_list_cell(env, fetch_row(env, next), reversed);
+        } else {
+            for (int k = 0; k < FETCH_CHUNK
+                            && enif_get_list_cell(env, reversed, &row, &reversed);
+                 k++)
+                rows = enif_make_list_cell(env, row, rows);
+            if (enif_is_empty_list(env, reversed))
+                return rows;
+        }
+        used = enif_monotonic_time(ERL_NIF_NSEC) - start;
+    } while (used < FETCH_SLICE_NS);
+    /* 1% of the scheduler's 1 ms timeslice is 10 us. */
+    enif_consume_timeslice(env, used >= 1000000 ? 100 : (int)(used / 10000) + 1);
+    args[0] = argv[0];
+    args[1] = enif_make_uint64(env, next);
+    args[2] = reversed;
+    args[3] = rows;
+    return enif_schedule_nif(env, "fetch_all", 0, fetch_all_step, 4, args);
+}
+
+static ERL_NIF_TERM fetch_all(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
+{
+    ERL_NIF_TERM nil = enif_make_list(env, 0);
+    ERL_NIF_TERM args[4] = {argv[0], enif_make_uint64(env, 1), nil, nil};
+    (void)argc;
+
+    return fetch_all_step(env, 4, args);
 }
 
 /* flood(Pid, N) -> ok: a thread of its own sends Pid the messages 1..N,
@@ -159,6 +219,7 @@ static ErlNifFunc funcs[] = {
     {"sum", 1, sum, 0},
     {"seq", 1, seq, 0},
     {"flood", 2, flood, 0},
+    {"fetch_all", 1, fetch_all, 0},
 };
 
 ERL_NIF_INIT(bench_raw, funcs, load, NULL, NULL, unload)
