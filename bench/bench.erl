@@ -562,11 +562,11 @@ print_latency([#{floor_ms := Floor, late_ms := LateMs, worst_ms_runs := Runs} | 
           step_ms := Step, p99_ms := P, late := Late, pings := Pings, wall_ms := Wall,
           target_ms := T} = Row <- Rows],
     io:format("~nworst: a ping process's longest wait for a scheduler while 4 callers "
-              "run a ~~1 s CPU~njob each (fetch_all: 10 yielding fetches of 200,000 rows), "
-              "median of ~b runs (+S 2~n+SDcpu 2); excl. OS: without the time Linux kept "
-              "the ping's scheduler thread~nwaiting for a CPU; step: fetch_all's longest "
-              "NIF step in CPU time; late: such~ngaps over ~b ms. "
-              "See bench/README.md.~n",
+              "run a ~~1 s CPU~njob each (fetch_all and fetch_all_raw: 10 yielding "
+              "fetches of 200,000 rows),~nmedian of ~b runs (+S 2 +SDcpu 2); excl. OS: "
+              "without the time Linux kept the ping's~nscheduler thread waiting for a "
+              "CPU; step: fetch_all's longest NIF step in CPU time;~nlate: such gaps "
+              "over ~b ms. See bench/README.md.~n",
               [length(Runs), LateMs]).
 
 p99(P, Floor) when P =< Floor -> "<" ++ ms(Floor);
