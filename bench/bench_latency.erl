@@ -11,7 +11,8 @@
 %% it loops, 4 callers each run the same CPU job of about 1 second
 %% (bench_spin.c) in one of four ways: naive (a plain NIF), dirty, yielding
 %% (slices ended by cnif_yield_due) and threaded; yielding also with the
-%% 1 ms slices erl_nif's docs suggest, counted by hand. Mode fetch_all
+%% 1 ms slices erl_nif's docs suggest, counted by hand; yielding_raw is the
+%% yielding job by hand against erl_nif (bench_raw.c). Mode fetch_all
 %% runs another job: ?FETCHES calls of a yielding NIF that builds ?ROWS
 %% rows as a database's fetch_all does, carrying them across slices as
 %% terms (bench_spin.c), and fetch_all_raw the same job by hand against
@@ -39,6 +40,7 @@ modes() ->
      {naive, fun(S, N) -> bench_spin:spin(S, N) end, none},
      {dirty, fun(S, N) -> bench_spin:spin_dirty(S, N) end, none},
      {yielding, fun(S, N) -> bench_spin:spin_yield(S, N) end, 2.0},
+     {yielding_raw, fun(S, N) -> bench_raw:spin_yield(S, N) end, none},
      {yielding_1ms, fun(S, N) -> bench_spin:spin_yield_1ms(S, N) end, none},
      {fetch_all, fun(_, _) -> fetch_all(bench_spin, ?FETCHES) end, 2.0},
      {fetch_all_raw, fun(_, _) -> fetch_all(bench_raw, ?FETCHES) end, none},

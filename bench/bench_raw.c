@@ -1,5 +1,5 @@
 /* bench_raw.c -- the baseline of `make bench`: the same functions as
-** bench_cnif.c, and bench_spin.c's fetch_all, written by hand against
+** bench_cnif.c, and bench_spin.c's yielding jobs, written by hand against
 ** erl_nif, the way a careful person would (every argument checked, no leak
 ** on the error paths, no thread left running at unload). */
 #include <erl_nif.h>
@@ -76,14 +76,51 @@ static ERL_NIF_TERM seq(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
     return list;
 }
 
-/* fetch_all(N) -> [{I, <<"name">>, I * 2} || I <- 1..N], the latency
-** benchmark's fetch_all (bench_spin.c) by hand: a yielding NIF that conses
-** each row onto a list carried in enif_schedule_nif's arguments, then turns
-** that list around in slices too. A slice ends at the first 256 rows or
-** cells past 200 us, cnif's slice budget; its arguments are {N, next row,
-** the reversed rows, the rows turned around so far}. */
+/* The latency benchmark's two yielding jobs (bench_spin.c) by hand. Each
+** carries its state in enif_schedule_nif's arguments and ends a slice at
+** the first chunk of work past 200 us, cnif's slice budget, telling erts
+** the time used: 1% of the scheduler's 1 ms timeslice is 10 us. */
+#define SLICE_NS 200000
+
+static void slice_used(ErlNifEnv *env, ErlNifTime used_ns)
+{
+    enif_consume_timeslice(env, used_ns >= 1000000 ? 100 : (int)(used_ns / 10000) + 1);
+}
+
+/* spin_yield(Seed, N) -> Seed after N steps of xorshift64, in chunks of
+** 16,384 steps; the arguments of a slice are {X, steps left}. */
+#define SPIN_CHUNK 16384
+
+static ERL_NIF_TERM spin_yield(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[])
+{
+    ErlNifUInt64 x, left;
+    ErlNifTime start = enif_monotonic_time(ERL_NIF_NSEC), used;
+    ERL_NIF_TERM args[2];
+    (void)argc;
+
+    if (!enif_get_uint64(env, argv[0], &x) || !enif_get_uint64(env, argv[1], &left))
+        return enif_make_badarg(env);
+    do {
+        for (ErlNifUInt64 n = left < SPIN_CHUNK ? left : SPIN_CHUNK; n; n--, left--) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+        }
+        if (!left)
+            return enif_make_uint64(env, x);
+        used = enif_monotonic_time(ERL_NIF_NSEC) - start;
+    } while (used < SLICE_NS);
+    slice_used(env, used);
+    args[0] = enif_make_uint64(env, x);
+    args[1] = enif_make_uint64(env, left);
+    return enif_schedule_nif(env, "spin_yield", 0, spin_yield, 2, args);
+}
+
+/* fetch_all(N) -> [{I, <<"name">>, I * 2} || I <- 1..N]: each row consed
+** onto a list, which is then turned around, in chunks of 256 rows or
+** cells; the arguments of a slice are {N, next row, the reversed rows, the
+** rows turned around so far}. */
 #define FETCH_CHUNK 256
-#define FETCH_SLICE_NS 200000
 
 static ERL_NIF_TERM fetch_row(ErlNifEnv *env, ErlNifUInt64 i)
 {
@@ -116,9 +153,8 @@ static ERL_NIF_TERM fetch_all_step(ErlNifEnv *env, int argc,
                 return rows;
         }
         used = enif_monotonic_time(ERL_NIF_NSEC) - start;
-    } while (used < FETCH_SLICE_NS);
-    /* 1% of the scheduler's 1 ms timeslice is 10 us. */
-    enif_consume_timeslice(env, used >= 1000000 ? 100 : (int)(used / 10000) + 1);
+    } while (used < SLICE_NS);
+    slice_used(env, used);
     args[0] = argv[0];
     args[1] = enif_make_uint64(env, next);
     args[2] = reversed;
@@ -219,6 +255,7 @@ static ErlNifFunc funcs[] = {
     {"sum", 1, sum, 0},
     {"seq", 1, seq, 0},
     {"flood", 2, flood, 0},
+    {"spin_yield", 2, spin_yield, 0},
     {"fetch_all", 1, fetch_all, 0},
 };
 

@@ -1,8 +1,8 @@
 %% bench_raw -- the hand-written erl_nif baseline of `make bench`
 %% (bench_raw.c), loaded the usual way.
 -module(bench_raw).
--export([add/2, add_wrapped/2, bin_size/1, sum/1, seq/1, flood/2, fetch_all/1]).
--nifs([add/2, bin_size/1, sum/1, seq/1, flood/2, fetch_all/1]).
+-export([add/2, add_wrapped/2, bin_size/1, sum/1, seq/1, flood/2, spin_yield/2, fetch_all/1]).
+-nifs([add/2, bin_size/1, sum/1, seq/1, flood/2, spin_yield/2, fetch_all/1]).
 -on_load(init/0).
 
 init() ->
@@ -14,6 +14,7 @@ bin_size(_) -> erlang:nif_error(not_loaded).
 sum(_) -> erlang:nif_error(not_loaded).
 seq(_) -> erlang:nif_error(not_loaded).
 flood(_, _) -> erlang:nif_error(not_loaded).
+spin_yield(_, _) -> erlang:nif_error(not_loaded).
 fetch_all(_) -> erlang:nif_error(not_loaded).
 
 %% add/2 behind the same kind of wrapper cnif generates, so that the bench
