@@ -71,11 +71,14 @@ test: deps
 # libasan is preloaded; its own allocations at exit are not ours, so leak
 # detection is left off. An allocation too large to satisfy must return
 # NULL, as malloc's does: cnif's out-of-memory paths are under test too.
+# fuzz-asan builds in the same build-asan with the same flags: make does not
+# see flags change, and would link objects built with the other's.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_CFLAGS := -O1 -g -DCNIF_PORTABLE_REGISTRATION
+ASAN_RUN_ENV = LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1
 test-asan: deps
 	@$(MAKE) --no-print-directory test BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" \
-	    CFLAGS="-O1 -g -DCNIF_PORTABLE_REGISTRATION" ISO_CRASHES=24 STRESS=30 \
-	    ERL_RUN_ENV="LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1"
+	    CFLAGS="$(ASAN_CFLAGS)" ISO_CRASHES=24 STRESS=30 ERL_RUN_ENV="$(ASAN_RUN_ENV)"
 
 # The same suites built with clang, as strict as gcc (-Wall -Wextra -Werror).
 test-clang: deps

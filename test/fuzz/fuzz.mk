@@ -30,11 +30,10 @@ fuzz: deps
 	$(ERL_RUN_ENV) ERL_LIBS=$(BUILD) FUZZ_N=$(FUZZ_N) FUZZ_SEED=$(FUZZ_SEED) \
 	    erl -noshell -pa $(FUZZ_DIR)/ebin -eval 'fuzz:main()'
 
-# As test-asan: the library and the NIF under ASan and UBSan, libasan
-# preloaded into a BEAM that was not built with it.
+# As test-asan, in its build: the library and the NIF under ASan and UBSan,
+# libasan preloaded into a BEAM that was not built with it.
 fuzz-asan: deps
-	@$(MAKE) --no-print-directory fuzz BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" CFLAGS="-O1 -g" \
-	    FUZZ_N=$(FUZZ_ASAN_N) \
-	    ERL_RUN_ENV="LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1"
+	@$(MAKE) --no-print-directory fuzz BUILD=build-asan SANITIZE="$(ASAN_FLAGS)" \
+	    CFLAGS="$(ASAN_CFLAGS)" FUZZ_N=$(FUZZ_ASAN_N) ERL_RUN_ENV="$(ASAN_RUN_ENV)"
 
 .PHONY: fuzz fuzz-asan fuzz-build
