@@ -166,7 +166,7 @@ guard_write_test() ->
     with_reports(
       fun() ->
               [begin
-                   {'EXIT', {{nif_crashed, Fault}, _}} = (catch Call(guard_write)),
+                   {nif_crashed, Fault} = try Call(guard_write) catch error:E -> E end,
                    ?assertMatch(#{signal := segv, phase := Phase, nif := {?M, Name, 1},
                                   function := <<"fault_guard_write", _/binary>>},
                                 Fault),
@@ -698,7 +698,7 @@ chain_recovers() ->
     Expr = "{module, _} = code:ensure_loaded(fault_chain), "
            "harmless = fault_nif:in_call(harmless), "
            "true = fault_chain:probe(), "
-           "{'EXIT', {{nif_crashed, #{signal := segv}}, _}} = (catch fault_nif:in_call(null_read)), "
+           "{nif_crashed, #{signal := segv}} = try fault_nif:in_call(null_read) catch error:E -> E end, "
            "io:format(\"probed~n\")",
     {Status, Out} = child(Expr),
     ?assertEqual(0, Status, Out),
@@ -726,7 +726,7 @@ stripped() ->
     So = filename:join(Dir, "fault_nif.so"),
     {ok, _} = file:copy(Lib ++ ".so", So),
     ?assertEqual("", os:cmd("strip --strip-all " ++ So)),
-    Expr = "{'EXIT', {{nif_crashed, #{function := F}}, _}} = (catch fault_nif:in_call(null_read)), "
+    Expr = "{nif_crashed, #{function := F}} = try fault_nif:in_call(null_read) catch error:E -> E end, "
            "io:format(\"function=~s~n\", [F])",
     {Status, Out} = child(Expr, [Dir]),
     ?assertEqual(0, Status, Out),

@@ -609,7 +609,7 @@ expr_reject(Term) ->
 %% Past the depth bound a linear decode must answer at once.
 expr_deep(Timeout) ->
     Term = fuzz_gen:build({'$fz', deep, list, 100000, x}),
-    {Pid, Ref} = spawn_monitor(fun() -> exit({done, catch expr_reject(Term)}) end),
+    {Pid, Ref} = spawn_monitor(fun() -> exit({done, try expr_reject(Term) catch C:R -> {C, R} end}) end),
     receive
         {'DOWN', Ref, process, Pid, _} -> ok
     after Timeout ->
