@@ -45,11 +45,14 @@ error_of(F) ->
 %% The error_info cause the generated wrapper attached to error:badarg,
 %% after checking the frame names the wrapper and the caller's arguments.
 badarg_cause(Function, Args) ->
-    try apply(?M, Function, Args) of
+    badarg_cause(?M, Function, Args).
+
+badarg_cause(Module, Function, Args) ->
+    try apply(Module, Function, Args) of
         Value -> {returned, Value}
     catch
         error:badarg:Stack ->
-            [{?M, Function, Args, Info} | _] = Stack,
+            [{Module, Function, Args, Info} | _] = Stack,
             #{module := cnif_error, cause := Cause} =
                 proplists:get_value(error_info, Info),
             Cause
@@ -107,7 +110,9 @@ panic_halfway_through_a_list_test() ->
 
 bad_list_element_names_its_index_test() ->
     ?assertEqual({1, <<"[2]">>, {expected, <<"an integer">>, foo}},
-                 badarg_cause(items, [[0, 1, foo], -1])).
+                 badarg_cause(items, [[0, 1, foo], -1])),
+    ?assertEqual({1, <<"[1230]">>, {expected, <<"an integer">>, foo}},
+                 badarg_cause(items, [lists:seq(1, 1230) ++ [foo], -1])).
 
 panic_in_cleanup_of_a_returned_call_test() ->
     mailbox(),
@@ -477,6 +482,44 @@ thread_local_storage_is_one_pointer_test() ->
                    ["TLS" | _] = Fields <- [string:lexemes(Line, " ")]],
     ?assertEqual(erlang:system_info(wordsize),
                  list_to_integer(string:prefix(MemSiz, "0x"), 16)).
+
+%% portable_nif registers its NIFs and type the portable way
+%% (CNIF_PORTABLE_REGISTRATION), a constructor each into lists of the
+%% library's own, as where objects are not ELF; the other libraries gather
+%% them by ELF sections in every build but test-asan's. It has none of the
+%% sections.
+portable_library_has_no_sections_test() ->
+    {ok, Path} = cnif:priv_path(portable_nif, portable_nif),
+    Out = os:cmd("readelf -SW " ++ Path ++ ".so"),
+    ?assertNotEqual(nomatch, string:find(Out, ".text")),
+    ?assertEqual(nomatch, string:find(Out, "cnif_")).
+
+%% Both NIFs are found, and the struct type was set up at load: its keys
+%% decode, its encoder builds the map, and its failures name the field.
+portable_library_runs_test() ->
+    ?assertEqual(5, portable_nif:span_length(#{from => 2, to => 7})),
+    ?assertEqual(#{from => 12, to => 17},
+                 portable_nif:span_shift(#{from => 2, to => 7}, 10)),
+    ?assertEqual({1, <<".to">>, {expected, <<"an integer">>, x}},
+                 badarg_cause(portable_nif, span_length, [#{from => 2, to => x}])),
+    ?assertEqual({1, <<>>, {expected, <<"a map with key to">>, #{from => 2}}},
+                 badarg_cause(portable_nif, span_length, [#{from => 2}])),
+    ?assertEqual({2, <<>>, {expected, <<"an integer">>, 1.5}},
+                 badarg_cause(portable_nif, span_shift, [#{from => 2, to => 7}, 1.5])).
+
+%% Loaded again while its old code stays: the new instance shares the
+%% mapped library, whose table of NIFs the first load built; it answers
+%% before the old code is purged and after.
+portable_library_loads_again_test() ->
+    code:purge(portable_nif),
+    ?assertEqual({module, portable_nif}, code:load_file(portable_nif)),
+    ?assertEqual(true, erlang:check_old_code(portable_nif)),
+    ?assertEqual(3, portable_nif:span_length(#{from => 1, to => 4})),
+    ?assertEqual(#{from => 0, to => 3},
+                 portable_nif:span_shift(#{from => 1, to => 4}, -1)),
+    code:purge(portable_nif),
+    ?assertEqual(false, erlang:check_old_code(portable_nif)),
+    ?assertEqual(-2, portable_nif:span_length(#{from => 4, to => 2})).
 
 %% twin_a and twin_b are the same C source: the same function, static and
 %% global names, each with its own copy of libcnif.a.
