@@ -314,7 +314,7 @@ defmodule Cnif do
   defp isolated(nil), do: :undefined
   defp isolated(false), do: false
 
-  defp isolated(options) when is_list(options), do: isolated(@isolated_mode, options)
+  defp isolated(options) when is_list(options), do: isolated_check(options)
 
   defp isolated(options) do
     raise ArgumentError,
@@ -322,19 +322,23 @@ defmodule Cnif do
   end
 
   # Checked by the module of isolated mode, which a vendored copy has not.
-  defp isolated(nil, options) do
-    raise ArgumentError,
-          "use Cnif: :isolated needs the cnif application, which this vendored copy " <>
-            "does not include: depend on cnif, or remove the option, got: #{inspect(options)}"
-  end
-
-  defp isolated(mode, options) do
-    mode.check_options(Map.new(options))
-  rescue
-    _ in [ArgumentError, ErlangError] ->
+  # One definition or the other, chosen as the file is compiled: a clause
+  # for each would leave one that never matches, which Elixir warns of.
+  if @isolated_mode do
+    defp isolated_check(options) do
+      @isolated_mode.check_options(Map.new(options))
+    rescue
+      _ in [ArgumentError, ErlangError] ->
+        raise ArgumentError,
+              "use Cnif: :isolated must be false or a keyword list of workers, timeout, " <>
+                "max_memory and nodes, got: #{inspect(options)}"
+    end
+  else
+    defp isolated_check(options) do
       raise ArgumentError,
-            "use Cnif: :isolated must be false or a keyword list of workers, timeout, " <>
-              "max_memory and nodes, got: #{inspect(options)}"
+            "use Cnif: :isolated needs the cnif application, which this vendored copy " <>
+              "does not include: depend on cnif, or remove the option, got: #{inspect(options)}"
+    end
   end
 
   # Compiled by Mix (not plain elixirc), in a project.

@@ -490,7 +490,7 @@ document_is_current(Cells) ->
 %% cell holds.
 write(Path) ->
     Cells = run_matrix(),
-    case [V || C <- Cells, (V = verdict(C)) =/= ok] of
+    case [V || C <- Cells, V <- [verdict(C)], V =/= ok] of
         [] ->
             ok = file:write_file(Path, unicode:characters_to_binary(render(Cells))),
             io:format("~s: ~b cells~n", [Path, length(Cells)]);

@@ -512,11 +512,14 @@ soak(N) ->
     lists:foreach(
       fun(I) ->
               Kind = element(I rem tuple_size(Kinds) + 1, Kinds),
-              {'EXIT', {{nif_crashed, _}, _}} =
-                  case I rem 3 of
-                      0 -> catch ?M:in_call(Kind);
-                      1 -> catch ?M:in_dirty(Kind);
-                      2 -> catch job(?M:in_job(Kind))
+              {nif_crashed, _} =
+                  try
+                      case I rem 3 of
+                          0 -> ?M:in_call(Kind);
+                          1 -> ?M:in_dirty(Kind);
+                          2 -> job(?M:in_job(Kind))
+                      end
+                  catch error:E -> E
                   end,
               {nif_quarantined, _} = receive_report(quarantined),
               _ = code:purge(?M),
