@@ -69,9 +69,7 @@ main(Path) ->
     %% and every fetch_all caller all its rows.
     [_] = lists:usort([R || {_, #{results := Rs}} <- Runs, R <- Rs, is_integer(R)]),
     [{rows, ?FETCHES * ?ROWS}] =
-        lists:usort([R || {Mode, #{results := Rs}} <- Runs,
-                          Mode =:= fetch_all orelse Mode =:= fetch_all_raw,
-                          R <- Rs]),
+        lists:usort([R || {Mode, #{results := Rs}} <- Runs, fetch_mode(Mode), R <- Rs]),
     Results = [summary(Mode, Target, [S || {M, S} <- Runs, M =:= Mode])
                || {Mode, _, Target} <- Modes],
     ok = file:write_file(Path, term_to_binary(Results)).
@@ -81,12 +79,13 @@ main(Path) ->
 check() ->
     Expected = xorshift(?SEED, 1000),
     [Expected = Fun(?SEED, 1000)
-     || {Mode, Fun, _} <- modes(),
-        not lists:member(Mode, [idle, fetch_all, fetch_all_raw])],
+     || {Mode, Fun, _} <- modes(), Mode =/= idle, not fetch_mode(Mode)],
     [Rows = Mod:fetch_all(N)
      || Mod <- [bench_spin, bench_raw], N <- [0, 1, ?ROWS],
         Rows <- [[{I, <<"name">>, I * 2} || I <- lists:seq(1, N)]]],
     ok.
+
+fetch_mode(Mode) -> lists:member(Mode, [fetch_all, fetch_all_raw]).
 
 %% K calls in a row of Mod's fetch_all: {rows, Count} of the rows they
 %% returned, each row checked.
