@@ -1092,11 +1092,22 @@ CNIF__INLINE_ALWAYS ERL_NIF_TERM cnif_encode_cnif_bin(cnif_env *env,
     return value.term ? value.term : cnif__bin_encode(env, value);
 }
 
+/* The part of cnif_iodata's decoder past a binary: an iolist flattened,
+** or the failure. */
+bool cnif__iodata_decode_list(cnif_env *env, ERL_NIF_TERM term,
+                              cnif_bin *out);
+
 /* The same struct: every cnif_bin function takes a cnif_iodata, and it
-** encodes as a cnif_bin. */
+** encodes as a cnif_bin. Its decoder takes a binary inline, as cnif_bin's
+** does, and flattens an iolist out of line. */
 typedef cnif_bin cnif_iodata;
-bool cnif_decode_cnif_iodata(cnif_env *env, ERL_NIF_TERM term,
-                             cnif_iodata *out);
+CNIF__INLINE_ALWAYS bool cnif_decode_cnif_iodata(cnif_env *env,
+                                                 ERL_NIF_TERM term,
+                                                 cnif_iodata *out)
+{
+    return cnif__bin_borrow(env, term, out)
+           || cnif__iodata_decode_list(env, term, out);
+}
 #define cnif_encode_cnif_iodata cnif_encode_cnif_bin
 
 /* A binary of size bytes to fill through *data before the call returns. */
@@ -1141,13 +1152,40 @@ typedef struct cnif_str {
 } cnif_str;
 typedef const char *cnif_cstr;
 
+/* True if the bytes are well-formed UTF-8 (no overlongs, no surrogates,
+** nothing above U+10FFFF). */
+bool cnif_utf8_valid(const void *data, size_t size);
+
+/* The text decoders: a binary of UTF-8, the common case, inline with one
+** erts call; everything else out of line, an iolist for cnif_iotext and
+** every failure. */
+bool cnif__text_decode_other(cnif_env *env, ERL_NIF_TERM term, cnif_str *out,
+                             bool iolist);
+CNIF__INLINE_ALWAYS bool cnif__text_decode(cnif_env *env, ERL_NIF_TERM term,
+                                           cnif_str *out, bool iolist)
+{
+    cnif_bin bytes;
+    if (cnif__bin_borrow(env, term, &bytes)
+        && cnif_utf8_valid(bytes.data, bytes.size)) {
+        out->data = (const char *)bytes.data;
+        out->size = bytes.size;
+        out->term = term;
+        return true;
+    }
+    return cnif__text_decode_other(env, term, out, iolist);
+}
+
 /* The text codecs. Decoding fails with "expected a UTF-8 string", and
 ** cnif_cstr's also with "expected a UTF-8 string without NUL bytes".
 ** Encoding a cnif_str returns .term as it is; one with no term has its
 ** bytes checked and copied into a new binary: bytes that are not UTF-8
 ** ("cannot encode a string that is not valid UTF-8"), size bytes at NULL
 ** and a NULL cnif_cstr panic. */
-bool cnif_decode_cnif_str(cnif_env *env, ERL_NIF_TERM term, cnif_str *out);
+CNIF__INLINE_ALWAYS bool cnif_decode_cnif_str(cnif_env *env, ERL_NIF_TERM term,
+                                              cnif_str *out)
+{
+    return cnif__text_decode(env, term, out, false);
+}
 ERL_NIF_TERM cnif__str_encode(cnif_env *env, cnif_str value);
 CNIF__INLINE_ALWAYS ERL_NIF_TERM cnif_encode_cnif_str(cnif_env *env,
                                                       cnif_str value)
@@ -1165,16 +1203,17 @@ ERL_NIF_TERM cnif_encode_cnif_cstr(cnif_env *env, cnif_cstr value);
 ** else, or bytes that are not UTF-8, fails with "expected UTF-8 iodata".
 ** It encodes as cnif_str does. */
 typedef cnif_str cnif_iotext;
-bool cnif_decode_cnif_iotext(cnif_env *env, ERL_NIF_TERM term,
-                             cnif_iotext *out);
+CNIF__INLINE_ALWAYS bool cnif_decode_cnif_iotext(cnif_env *env,
+                                                 ERL_NIF_TERM term,
+                                                 cnif_iotext *out)
+{
+    return cnif__text_decode(env, term, out, true);
+}
 #define cnif_encode_cnif_iotext cnif_encode_cnif_str
 
 /* A cnif_str view of a C string (not copied; it must outlive the call). */
 cnif_str cnif_str_from(const char *text);
 
-/* True if the bytes are well-formed UTF-8 (no overlongs, no surrogates,
-** nothing above U+10FFFF). */
-bool cnif_utf8_valid(const void *data, size_t size);
 
 /* --- Lists as C arrays ---------------------------------------------------
 ** CNIF_DEFINE_ARRAY(T) defines cnif_array_T, a proper list of T as a

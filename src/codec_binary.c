@@ -117,17 +117,14 @@ static bool cnif__iolist_walk(cnif_env *env, ERL_NIF_TERM term,
     return true;
 }
 
-bool cnif_decode_cnif_iodata(cnif_env *env, ERL_NIF_TERM term,
-                             cnif_iodata *out)
+bool cnif__iolist_flatten(cnif_env *env, ERL_NIF_TERM term, cnif_bin *out)
 {
     size_t size;
     unsigned char *flat;
 
-    if (cnif__bin_borrow(env, term, out)) /* the common case */
-        return true;
     if (!enif_is_list(env->head.nif, term)
         || !cnif__iolist_walk(env, term, NULL, &size))
-        return cnif_decode_fail(env, term, "iodata");
+        return false;
     /* Flattened into call-scoped memory, valid until the call ends. */
     flat = cnif_alloc(env, size);
     cnif__iolist_walk(env, term, flat, &size);
@@ -135,6 +132,13 @@ bool cnif_decode_cnif_iodata(cnif_env *env, ERL_NIF_TERM term,
     out->data = flat;
     out->size = size;
     return true;
+}
+
+bool cnif__iodata_decode_list(cnif_env *env, ERL_NIF_TERM term,
+                              cnif_iodata *out)
+{
+    return cnif__iolist_flatten(env, term, out)
+           || cnif_decode_fail(env, term, "iodata");
 }
 
 ERL_NIF_TERM cnif__bin_encode(cnif_env *env, cnif_bin value)

@@ -3,36 +3,21 @@
 #include "internal.h"
 #include <string.h>
 
-/* The bytes of term as UTF-8 text: a binary's with one call into erts,
-** the common case; an iolist's flattened (cnif_iodata) if iolist; else a
-** failure saying what was expected. */
-static bool cnif__text_decode(cnif_env *env, ERL_NIF_TERM term, cnif_str *out,
-                              bool iolist, const char *expected)
+bool cnif__text_decode_other(cnif_env *env, ERL_NIF_TERM term, cnif_str *out,
+                             bool iolist)
 {
     cnif_bin bytes;
 
-    /* The iodata decoder tries a binary first itself. */
-    if ((iolist ? cnif_decode_cnif_iodata(env, term, &bytes)
-                : cnif__bin_borrow(env, term, &bytes))
+    /* A binary is here only because its bytes are not UTF-8. */
+    if (iolist && cnif__iolist_flatten(env, term, &bytes)
         && cnif_utf8_valid(bytes.data, bytes.size)) {
         out->data = (const char *)bytes.data;
         out->size = bytes.size;
-        out->term = bytes.term;
+        out->term = 0;
         return true;
     }
-    cnif_decode_fail(env, term, expected);
-    return false; /* a literal false: see CNIF__INT_CODEC */
-}
-
-bool cnif_decode_cnif_str(cnif_env *env, ERL_NIF_TERM term, cnif_str *out)
-{
-    return cnif__text_decode(env, term, out, false, "a UTF-8 string");
-}
-
-bool cnif_decode_cnif_iotext(cnif_env *env, ERL_NIF_TERM term,
-                             cnif_iotext *out)
-{
-    return cnif__text_decode(env, term, out, true, "UTF-8 iodata");
+    return cnif_decode_fail(env, term,
+                            iolist ? "UTF-8 iodata" : "a UTF-8 string");
 }
 
 ERL_NIF_TERM cnif__str_encode(cnif_env *env, cnif_str value)

@@ -269,6 +269,10 @@ static inline ERL_NIF_TERM cnif__for_reply(cnif_env *env, ERL_NIF_TERM term)
 bool cnif__decode_fail_got(cnif_env *env, ERL_NIF_TERM term,
                            const char *expected, const char *got_text);
 
+/* An iolist's bytes flattened into call-scoped memory as *out (no term);
+** false, recording nothing, for a term that is not an iolist. */
+bool cnif__iolist_flatten(cnif_env *env, ERL_NIF_TERM term, cnif_bin *out);
+
 /* An "expected" text listing alternatives (an enum's atoms, a union's
 ** tags, a one-of's alternatives), each once, in call-scoped memory. The
 ** items stay apart, split by CNIF__OR, until the report writes them as
