@@ -1214,7 +1214,6 @@ CNIF__INLINE_ALWAYS bool cnif_decode_cnif_iotext(cnif_env *env,
 /* A cnif_str view of a C string (not copied; it must outlive the call). */
 cnif_str cnif_str_from(const char *text);
 
-
 /* --- Lists as C arrays ---------------------------------------------------
 ** CNIF_DEFINE_ARRAY(T) defines cnif_array_T, a proper list of T as a
 ** pointer and a length in call-scoped memory, with its codecs. An improper

@@ -135,7 +135,7 @@ bool cnif__iolist_flatten(cnif_env *env, ERL_NIF_TERM term, cnif_bin *out)
 }
 
 bool cnif__iodata_decode_list(cnif_env *env, ERL_NIF_TERM term,
-                              cnif_iodata *out)
+                              cnif_bin *out)
 {
     return cnif__iolist_flatten(env, term, out)
            || cnif_decode_fail(env, term, "iodata");
