@@ -137,8 +137,10 @@ bool cnif__iolist_flatten(cnif_env *env, ERL_NIF_TERM term, cnif_bin *out)
 bool cnif__iodata_decode_list(cnif_env *env, ERL_NIF_TERM term,
                               cnif_bin *out)
 {
-    return cnif__iolist_flatten(env, term, out)
-           || cnif_decode_fail(env, term, "iodata");
+    if (cnif__iolist_flatten(env, term, out))
+        return true;
+    cnif_decode_fail(env, term, "iodata");
+    return false; /* a literal false: see CNIF__INT_CODEC */
 }
 
 ERL_NIF_TERM cnif__bin_encode(cnif_env *env, cnif_bin value)

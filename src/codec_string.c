@@ -16,8 +16,8 @@ bool cnif__text_decode_other(cnif_env *env, ERL_NIF_TERM term, cnif_str *out,
         out->term = 0;
         return true;
     }
-    return cnif_decode_fail(env, term,
-                            iolist ? "UTF-8 iodata" : "a UTF-8 string");
+    cnif_decode_fail(env, term, iolist ? "UTF-8 iodata" : "a UTF-8 string");
+    return false; /* a literal false: see CNIF__INT_CODEC */
 }
 
 ERL_NIF_TERM cnif__str_encode(cnif_env *env, cnif_str value)
