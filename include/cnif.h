@@ -1167,9 +1167,7 @@ CNIF__INLINE_ALWAYS bool cnif__text_decode(cnif_env *env, ERL_NIF_TERM term,
     cnif_bin bytes;
     if (cnif__bin_borrow(env, term, &bytes)
         && cnif_utf8_valid(bytes.data, bytes.size)) {
-        out->data = (const char *)bytes.data;
-        out->size = bytes.size;
-        out->term = term;
+        *out = (cnif_str){(const char *)bytes.data, bytes.size, bytes.term};
         return true;
     }
     return cnif__text_decode_other(env, term, out, iolist);

@@ -11,9 +11,7 @@ bool cnif__text_decode_other(cnif_env *env, ERL_NIF_TERM term, cnif_str *out,
     /* A binary is here only because its bytes are not UTF-8. */
     if (iolist && cnif__iolist_flatten(env, term, &bytes)
         && cnif_utf8_valid(bytes.data, bytes.size)) {
-        out->data = (const char *)bytes.data;
-        out->size = bytes.size;
-        out->term = 0;
+        *out = (cnif_str){(const char *)bytes.data, bytes.size, bytes.term};
         return true;
     }
     cnif_decode_fail(env, term, iolist ? "UTF-8 iodata" : "a UTF-8 string");
